@@ -1,0 +1,36 @@
+"""The keyword spotter of Blouw et al., "Benchmarking keyword spotting efficiency on neuromorphic hardware",
+arXiv:1812.01739: a feed-forward network with 390 inputs (26 MFCC features x 15 frames), two hidden layers of 256
+spiking neurons and 29 outputs (ABR ``power_benchmarks`` keyword spotter), as an IR table for neuromorphic targets.
+
+Activity is not published per layer: the defaults (``time_steps`` 10 per inference, ``spike_rate`` 0.1 spikes per
+neuron per step, i.e. one spike per neuron per inference) are assumptions, used once to fit Loihi's per-time-step
+energy (``hwsim/targets/loihi.json``); change them and the fitted value changes with them
+(:func:`hwsim.targets.calibrate.fit_loihi`).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from hwsim import ir
+
+LAYERS = (390, 256, 256, 29)
+
+
+def keyword_spotter(*, time_steps: int = 10, spike_rate: float = 0.1, w_bits: int = 8) -> pd.DataFrame:
+    """IR table: three ``snn_dense`` projections (390 -> 256 -> 256 -> 29) and their ``neuron_update`` rows.
+
+    Raises ValueError for ``time_steps`` < 1 or ``spike_rate`` outside [0, 1].
+    """
+    if time_steps < 1:
+        raise ValueError(f"time_steps must be >= 1, got {time_steps}")
+    if not (0 <= spike_rate <= 1):
+        raise ValueError(f"spike_rate must be in [0, 1], got {spike_rate}")
+    rows = []
+    for i, (n_pre, n_post) in enumerate(itertools.pairwise(LAYERS)):
+        rows.append(ir.snn_dense(f"L{i}.w", n_pre, n_post, time_steps, spike_rate, w_bits=w_bits, a_bits=1,
+                                 w_format="int"))
+        rows.append(ir.neuron_update(f"L{i}.neurons", n_post, time_steps))
+    return ir.make(rows)
