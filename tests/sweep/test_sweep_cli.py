@@ -1,0 +1,151 @@
+"""The command line: hwsim sweep / sweep status / sweep compact / pareto / report / run."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from hwsim.cli import cli
+from hwsim.sweep.storage import SweepDir
+
+from .sweep_testexp import per_target
+
+STUDY = """
+name = "cheap"
+experiment = "tests.sweep.sweep_testexp:per_target"
+seeds = 2
+
+[axes]
+n = [1, 2, 4, 8]
+
+[report]
+objectives = ["energy_J:min", "quality:max"]
+rank_by = ["quality:max", "energy_J:min"]
+group_by = ["target"]
+
+[profiles.full]
+axes = { n = [1, 2, 4, 8, 16, 32] }
+"""
+
+
+@pytest.fixture
+def study(tmp_path):
+    f = tmp_path / "cheap.toml"
+    f.write_text(STUDY)
+    return f
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_sweep_status_compact_pareto_report(tmp_path, study):
+    out = tmp_path / "out"
+    r = invoke("sweep", study, "--out", out, "--executor", "serial", "--chunk-size", "3", "n=1,2,4,8,16")
+    assert r.exit_code == 0, r.output
+    assert "sweep cheap: 10 points, 0 already stored; ran 10 with serial in chunks of 3: 10 ok, 0 failed" in r.output
+    r = invoke("sweep", "status", out)
+    assert "points: 10 planned, 10 ok, 0 failed, 0 remaining (100.0 % done)" in r.output
+    assert "storage: 4 parts" in r.output
+    r = invoke("sweep", "compact", out)
+    assert "4 parts -> 1, 20 rows" in r.output
+    r = invoke("sweep", study, "--out", out, "--executor", "serial", "n=1,2,4,8,16")
+    assert "10 already stored; ran 0" in r.output
+
+    # Pareto front per target, designs averaged over the 2 seeds, checked against a brute-force front
+    r = invoke("pareto", out, "--csv", tmp_path / "front.csv")
+    assert r.exit_code == 0, r.output
+    front = pd.read_csv(tmp_path / "front.csv")
+    rows = [dict(row, n=n, seed=s) for n in (1, 2, 4, 8, 16) for s in (0, 1) for row in per_target(n=n, seed=s)]
+    means = pd.DataFrame(rows).groupby(["target", "n"], as_index=False)[["energy_J", "quality"]].mean()
+    expected = []
+    for t, g in means.groupby("target"):
+        for a in g.itertuples():
+            dominated = any(b.energy_J <= a.energy_J and b.quality >= a.quality and
+                            (b.energy_J < a.energy_J or b.quality > a.quality) for b in g.itertuples())
+            if not dominated:
+                expected.append((t, a.n))
+    assert sorted(zip(front["target"], front["n"])) == sorted(expected)
+
+    # report: the best design per target is the one with the highest mean quality (n = 16 here)
+    r = invoke("report", out)
+    assert r.exit_code == 0, r.output
+    md = (out / "report" / "report.md").read_text()
+    assert (out / "report" / "pareto.png").stat().st_size > 10_000
+    assert (out / "report" / "effects.png").is_file()
+    best = means.loc[means.groupby("target")["quality"].idxmax()]
+    for b in best.itertuples():
+        q = f"{b.quality:.4g}"
+        assert f"| {b.target} | {b.n} | {q} |" in md
+    assert "Ranked by quality (highest), then energy_J (lowest). Numeric results are means over 2 seeds." in md
+    assert "| 10 | 10 | 0 | 0 |" in md
+
+
+def test_bad_spec_and_overrides_fail_before_any_work(tmp_path, study):
+    out = tmp_path / "never"
+    for args, msg in [
+        (["n=0"], "n=0 is out of range (expects int in [1, 100]) (override 'n=0')"),
+        (["bogus=1,2"], "unknown key 'bogus' (override 'bogus=1,2')"),
+        (["experiment=no_such_thing"], "unknown experiment 'no_such_thing'"),
+        (["n"], "override 'n' must look like key=value"),
+        (["--profile", "tiny"], "unknown profile 'tiny'"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --executor dask"),
+    ]:
+        r = invoke("sweep", study, "--out", out, "--executor", "serial", *args)
+        assert r.exit_code == 2, (args, r.output)
+        assert msg in r.output, (args, r.output)
+        assert not out.exists()
+    r = invoke("sweep", tmp_path / "missing.toml")
+    assert r.exit_code == 2 and "not found" in r.output
+    r = invoke("sweep", "status", tmp_path)
+    assert r.exit_code == 2 and "no sweep here" in r.output
+
+
+def test_dry_run_lists_points(study):
+    r = invoke("sweep", study, "--dry-run", "seeds=1")
+    assert r.exit_code == 0 and "4 points; swept: n, seed" in r.output and "n=8 seed=0" in r.output
+
+
+def test_run_command_writes_results_plot_and_report(tmp_path, study, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = invoke("run", "--spec", study, "--executor", "serial", "--full", "seeds=1")
+    assert r.exit_code == 0, r.output
+    assert "study cheap (full): 6 points" in r.output
+    lines = dict(line.split(": ", 1) for line in r.output.splitlines() if line.split(":")[0] in
+                 ("results", "pareto plot", "report"))
+    results, plot, report = (Path(lines[k]) for k in ("results", "pareto plot", "report"))
+    assert results == tmp_path / "hwsim-run" / "results.parquet"
+    df = pd.read_parquet(results)
+    assert len(df) == 12 and sorted(set(df["n"])) == [1, 2, 4, 8, 16, 32]
+    exp = [per_target(n=n, seed=0) for n in (1, 2, 4, 8, 16, 32)]
+    np.testing.assert_allclose(df["quality"], [row["quality"] for rows in exp for row in rows], rtol=1e-15)
+    assert plot.is_file() and plot.suffix == ".png"
+    text = report.read_text()
+    assert "## Best design per target" in text and "![Pareto front" in text
+    # the numbers in the report come from the run: the best MTJ design's quality
+    best = max(row["quality"] for rows in exp for row in rows if row["target"] == "mtj")
+    assert f"{best:.4g}" in text and math.isfinite(best)
+
+    r = invoke("run", "--spec", study, "--executor", "joblib", "--n-jobs", "2", "--out", tmp_path / "j")
+    assert r.exit_code == 0, r.output
+    assert "8 points" in r.output and len(SweepDir(tmp_path / "j").load()) == 16
+
+
+def test_builtin_study_is_shipped_and_names_the_codesign_experiment():
+    from hwsim import studies
+    from hwsim.sweep.spec import load_spec
+
+    spec = load_spec(studies.path("default"))
+    assert spec.experiment == "fdir_codesign" and spec.objectives
+    assert load_spec(studies.path("default"), profile="full").n_points >= spec.n_points
+    assert "default" in studies.names()
+    with pytest.raises(ValueError, match="not shipped"):
+        studies.path("nope")
+    # a shipped study runs by name; this one plans against the sensors package's experiment
+    r = invoke("sweep", "encoders", "--dry-run")
+    assert r.exit_code == 0 and "324 points; swept: delta, encoder, signal, seed" in r.output
+    r = invoke("sweep", "nope", "--dry-run")
+    assert r.exit_code == 2 and "nor a shipped study (default, encoders)" in r.output
