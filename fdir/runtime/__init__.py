@@ -1,0 +1,51 @@
+"""fdir.runtime: a numpy-only runtime to embed a trained telemetry detector, its peephole probe and the FDIR table.
+
+A model is a folder with ``layers.json`` + ``weights.npz`` in the *embeddable layers* format (FORMAT.md in this
+package: ops, layouts, detector rule, peephole section, fixed-point export). :func:`load` builds the runtime with
+every buffer allocated once; ``step(sample)`` then processes one telemetry sample and allocates no arrays:
+
+* reconstruction detectors (the peephole CAE, :class:`~fdir.runtime.monitor.WindowRuntime`): one decision per
+  non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.logic`);
+* forecasting detectors (telemanom-style, :class:`~fdir.runtime.forecast.ForecastRuntime`): one forecast per
+  sample, smoothed error and online nonparametric dynamic threshold.
+
+Writing bundles: :func:`fdir.runtime.export.export_bundle` (float32 or fixed point with int8 weights/activations,
+int32 accumulators, int16 probe parameters). This package imports numpy only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fdir.runtime.bundle import read_bundle, save_bundle
+from fdir.runtime.graph import FormatError, Graph
+
+__all__ = ["FormatError", "Graph", "from_arrays", "load", "read_bundle", "save_bundle"]
+
+
+def from_arrays(spec: dict, arrays: dict, fixed_point: bool | None = None):
+    """Runtime for an in-memory bundle ``(spec, arrays)`` (see :func:`load`)."""
+    kind = spec["detector"]["kind"]
+    if kind == "reconstruction":
+        from fdir.runtime.monitor import WindowRuntime
+
+        return WindowRuntime(spec, arrays, fixed_point=fixed_point)
+    from fdir.runtime.forecast import ForecastRuntime
+
+    return ForecastRuntime(spec, arrays, fixed_point=fixed_point)
+
+
+def load(folder: str | Path, fixed_point: bool | None = None):
+    """Load a bundle folder and return its runtime (:class:`~fdir.runtime.monitor.WindowRuntime` or
+    :class:`~fdir.runtime.forecast.ForecastRuntime`). ``fixed_point`` defaults to whether the bundle was
+    exported in fixed point.
+
+    Raises
+    ------
+    FileNotFoundError
+        for a missing ``layers.json`` or ``weights.npz``.
+    FormatError
+        for an invalid document, missing arrays or inconsistent shapes.
+    """
+    spec, arrays = read_bundle(folder)
+    return from_arrays(spec, arrays, fixed_point=fixed_point)

@@ -1,0 +1,120 @@
+"""Read and write an embeddable-layers bundle (``layers.json`` + ``weights.npz``, see FORMAT.md). numpy only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from fdir.runtime.graph import OPS, FormatError
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "check_spec", "read_bundle", "save_bundle"]
+
+FORMAT_NAME = "hwsim-embeddable-layers"
+FORMAT_VERSION = 1
+DETECTOR_KINDS = ("reconstruction", "forecast")
+
+
+def check_spec(spec: dict) -> None:
+    """Validate the JSON document's structure (array contents are checked when the graph is built).
+
+    Raises
+    ------
+    FormatError
+        naming the field for a wrong format name/version, a missing section, an unknown op or detector kind.
+    """
+    if not isinstance(spec, dict):
+        raise FormatError("layers.json must hold a JSON object")
+    if spec.get("format") != FORMAT_NAME:
+        raise FormatError(f"format={spec.get('format')!r} must be {FORMAT_NAME!r}")
+    if spec.get("version") != FORMAT_VERSION:
+        raise FormatError(f"version={spec.get('version')!r} is not supported (accepted: {FORMAT_VERSION})")
+    inp = spec.get("input")
+    if not isinstance(inp, dict):
+        raise FormatError("'input' section is missing")
+    for k in ("channels", "window", "shape", "layout"):
+        if k not in inp:
+            raise FormatError(f"input.{k} is missing")
+    if inp["layout"] not in ("channels x samples", "samples x channels"):
+        raise FormatError(f"input.layout={inp['layout']!r} must be 'channels x samples' or 'samples x channels'")
+    C, W = int(inp["channels"]), int(inp["window"])
+    if C < 1 or W < 1 or int(np.prod(inp["shape"])) != C * W:
+        raise FormatError(f"input.shape={inp['shape']!r} must hold channels x window = {C} x {W} values")
+    layers = spec.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise FormatError("'layers' must be a non-empty list")
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, dict) or layer.get("op") not in OPS:
+            raise FormatError(f"layers[{i}]: op={layer.get('op') if isinstance(layer, dict) else layer!r} must be "
+                              f"one of {OPS}")
+    det = spec.get("detector")
+    if not isinstance(det, dict) or det.get("kind") not in DETECTOR_KINDS:
+        raise FormatError(f"detector.kind must be one of {DETECTOR_KINDS}")
+
+
+def save_bundle(folder: str | Path, spec: dict, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``layers.json`` and ``weights.npz`` into ``folder`` (created); returns the folder.
+
+    Raises
+    ------
+    FormatError
+        when the spec is invalid or references an array that is not given.
+    """
+    check_spec(spec)
+    missing = sorted(k for k in _keys(spec) if k not in arrays)
+    if missing:
+        raise FormatError(f"spec references arrays that are not given: {missing[:5]}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "layers.json").write_text(json.dumps(spec, indent=1))
+    np.savez(folder / "weights.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+    return folder
+
+
+def read_bundle(folder: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Load and validate ``layers.json`` + ``weights.npz`` from ``folder``.
+
+    Raises
+    ------
+    FileNotFoundError
+        when either file is missing.
+    FormatError
+        for an invalid document or a referenced array missing from the npz.
+    """
+    folder = Path(folder)
+    for name in ("layers.json", "weights.npz"):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name} is missing (a bundle holds layers.json and weights.npz)")
+    try:
+        spec = json.loads((folder / "layers.json").read_text())
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{folder / 'layers.json'} is not valid JSON: {exc}") from exc
+    check_spec(spec)
+    with np.load(folder / "weights.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    missing = sorted(k for k in _keys(spec) if k not in arrays)
+    if missing:
+        raise FormatError(f"weights.npz lacks arrays referenced by layers.json: {missing[:5]}")
+    return spec, arrays
+
+
+_KEY_FIELDS = ("w", "b", "mean", "var", "gamma", "beta", "w_scale", "std", "project_w", "project_b", "gmm_means",
+               "gmm_logvar", "gmm_logweight")
+
+
+def _keys(obj) -> set[str]:
+    """Every array key referenced by the document (fields named in ``_KEY_FIELDS`` and probe tables)."""
+    out: set[str] = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k in _KEY_FIELDS and isinstance(v, str):
+                out.add(v)
+            elif k == "tables" and isinstance(v, dict):
+                out.update(x for x in v.values() if isinstance(x, str))
+            else:
+                out |= _keys(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            out |= _keys(v)
+    return out

@@ -1,0 +1,213 @@
+"""Build a runtime bundle from a trained detector's ``export_layers()``, a peephole probe and an FDIR table,
+optionally in fixed point (FORMAT.md, "Fixed point"). numpy only: the training-side objects are read through their
+numpy attributes.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+
+from fdir.runtime.bundle import save_bundle
+from fdir.runtime.graph import AFFINE_OPS, FormatError, Graph
+from fdir.runtime.quant import quantize, scale_for
+
+__all__ = [
+    "activation_bits",
+    "export_bundle",
+    "make_bundle",
+    "probe_section",
+    "quantize_bundle",
+    "standardized_windows",
+]
+
+
+def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+    """The ``peephole`` section and its arrays from a fitted :class:`fdir.peephole.probe.PeepholeProbe`.
+
+    The corevector standardisation is folded into the projection: project_w = Vᵀ_{:κ,:d} / s,
+    project_b = (Vᵀ_{:κ,d} − m) / s.
+    """
+    cvm = probe.cv_map
+    Vt = np.asarray(cvm.Vt, np.float64)
+    s = np.asarray(probe.cv_std, np.float64)
+    m = np.asarray(probe.cv_mean, np.float64)
+    arrays = {
+        "peephole.project_w": (Vt[:, :-1] / s[:, None]).astype(np.float32),
+        "peephole.project_b": ((Vt[:, -1] - m) / s).astype(np.float32),
+        "peephole.gmm_means": np.asarray(probe.means, np.float32),
+        "peephole.gmm_logvar": np.log(np.asarray(probe.variances, np.float64)).astype(np.float32),
+        "peephole.gmm_logweight": np.log(np.asarray(probe.weights, np.float64)).astype(np.float32),
+    }
+    tables = {}
+    for f, t in probe.tables.items():
+        arrays[f"peephole.table.{f}"] = np.asarray(t, np.float32)
+        tables[f] = f"peephole.table.{f}"
+    section = {
+        "layer": layer or cvm.layer, "kappa": int(cvm.kappa), "in_dim": int(cvm.in_dim),
+        "source": "arXiv:2604.08424 peephole (fdir.peephole)",
+        "project_w": "peephole.project_w", "project_b": "peephole.project_b", "gmm_means": "peephole.gmm_means",
+        "gmm_logvar": "peephole.gmm_logvar", "gmm_logweight": "peephole.gmm_logweight", "tables": tables,
+        "concepts": {f: list(c) for f, c in probe.concepts.items()},
+        "temperatures": {f: float(probe.temperatures.get(f, 1.0)) for f in probe.tables},
+        "tau": float(probe.tau), "ll_threshold": float(probe.ll_threshold),
+    }
+    return section, arrays
+
+
+def standardized_windows(spec: dict, arrays: dict, xw: np.ndarray) -> np.ndarray:
+    """Raw windows (N, C, W) → standardised graph inputs (N, *input.shape) in the bundle's layout."""
+    inp = spec["input"]
+    C = int(inp["channels"])
+    xw = np.asarray(xw, np.float64)
+    mean = np.zeros(C) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
+    std = np.ones(C) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
+    z = (xw - mean[None, :, None]) / std[None, :, None]
+    if inp["layout"] == "samples x channels":
+        z = z.transpose(0, 2, 1)
+    return z.reshape(z.shape[0], *inp["shape"]).astype(np.float32)
+
+
+def _reduction(layer: dict, w: np.ndarray) -> int:
+    """Terms summed per output value (K of the GEMM) of an affine layer."""
+    if layer["op"] == "dense":
+        return int(w.shape[0])
+    if layer["op"] == "conv_transpose2d":
+        return int(w.shape[0])
+    return int(np.prod(w.shape[1:]))
+
+
+def activation_bits(K: int, w_bits: int, a_bits: int | str) -> int:
+    """Activation bits of a layer with reduction length K: ``a_bits`` if given, else (``"auto"``) 16 when the
+    int32 accumulator cannot overflow, K·(2^15 − 1)·(2^{w_bits−1} − 1) < 2^31, else 8."""
+    if a_bits == "auto":
+        return 16 if K * (2**15 - 1) * (2 ** (w_bits - 1) - 1) < 2**31 else 8
+    if int(a_bits) not in (8, 16):
+        raise ValueError(f"a_bits={a_bits!r} must be 8, 16 or 'auto'")
+    if K * (2 ** (int(a_bits) - 1) - 1) * (2 ** (w_bits - 1) - 1) >= 2**31:
+        raise ValueError(f"a_bits={a_bits} with K={K} terms could overflow the int32 accumulator")
+    return int(a_bits)
+
+
+def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bits: int = 8,
+                    a_bits: int | str = "auto", param_bits: int = 16, percentile: float = 100.0
+                    ) -> tuple[dict, dict[str, np.ndarray]]:
+    """Fixed-point copy of a float bundle: int8 affine weights (per output channel), int32 biases, static input
+    scales s_x = r/q_max with r the ``percentile`` of |x| over the inputs of each affine layer when the float
+    graph runs on ``calib_inputs`` (N, *input.shape, standardised; ``percentile`` = 100 gives max|x|, lower
+    values trade clipping of rare extremes for a finer step), int8 probe projection, int16 GMM parameters and
+    posterior tables. Activations are int8 or int16 per layer (:func:`activation_bits`; ``"auto"`` uses int16
+    wherever the int32 accumulator provably cannot overflow).
+
+    Raises
+    ------
+    ValueError
+        for ``w_bits`` outside 2..8, ``param_bits`` outside 8..16, ``percentile`` outside (0, 100], an
+        ``a_bits`` that could overflow, or no calibration inputs.
+    """
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile={percentile!r} must be in (0, 100]")
+    if not 2 <= int(w_bits) <= 8:
+        raise ValueError(f"w_bits={w_bits!r} must be in [2, 8] (int32 accumulation of int8 products)")
+    if not 8 <= int(param_bits) <= 16:
+        raise ValueError(f"param_bits={param_bits!r} must be in [8, 16]")
+    calib = np.asarray(calib_inputs, np.float32)
+    if calib.ndim < 2 or calib.shape[0] == 0:
+        raise ValueError("calib_inputs must hold at least one input")
+    g = Graph(spec["layers"], arrays, tuple(spec["input"]["shape"]))
+    pl = (spec.get("peephole") or {}).get("layer")
+    names = [layer["name"] for layer in spec["layers"] if layer["op"] in AFFINE_OPS]
+    if pl is not None and pl not in names:
+        names.append(pl)
+    seen = {n: np.zeros((calib.shape[0], g.inputs[n].size), np.float32) for n in names}
+    for i, x in enumerate(calib):
+        np.copyto(g.x, x.reshape(g.x.shape))
+        g.run()
+        for n in names:
+            np.abs(g.inputs[n], out=seen[n][i])
+    ranges = {n: max(float(np.percentile(v, percentile)), 1e-12) for n, v in seen.items()}
+    qspec = copy.deepcopy(spec)
+    qarr = dict(arrays)
+    for layer in qspec["layers"]:
+        if layer["op"] not in AFFINE_OPS:
+            continue
+        name = layer["name"]
+        w = np.asarray(arrays[layer["w"]], np.float64)
+        ab = activation_bits(_reduction(layer, w), int(w_bits), a_bits)
+        sx = ranges[name] / (2 ** (ab - 1) - 1)
+        if layer["op"] == "dense":
+            sw = scale_for(w.T, w_bits, per_channel=True)
+            wq = quantize(w.T, w_bits, sw, np.int8).T
+        elif layer["op"] == "conv_transpose2d":
+            wt = w.transpose(1, 0, 2, 3)
+            sw = scale_for(wt, w_bits, per_channel=True)
+            wq = quantize(wt, w_bits, sw, np.int8).transpose(1, 0, 2, 3)
+        else:
+            sw = scale_for(w, w_bits, per_channel=True)
+            wq = quantize(w, w_bits, sw, np.int8)
+        qarr[layer["w"]] = np.ascontiguousarray(wq)
+        qarr[f"{name}.w_scale"] = sw.astype(np.float32)
+        if layer.get("b") is not None:
+            b = np.asarray(arrays[layer["b"]], np.float64)
+            qarr[layer["b"]] = np.rint(b / (sx * sw)).astype(np.int32)
+        layer["quant"] = {"x_scale": float(sx), "w_scale": f"{name}.w_scale", "a_bits": ab}
+    if pl is not None:
+        sec = qspec["peephole"]
+        W = np.asarray(arrays[sec["project_w"]], np.float64)
+        sw = scale_for(W, w_bits, per_channel=True)
+        qarr[sec["project_w"]] = quantize(W, w_bits, sw, np.int8)
+        qarr[f"{sec['project_w']}_scale"] = sw.astype(np.float32)
+        ab = activation_bits(W.shape[1], int(w_bits), a_bits)
+        sec["x_scale"] = ranges[pl] / (2 ** (ab - 1) - 1)
+        sec["a_bits"] = ab
+        keys = [sec["gmm_means"], sec["gmm_logvar"], sec["gmm_logweight"], *sec["tables"].values()]
+        for key in keys:
+            a = np.asarray(arrays[key], np.float64)
+            s = scale_for(a, param_bits)
+            qarr[key] = quantize(a, param_bits, s, np.int16)
+            qarr[f"{key}_scale"] = np.asarray([float(s)], np.float32)
+    qspec["quantization"] = {"scheme": "symmetric", "w_bits": int(w_bits), "a_bits": a_bits, "acc_bits": 32,
+                             "param_bits": int(param_bits), "calibration_inputs": int(calib.shape[0]),
+                             "calibration_percentile": float(percentile)}
+    return qspec, qarr
+
+
+def make_bundle(detector: tuple[dict, dict], *, probe=None, fdir_config=None) -> tuple[dict, dict]:
+    """Combine a detector ``(spec, arrays)`` with an optional probe and :class:`fdir.logic.FdirConfig`.
+
+    Raises
+    ------
+    FormatError
+        when the probe's layer is not in the graph.
+    """
+    spec, arrays = copy.deepcopy(detector[0]), dict(detector[1])
+    if probe is not None:
+        sec, parr = probe_section(probe)
+        if sec["layer"] not in [layer.get("name") for layer in spec["layers"]]:
+            raise FormatError(f"probe layer {sec['layer']!r} is not a layer of the exported graph")
+        spec["peephole"] = sec
+        arrays.update(parr)
+    if fdir_config is not None:
+        spec["fdir"] = fdir_config.to_dict()
+    return spec, arrays
+
+
+def export_bundle(folder: str | Path, detector: tuple[dict, dict], *, probe=None, fdir_config=None,
+                  fixed_point: bool = False, calib_windows: np.ndarray | None = None, w_bits: int = 8,
+                  a_bits: int | str = "auto", percentile: float = 100.0) -> Path:
+    """Write a bundle (float32, or fixed point calibrated on raw ``calib_windows`` (N, C, W)); returns the folder.
+
+    Raises
+    ------
+    ValueError
+        when ``fixed_point`` is requested without calibration windows.
+    """
+    spec, arrays = make_bundle(detector, probe=probe, fdir_config=fdir_config)
+    if fixed_point:
+        if calib_windows is None:
+            raise ValueError("fixed_point export needs calib_windows (nominal raw windows)")
+        spec, arrays = quantize_bundle(spec, arrays, standardized_windows(spec, arrays, calib_windows),
+                                       w_bits=w_bits, a_bits=a_bits, percentile=percentile)
+    return save_bundle(folder, spec, arrays)

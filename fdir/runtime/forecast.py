@@ -1,0 +1,188 @@
+"""Sample-by-sample runtime for a forecasting detector (telemanom method): forecast → error → smoothing → online
+nonparametric dynamic threshold.
+
+Per ``step(sample)`` (FORMAT.md, ``detector.kind == "forecast"``; Hundman et al., KDD 2018, arXiv:1802.04431):
+
+1. the sample (D channels) is standardised and appended to a doubled ring buffer (2W, D), so that the last W
+   samples are always one contiguous block, copied into the graph input in the bundle's layout;
+2. if a forecast for this sample exists (made at the previous step), the raw error e = |ŷ − z_target| goes to
+   :class:`fdir.ndt.StreamingNDT` (EWMA smoothing with span batch·window·smoothing_perc, a threshold window of
+   ``window_size`` batches re-evaluated every ``batch_size`` errors, pruning);
+3. once W samples are buffered, the graph forecasts the next ``horizon`` values; the first one is kept for the
+   next step. With ``detector.residual`` true the graph predicts the change from the last target value
+   (ŷ = graph output + z_target of the newest sample, as in the residual forecaster of
+   :mod:`fdir.detectors.forecaster`).
+
+Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
+l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
+batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
+:meth:`ForecastRuntime.flags` reads them.
+The window buffer, graph buffers and the NDT ring buffers are allocated once; the NDT threshold search every
+``batch_size`` samples works on temporary arrays of the window size (bounded, freed at once). Imports numpy
+only (and :mod:`fdir.ndt`, numpy only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fdir.runtime.graph import FormatError, Graph
+
+__all__ = ["ForecastResult", "ForecastRuntime"]
+
+
+class ForecastResult:
+    """Outcome of one ``step`` (reused): ``t`` sample index; ``prediction`` forecast for the next sample (NaN
+    before W samples); ``error`` raw error of this sample (NaN when there was no forecast); ``decided`` (a, b)
+    error-index range decided now or None."""
+
+    __slots__ = ("decided", "error", "prediction", "t")
+
+    def __init__(self) -> None:
+        self.t = -1
+        self.prediction = float("nan")
+        self.error = float("nan")
+        self.decided = None
+
+
+class ForecastRuntime:
+    """Forecast-detector runtime built from a bundle's ``(spec, arrays)`` (see module doc).
+
+    Raises
+    ------
+    FormatError
+        for a detector that is not a forecaster, a target outside the channels, or an output smaller than the
+        horizon.
+    """
+
+    def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
+        from fdir.ndt import NDTParams, StreamingNDT
+
+        det = spec["detector"]
+        if det.get("kind") != "forecast":
+            raise FormatError("ForecastRuntime needs detector.kind 'forecast'")
+        inp = spec["input"]
+        self.D, self.W = int(inp["channels"]), int(inp["window"])
+        self.target = int(det.get("target", 0))
+        if not 0 <= self.target < self.D:
+            raise FormatError(f"detector.target={self.target} must be a channel index in [0, {self.D - 1}]")
+        fp = spec.get("quantization") is not None if fixed_point is None else bool(fixed_point)
+        if fp and spec.get("quantization") is None:
+            raise FormatError("fixed_point=True needs a bundle exported with a 'quantization' section")
+        self.fixed_point = fp
+        self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
+        self.horizon = int(det.get("horizon", 1))
+        self.residual = bool(det.get("residual", False))
+        if self.graph.y.size < 1:
+            raise FormatError("forecast graph has no output")
+        self._pred_src = self.graph.y.reshape(-1)
+        mean = np.zeros(self.D) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
+        std = np.ones(self.D) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
+        if mean.shape != (self.D,) or std.shape != (self.D,) or np.any(std <= 0):
+            raise FormatError(f"input mean/std must be ({self.D},) with std > 0")
+        self._mean = mean.astype(np.float32)
+        self._inv_std = (1.0 / std).astype(np.float32)
+        self._ring = np.zeros((2 * self.W, self.D), np.float32)
+        self._blocks = [self._ring[i:i + self.W] for i in range(self.W + 1)]  # views made once
+        if inp["layout"] == "channels x samples":
+            self._dst = self.graph.x.reshape(self.D, self.W).T
+        else:
+            self._dst = self.graph.x.reshape(self.W, self.D)
+        self._row = np.zeros(self.D, np.float32)
+        th = dict(det.get("threshold") or {})
+        th.pop("method", None)
+        n_ignore = th.pop("n_ignore", None)
+        self.ndt_params = NDTParams(**th)
+        self.ndt = StreamingNDT(self.ndt_params, n_ignore=n_ignore)
+        self.t0 = max(self.W, int(self.ndt_params.l_s))
+        self.result = ForecastResult()
+        self.reset()
+
+    def reset(self) -> None:
+        """Start a new stream (window buffer, pending forecast and NDT state cleared)."""
+        self.t = -1
+        self._pos = 0
+        self._pending = float("nan")
+        self.ndt.reset()
+
+    def step(self, sample: np.ndarray) -> ForecastResult:
+        """Push one sample (D,) in raw units; returns the (reused) :class:`ForecastResult`.
+
+        Raises
+        ------
+        ValueError
+            when ``sample`` does not hold D values.
+        """
+        if np.size(sample) != self.D:
+            raise ValueError(f"sample must hold {self.D} values, got {np.size(sample)}")
+        r = self.result
+        self.t += 1
+        r.t = self.t
+        r.decided = None
+        row = self._row
+        np.copyto(row, sample, casting="unsafe")
+        np.subtract(row, self._mean, out=row)
+        np.multiply(row, self._inv_std, out=row)
+        y = float(row[self.target])
+        if self.t >= self.t0 and self._pending == self._pending:  # a forecast exists for this sample
+            e = abs(self._pending - y)
+            r.error = e
+            r.decided = self.ndt.push(e, y)
+        else:
+            r.error = float("nan")
+        p = self._pos
+        np.copyto(self._ring[p], row)
+        np.copyto(self._ring[p + self.W], row)
+        self._pos = (p + 1) % self.W
+        if self.t + 1 >= self.W:
+            np.copyto(self._dst, self._blocks[self._pos])
+            self.graph.run()
+            self._pending = float(self._pred_src[0]) + (y if self.residual else 0.0)
+        r.prediction = self._pending
+        return r
+
+    def finish(self) -> tuple[int, int] | None:
+        """End of stream: decide the errors after the last full threshold window (see StreamingNDT.finish)."""
+        return self.ndt.finish()
+
+    def flags(self, a: int, b: int) -> np.ndarray:
+        """Decisions (bool) for error indices [a, b) still in the NDT buffer (error k ↔ sample k + t₀)."""
+        return self.ndt.flags(a, b)
+
+    def run_series(self, x: np.ndarray, n_ignore: int | None = None) -> dict:
+        """Offline convenience (allocates its outputs): stream a whole series ``x`` (T, D) and return
+        ``errors`` (T − t₀,), ``predictions`` (T − t₀,), ``flags`` (T − t₀,) bool per error index and
+        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀). ``n_ignore``
+        overrides the first threshold window's ignored prefix (e.g. ``fdir.ndt.num_to_ignore(T − t₀)``, the
+        offline rule, which needs the series length)."""
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim != 2 or x.shape[1] != self.D:
+            raise ValueError(f"x must have shape (T, {self.D}), got {x.shape}")
+        T = x.shape[0]
+        t0 = self.t0
+        n = max(T - t0, 0)
+        err = np.full(n, np.nan)
+        pred = np.full(n, np.nan)
+        flags = np.zeros(n, bool)
+        self.reset()
+        keep = self.ndt.n_ignore
+        if n_ignore is not None:
+            self.ndt.n_ignore = int(n_ignore)
+        for t in range(T):
+            r = self.step(x[t])
+            if t >= t0:
+                err[t - t0] = r.error
+            if r.decided is not None:
+                a, b = r.decided
+                flags[a:b] |= self.flags(a, b)
+            if t0 - 1 <= t < T - 1:
+                pred[t + 1 - t0] = r.prediction
+        fin = self.finish()
+        if fin is not None:
+            a, b = fin
+            flags[a:b] |= self.flags(a, b)
+        from fdir.ndt import runs
+
+        self.ndt.n_ignore = keep
+        seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
+        return {"errors": err, "predictions": pred, "flags": flags, "sequences": seqs}

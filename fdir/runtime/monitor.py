@@ -1,0 +1,204 @@
+"""Sample-by-sample onboard monitor for a window (reconstruction) detector with peephole and FDIR logic.
+
+:class:`WindowRuntime` holds a (W, C) sample buffer; every ``step(sample)`` standardises the sample into it and,
+when the window is full (every W samples, non-overlapping windows as in arXiv:2604.08424), runs the graph, the
+reconstruction score and decision, the peephole probe and one :meth:`fdir.logic.FdirManager.update`. A window
+with a non-finite sample is not scored (``result.valid`` False) and counts as an unflagged window for the FDIR
+persistence. All buffers are allocated in the constructor. Imports numpy only (and :mod:`fdir.logic`, which
+imports numpy only).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fdir.logic import FdirConfig, FdirManager
+from fdir.runtime.graph import FormatError, Graph
+from fdir.runtime.probe import RuntimeProbe
+
+__all__ = ["StepResult", "WindowRuntime"]
+
+
+class StepResult:
+    """Outcome of one ``step`` (the same object is updated in place every step).
+
+    ``window_done`` a window was completed and scored this step; ``window`` index of the last scored window;
+    ``valid`` its samples were finite; ``score`` (standardised MSE) and ``flag`` (score > threshold); ``alarm``
+    FDIR alarm state; ``wheel``/``type``/``channel`` peephole codes (−1 unknown) and ``p_wheel``/``p_type``/
+    ``p_channel`` their posteriors; ``ood`` low GMM likelihood; ``action`` code of the FDIR action taken
+    (:data:`fdir.logic.ACTIONS`, 0 = none)."""
+
+    __slots__ = (
+        "action",
+        "alarm",
+        "channel",
+        "flag",
+        "ood",
+        "p_channel",
+        "p_type",
+        "p_wheel",
+        "score",
+        "type",
+        "valid",
+        "wheel",
+        "window",
+        "window_done",
+    )
+
+    def __init__(self) -> None:
+        self.window_done = False
+        self.window = -1
+        self.valid = False
+        self.score = float("nan")
+        self.flag = False
+        self.alarm = False
+        self.wheel = self.type = self.channel = -1
+        self.p_wheel = self.p_type = self.p_channel = 0.0
+        self.ood = False
+        self.action = 0
+
+
+class WindowRuntime:
+    """Reconstruction-detector runtime (see module doc) built from a bundle's ``(spec, arrays)``.
+
+    ``fixed_point`` selects the fixed-point path (default: when the bundle has a ``quantization`` section).
+
+    Raises
+    ------
+    FormatError
+        for a detector that is not a reconstruction detector, or inconsistent arrays.
+    """
+
+    def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
+        det = spec["detector"]
+        if det.get("kind") != "reconstruction" or det.get("score", "mse") != "mse":
+            raise FormatError("WindowRuntime needs detector.kind 'reconstruction' with score 'mse'")
+        inp = spec["input"]
+        self.C, self.W = int(inp["channels"]), int(inp["window"])
+        self.layout = inp["layout"]
+        fp = spec.get("quantization") is not None if fixed_point is None else bool(fixed_point)
+        if fp and spec.get("quantization") is None:
+            raise FormatError("fixed_point=True needs a bundle exported with a 'quantization' section")
+        self.fixed_point = fp
+        self.threshold = float(det["threshold"])
+        self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
+        if self.graph.y.size != self.C * self.W:
+            raise FormatError(f"reconstruction output has {self.graph.y.size} values, window has {self.C * self.W}")
+        mean = np.zeros(self.C) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
+        std = np.ones(self.C) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
+        if mean.shape != (self.C,) or std.shape != (self.C,) or np.any(std <= 0):
+            raise FormatError(f"input mean/std must be ({self.C},) with std > 0")
+        self._mean = mean.astype(np.float32)
+        self._inv_std = (1.0 / std).astype(np.float32)
+        # the window as the graph reads it, and its (W, C) sample view for writing one sample per step
+        self._z = self.graph.x.reshape(-1)
+        if self.layout == "channels x samples":
+            self._rows = self.graph.x.reshape(self.C, self.W).T  # (W, C) strided view
+        else:
+            self._rows = self.graph.x.reshape(self.W, self.C)
+        self._row_views = [self._rows[i] for i in range(self.W)]  # views made once, reused every window
+        self._zwin = self._z.copy()  # standardised input kept for the score (the graph may overwrite x)
+        self._out = self.graph.y.reshape(-1)
+        self._diff = np.zeros(self._z.size, np.float32)
+        self._row = np.zeros(self.C, np.float32)
+        self._nan = np.zeros(self.C, bool)
+        self.pos = 0
+        self.window = -1
+        self._bad = False
+        self.probe = None
+        if spec.get("peephole") is not None:
+            layer = spec["peephole"]["layer"]
+            if layer not in self.graph.inputs:
+                raise FormatError(f"peephole.layer={layer!r} is not a layer of the graph")
+            self.probe = RuntimeProbe(spec["peephole"], arrays, self.graph.inputs[layer], fixed_point=fp)
+        self.fdir = FdirManager(FdirConfig.from_dict(spec["fdir"])) if spec.get("fdir") is not None else None
+        self._fam = {f: (f in self.probe.families) for f in ("wheel", "type", "channel")} if self.probe else {}
+        self.result = StepResult()
+
+    @property
+    def nbytes(self) -> dict[str, int]:
+        """Bytes held: ``detector_params``, ``detector_buffers``, ``probe_params``, ``probe_buffers``."""
+        out = {"detector_params": self.graph.nbytes_weights,
+               "detector_buffers": self.graph.nbytes_buffers + 3 * self._z.nbytes + self._row.nbytes}
+        if self.probe is not None:
+            out["probe_params"] = self.probe.nbytes_params
+            out["probe_buffers"] = self.probe.nbytes_buffers
+        return out
+
+    def reset(self) -> None:
+        """Empty the window buffer (FDIR state is kept)."""
+        self.pos = 0
+        self._bad = False
+
+    def step(self, sample: np.ndarray) -> StepResult:
+        """Push one telemetry sample (C,) in raw units; returns the (reused) :class:`StepResult`.
+
+        Raises
+        ------
+        ValueError
+            when ``sample`` does not hold C values.
+        """
+        r = self.result
+        r.window_done = False
+        r.action = 0
+        if np.size(sample) != self.C:
+            raise ValueError(f"sample must hold {self.C} values, got {np.size(sample)}")
+        row = self._row
+        np.copyto(row, sample, casting="unsafe")
+        np.isnan(row, out=self._nan)
+        if self._nan.any():
+            self._bad = True
+        np.subtract(row, self._mean, out=row)
+        np.multiply(row, self._inv_std, out=row)
+        np.copyto(self._row_views[self.pos], row)
+        self.pos += 1
+        if self.pos < self.W:
+            return r
+        self.pos = 0
+        self.window += 1
+        r.window_done = True
+        r.window = self.window
+        r.valid = not self._bad
+        self._bad = False
+        if not r.valid:
+            r.score, r.flag = float("nan"), False
+            r.wheel = r.type = r.channel = -1
+        else:
+            np.copyto(self._zwin, self._z)
+            self.graph.run()
+            np.subtract(self._zwin, self._out, out=self._diff)
+            np.multiply(self._diff, self._diff, out=self._diff)
+            r.score = float(self._diff.mean())
+            r.flag = r.score > self.threshold
+            if self.probe is not None:
+                self.probe.run()
+                code, conf = self.probe.code, self.probe.conf
+                r.wheel, r.p_wheel = code.get("wheel", -1), conf.get("wheel", 0.0)
+                r.type, r.p_type = code.get("type", -1), conf.get("type", 0.0)
+                r.channel, r.p_channel = code.get("channel", -1), conf.get("channel", 0.0)
+                r.ood = self.probe.ood
+        if self.fdir is not None:
+            if r.flag:
+                r.action = self.fdir.update(True, r.wheel, r.p_wheel, r.type, r.p_type, r.channel)
+            else:
+                r.action = self.fdir.update(False)
+            r.alarm = self.fdir.alarm
+        return r
+
+    def run_windows(self, xw: np.ndarray) -> dict[str, np.ndarray]:
+        """Score whole windows (N, C, W) in raw units by feeding their samples through :meth:`step`; returns
+        arrays ``score``, ``flag``, ``wheel``, ``type``, ``channel``, ``p_wheel``, ``p_type``, ``action`` (N,).
+        Allocates its outputs (an offline convenience for tests and benchmarks, not for onboard use)."""
+        xw = np.asarray(xw, dtype=np.float32)
+        N = xw.shape[0]
+        out = {k: np.zeros(N) for k in ("score", "p_wheel", "p_type")}
+        out.update({k: np.zeros(N, np.int64) for k in ("flag", "wheel", "type", "channel", "action")})
+        self.reset()
+        for i in range(N):
+            for t in range(self.W):
+                r = self.step(xw[i, :, t])
+            out["score"][i], out["flag"][i] = r.score, r.flag
+            out["wheel"][i], out["type"][i], out["channel"][i] = r.wheel, r.type, r.channel
+            out["p_wheel"][i], out["p_type"][i], out["action"][i] = r.p_wheel, r.p_type, r.action
+        out["flag"] = out["flag"].astype(bool)
+        return out
