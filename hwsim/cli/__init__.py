@@ -46,3 +46,13 @@ def cli() -> None:
 
 def main() -> None:
     cli()
+
+
+def make_console():
+    """A rich console; when output is not a terminal (pipes, CI logs) it is 200 columns wide instead of rich's
+    default 80, so tables of long case names and sources stay readable."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=200)

@@ -34,8 +34,9 @@ def bench(packages: tuple[str, ...], quick: bool, as_json: bool, bench_dir: str 
     if as_json:
         click.echo(json.dumps([row for r in results for row in r.to_json()], indent=1))
     else:
-        from rich.console import Console
         from rich.table import Table
+
+        from hwsim.cli import make_console
 
         table = Table(title="hwsim bench" + (" --quick" if quick else ""))
         for col in ("package", "benchmark", "metric", "value", "goal", "met", "note"):
@@ -51,7 +52,7 @@ def bench(packages: tuple[str, ...], quick: bool, as_json: bool, bench_dir: str 
                 met = {None: "-", True: "[green]yes[/]", False: "[red]no[/]"}[m.met]
                 table.add_row(r.package, r.benchmark, m.metric + (f" [{m.unit}]" if m.unit else ""),
                               f"{m.value:.4g}", goal, met, m.note)
-        Console().print(table)
+        make_console().print(table)
         if not results:
             click.echo("no benchmarks registered for the selected packages", err=True)
     sys.exit(1 if any(r.status == "error" for r in results) else 0)

@@ -33,8 +33,9 @@ def list_targets(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=1))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from hwsim.cli import make_console
 
     table = Table(title="hwsim targets")
     for col in ("name", "class", "node [nm]", "numbers by status", "description"):
@@ -42,7 +43,7 @@ def list_targets(as_json: bool) -> None:
     for r in rows:
         node = "-" if r["node_nm"] is None else f"{r['node_nm']:g}"
         table.add_row(r["name"], r["class"], node, r["status"], r["description"])
-    Console().print(table)
+    make_console().print(table)
 
 
 @targets.command("show")
@@ -61,10 +62,11 @@ def show(name: str, as_json: bool) -> None:
         click.echo(json.dumps({"name": t.name, "class": t.cls, "description": t.description, "notes": t.notes,
                                "numbers": rows}, indent=1))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from hwsim.cli import make_console
+
+    console = make_console()
     console.print(f"[bold]{t.name}[/] ({t.cls}): {t.description}")
     table = Table()
     for col in ("field", "value", "unit", "status", "source", "note"):

@@ -44,10 +44,11 @@ def validate(packages: tuple[str, ...], as_json: bool, select: str | None, list_
         results = [run_case(c) for c in cases]
         click.echo(json.dumps([r.to_json() for r in results], indent=1))
     else:
-        from rich.console import Console
         from rich.table import Table
 
-        console = Console()
+        from hwsim.cli import make_console
+
+        console = make_console()
         table = Table(title="hwsim validate", show_lines=False)
         for col in ("package", "case", "source", "expected", "got", "tolerance", "pass", "s"):
             table.add_column(col, overflow="fold")
