@@ -1,0 +1,136 @@
+"""Nonparametric dynamic thresholding (telemanom, Hundman et al. KDD 2018, arXiv:1802.04431): smoothing against
+pandas, window schedule and z search against direct loop implementations of the definitions (reference sheet §3),
+pruning on a hand-computed case, end-to-end detection and the streaming variant."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fdir.ndt import NDTParams, StreamingNDT, detect, ewma, find_z, num_to_ignore, prune, runs, smooth_errors, windows
+
+
+def test_ewma_matches_pandas():
+    x = np.random.default_rng(0).random(500)
+    np.testing.assert_allclose(ewma(x, 105), pd.Series(x).ewm(span=105).mean().to_numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="span"):
+        ewma(x, 0.5)
+
+
+def test_smooth_errors_prefix():
+    p = NDTParams(l_s=20)
+    e = np.random.default_rng(1).random(200)
+    es = smooth_errors(e, p)
+    raw = ewma(e, p.span)
+    np.testing.assert_allclose(es[:20], np.mean(raw[:40]))
+    np.testing.assert_allclose(es[20:], raw[20:])
+
+
+def test_window_schedule():
+    p = NDTParams()
+    w = windows(8000, p)
+    n_w = int((8000 - 2100) / 70)                      # 84 → 85 windows
+    assert len(w) == n_w + 1 and w[0] == (0, 2100) and w[1] == (70, 2170) and w[-1] == (n_w * 70, 8000)
+    # short channel: the window count is found with a shrunk window (14 batches here) and the only window spans
+    # everything (telemanom's last window always ends at the last value)
+    assert windows(1000, p) == [(0, 1000)]
+    assert windows(2200, p) == [(0, 2100), (70, 2200)]
+    with pytest.raises(ValueError, match="batch_size"):
+        windows(50, p)
+    assert [num_to_ignore(n) for n in (1799, 2499, 2500)] == [0, 250, 500]
+
+
+def _find_z_loop(e_s, mean, sd, p):
+    """Direct transcription of the definition (one candidate at a time, python loops)."""
+    best_z, best_s = p.z_max, -np.inf
+    n = len(e_s)
+    for z in np.arange(p.z_min, p.z_max, p.z_step):
+        eps = mean + z * sd
+        above = [i for i in range(n) if e_s[i] >= eps]
+        below = [v for v in e_s if v < eps]
+        a = set()
+        for i in above:
+            a.update(range(max(0, i - p.error_buffer + 1), min(n, i + p.error_buffer)))
+        if not a or not below:
+            continue
+        idx = sorted(a)
+        seqs = [g for g in runs(np.isin(np.arange(n), idx)) if g[1] > g[0]]
+        s = ((mean - np.mean(below)) / mean + (sd - np.std(below)) / sd) / (len(seqs) ** 2 + len(idx))
+        if s >= best_s and len(seqs) <= p.max_sequences and len(idx) < n * p.max_fraction:
+            best_z, best_s = z, s
+    return best_z
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_find_z_matches_definition(seed):
+    rng = np.random.default_rng(seed)
+    p = NDTParams(error_buffer=10)
+    e = np.abs(rng.normal(0.1, 0.02, 700))
+    for c in rng.integers(50, 650, 2):
+        e[c:c + 8] += rng.uniform(0.1, 0.4)
+    mean, sd = float(e.mean()), float(e.std())
+    assert find_z(e, mean, sd, p) == pytest.approx(_find_z_loop(e, mean, sd, p))
+    inv = 2 * mean - e
+    assert find_z(inv, mean, sd, p) == pytest.approx(_find_z_loop(inv, mean, sd, p))
+    assert find_z(np.full(50, 0.3), 0.3, 0.0, p) == p.z_max
+
+
+def test_prune_hand_case():
+    # sequence maxima 1.0, 0.95, 0.5; largest unflagged error 0.48:
+    # drops (1-0.95)/1 = 0.05 < p, (0.95-0.5)/0.95 = 0.47 >= p, (0.5-0.48)/0.5 = 0.04 < p → keep the two largest
+    e = np.full(60, 0.1)
+    flags = np.zeros(60, bool)
+    for (a, b), m in zip([(2, 6), (20, 25), (40, 45)], [1.0, 0.95, 0.5]):
+        flags[a:b + 1] = True
+        e[a + 1] = m
+    e[55] = 0.48
+    kept = prune(e, flags, np.zeros(60, bool), NDTParams(p=0.13))
+    assert runs(kept) == [(2, 6), (20, 25)]
+    # with p = 0.02 every drop qualifies → all three stay
+    assert runs(prune(e, flags, np.zeros(60, bool), NDTParams(p=0.02))) == [(2, 6), (20, 25), (40, 45)]
+
+
+def _bump_series(n=4000, at=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.sin(np.arange(n) / 30.0)
+    e = np.abs(rng.normal(0, 0.02, n))
+    e[at:at + 40] += 0.8
+    return e, y
+
+
+def test_detect_flags_the_bump_in_test_coordinates():
+    e, y = _bump_series()
+    res = detect(e, y, NDTParams(l_s=250))
+    assert len(res.sequences) == 1
+    a, b = res.sequences[0]
+    assert a - 250 <= 3000 <= b - 250 and b - 250 >= 3039        # offset l_s applied, bump inside
+    assert b - a < 400                                           # bump + error buffer + smoothing tail
+    assert len(res.scores) == 1 and res.scores[0] > 0
+    assert detect(e, y, NDTParams(l_s=250), offset=0).sequences == [(a - 250, b - 250)]
+
+
+def test_detect_ignores_small_errors_and_validates():
+    e, y = _bump_series()
+    assert detect(e * 0.02, y, NDTParams()).sequences == []      # max smoothed error < 0.05: guard
+    with pytest.raises(ValueError, match="equal length"):
+        detect(e, y[:-1])
+    with pytest.raises(ValueError, match="finite"):
+        detect(np.r_[e[:-1], np.nan], y)
+    with pytest.raises(ValueError):
+        NDTParams(p=1.5)
+
+
+def test_streaming_equals_offline():
+    p = NDTParams(l_s=50)
+    e, y = _bump_series(n=2100 + 70 * 20, at=2600)               # (n - window_len) multiple of batch_size
+    off = detect(e, y, p)
+    st = StreamingNDT(p, n_ignore=num_to_ignore(e.size, p))
+    flags = np.zeros(e.size, bool)
+    for v, t in zip(e, y):
+        d = st.push(v, t)
+        if d is not None:
+            flags[d[0]:d[1]] |= st.flags(*d)
+    d = st.finish()
+    if d is not None:
+        flags[d[0]:d[1]] |= st.flags(*d)
+    np.testing.assert_array_equal(flags, off.flags)
+    assert off.flags.any()
