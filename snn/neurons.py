@@ -367,6 +367,18 @@ class MTJNeuron:
                    energy_per_spike_J=float(getattr(model, "energy_per_spike_J", 0.0)), reset=str(model.reset),
                    source=str(getattr(model, "source", "devices.compact")))
 
+    @classmethod
+    def default(cls, T_K: float = 300.0) -> MTJNeuron:
+        """The neuron of the shipped orthogonal-easy-axis signed-spike device (Zheng, Liu, Yang, arXiv:2606.03796)
+        at temperature ``T_K`` [K]: :meth:`from_compact` of ``devices.compact.default_signed_mtj_neuron(T_K)``.
+
+        Lets packages that may use ``snn`` but not ``devices`` (``fdir``) get the MTJ neuron. Raises ValueError
+        for a negative or non-finite ``T_K``.
+        """
+        from devices.compact import default_signed_mtj_neuron
+
+        return cls.from_compact(default_signed_mtj_neuron(T_K))
+
     def discrete(self, dt_s: float | None = None) -> DiscreteNeuron:
         """Update constants at ``dt_s`` (s; default the fitted step).
 
