@@ -1,0 +1,126 @@
+"""The built-in co-design study behind ``hwsim run``: FDIR detector variants on real telemetry, costed on hardware.
+
+One study point = one detector *variant* (:data:`fdir.evaluate.VARIANTS`: dense float conv forecaster, its int8
+fixed-point export, a spiking detector with signed LIF neurons, and one with signed MTJ-LIF neurons from the
+``devices`` compact model, both fed by signed send-on-delta spikes from ``sensors``) trained and evaluated on the
+shipped NASA SMAP/MSL telemetry (Hundman et al., KDD 2018, arXiv:1802.04431) with the telemanom event-wise
+protocol, then its workload per inference (one telemetry sample of one channel) costed by :func:`hwsim.cost.model.
+evaluate` on each hardware target. The experiment returns one row per target, so the sweep's Pareto front of
+detection quality (F0.5) vs energy per inference can be grouped by target.
+
+The energy per inference adds the front end: one analogue-to-digital conversion of the sample at ``adc_bits``
+(survey-floor ADC energy of :func:`sensors.energy.adc_energy_per_conversion`, Murmann ADC survey) to the processor's
+calibrated energy (:mod:`hwsim.cost`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Literal
+
+SPACE_TARGETS = ("gr712rc", "gr740", "rad750")
+"""Radiation-hardened space processors of the target catalogue (hwsim/targets/*.json)."""
+
+DEFAULT_TARGETS = (*SPACE_TARGETS, "stm32h7_mcu", "loihi", "mtj_core")
+"""Targets of the default study: the space processors, a microcontroller, Loihi and the MTJ neuromorphic core."""
+
+_COST_COLUMNS = {
+    "energy_J": "energy_processor_J",
+    "energy_primitive_J": "energy_primitive_J",
+    "energy_static_J": "energy_static_J",
+    "latency_s": "latency_s",
+    "memory_B": "memory_B",
+    "weights_B": "weights_B",
+    "macs": "macs",
+    "synops": "synops",
+    "fits": "fits",
+}
+
+
+def _targets(targets: str) -> tuple[str, ...]:
+    from hwsim.targets.catalogue import names
+
+    known = set(names())
+    out = tuple(t.strip() for t in targets.split(",") if t.strip())
+    if not out:
+        raise ValueError("targets must name at least one hardware target (comma-separated)")
+    bad = [t for t in out if t not in known]
+    if bad:
+        raise ValueError(f"targets: unknown target(s) {bad}; accepted: {sorted(known)}")
+    return out
+
+
+def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] = "dense_float",
+                   spacecraft: Literal["SMAP", "MSL", "both"] = "both", channels: str = "subset",
+                   epochs: int = 0, adc_bits: int = 12, targets: str = ",".join(DEFAULT_TARGETS),
+                   quick: bool = False, seed: int = 0) -> list[dict]:
+    """Train and evaluate one FDIR detector variant on SMAP/MSL telemetry and cost it on hardware targets.
+
+    Parameters
+    ----------
+    variant : detector variant, one of :data:`fdir.evaluate.VARIANTS`.
+    spacecraft : ``"SMAP"``, ``"MSL"`` or ``"both"`` (events of both pooled).
+    channels : ``"subset"`` (the representative channels of :data:`fdir.evaluate.SUBSET`), ``"all"`` (every
+        labelled channel) or comma-separated channel ids.
+    epochs : training epochs; 0 uses the variant's default.
+    adc_bits : resolution of the front-end ADC that digitises one telemetry sample (1..24 bits).
+    targets : comma-separated target names of the catalogue (``hwsim targets`` lists them).
+    quick : reduced training and data (CI smoke runs; the numbers are then not representative).
+    seed : training seed.
+
+    Returns
+    -------
+    One dict per target: the detection metrics (``precision``, ``recall``, ``f1``, ``f0_5`` event-wise per
+    telemanom, plus ESA-ADB figures when available), the cost per inference on that target
+    (``energy_per_inference_J`` = processor calibrated energy + ADC conversion energy in J, ``energy_processor_J``,
+    ``energy_primitive_J``, ``energy_adc_J``, ``latency_s``, ``memory_B``, ``weights_B``, ``macs``, ``synops``,
+    ``fits``) and the model size and wall times.
+
+    Raises
+    ------
+    ValueError for a parameter outside its accepted values (named in the message).
+    """
+    from fdir.evaluate import run_variant
+    from hwsim.cost.model import evaluate
+    from sensors.energy import adc_energy_per_conversion
+
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs={epochs!r} must be an integer >= 0 (0 = the variant's default)")
+    tgts = _targets(targets)
+    e_adc = adc_energy_per_conversion(adc_bits).value
+    chans = channels if channels in ("subset", "all") else tuple(c.strip() for c in channels.split(",") if c.strip())
+    t0 = time.perf_counter()
+    res = run_variant(variant, spacecraft, chans, epochs=epochs or None, seed=seed, quick=quick)
+    t_fdir = time.perf_counter() - t0
+
+    common: dict = {
+        "n_channels": len(res.channels),
+        "channel_ids": ",".join(res.channels),
+        "n_params": int(res.n_params),
+        "weight_bits": int(res.weight_bits),
+        "train_s": float(res.train_s),
+        "eval_s": float(res.eval_s),
+        "detector_s": t_fdir,
+        "energy_adc_J": float(e_adc),
+    }
+    for k, v in res.metrics.items():
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            common[k] = float(v) if isinstance(v, float) or not float(v).is_integer() else int(v)
+    rows = []
+    for tgt in tgts:
+        per = evaluate(res.workload, tgt).per_point().iloc[0]
+        row = {"target": tgt, **common}
+        for src, dst in _COST_COLUMNS.items():
+            if src in per.index:
+                val = per[src]
+                row[dst] = bool(val) if dst == "fits" else float(val)
+        e_proc = row.get("energy_processor_J", math.nan)
+        row["energy_per_inference_J"] = e_proc + e_adc
+        rows.append(row)
+    return rows
+
+
+codesign_point.RANGES = {"adc_bits": (1, 24), "epochs": (0, 10_000)}
+codesign_point.FILES = ["hwsim:targets/*.json", "fdir:data/smap_msl.npz", "fdir:data/labeled_anomalies.csv",
+                        "devices:signed_mtj_compact.json", "sensors:energy_figures.json"]

@@ -1,0 +1,50 @@
+"""The built-in co-design study (hwsim.study.codesign_point) behind `hwsim run`, in quick mode."""
+
+import math
+
+import pytest
+
+from hwsim.cost.model import evaluate
+from hwsim.study import DEFAULT_TARGETS, codesign_point
+from sensors.energy import adc_energy_per_conversion
+
+
+def test_default_study_plans_against_the_codesign_experiment():
+    from hwsim import studies
+    from hwsim.sweep.plan import make_plan
+    from hwsim.sweep.spec import load_spec
+
+    plan = make_plan(load_spec(studies.path("default")))
+    assert plan.experiment.name == "fdir_codesign" and plan.n_points == 4
+    full = make_plan(load_spec(studies.path("default"), profile="full"))
+    assert full.n_points == 4
+    # every default target is in the catalogue and the spec names them all
+    assert set(load_spec(studies.path("default")).fixed["targets"].split(",")) == set(DEFAULT_TARGETS)
+
+
+@pytest.mark.parametrize("variant", ["int8", "mtj_lif"])
+def test_codesign_point_costs_the_measured_workload_on_each_target(variant):
+    from fdir.evaluate import run_variant
+
+    rows = codesign_point(variant=variant, spacecraft="SMAP", targets="gr712rc,loihi,mtj_core", quick=True)
+    assert [r["target"] for r in rows] == ["gr712rc", "loihi", "mtj_core"]
+    e_adc = adc_energy_per_conversion(12).value
+    res = run_variant(variant, "SMAP", "subset", seed=0, quick=True)  # same seed: the same detector and workload
+    for r in rows:
+        assert 0.0 <= r["f0_5"] <= 1.0 and 0.0 <= r["f1"] <= 1.0
+        assert r["f0_5"] == pytest.approx(res.metrics["f0_5"], abs=1e-12)
+        per = evaluate(res.workload, r["target"]).per_point().iloc[0]
+        assert r["energy_processor_J"] == pytest.approx(float(per["energy_J"]), rel=1e-9)
+        assert r["energy_per_inference_J"] == pytest.approx(float(per["energy_J"]) + e_adc, rel=1e-12)
+        assert r["energy_adc_J"] == pytest.approx(e_adc, rel=1e-12)
+        assert math.isfinite(r["latency_s"]) and r["latency_s"] > 0 and isinstance(r["fits"], bool)
+        assert r["n_channels"] == len(res.channels) and r["channel_ids"] == ",".join(res.channels)
+
+
+def test_codesign_point_rejects_bad_parameters_by_name():
+    with pytest.raises(ValueError, match="targets"):
+        codesign_point(variant="int8", targets="gr712rc,not_a_chip", quick=True)
+    with pytest.raises(ValueError, match="epochs"):
+        codesign_point(variant="int8", epochs=-1, quick=True)
+    with pytest.raises(ValueError, match="variant"):
+        codesign_point(variant="analog", quick=True)
