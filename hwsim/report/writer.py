@@ -85,10 +85,15 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
     varying = manifest.get("varying") or []
     cols = classify(df, param_cols, varying)
     table = mark_pareto(designs(df, cols, objs, groups), objs, groups) if len(ok) else pd.DataFrame()
-    key_cols = list(dict.fromkeys([*groups, *cols.swept, *cols.labels]))
+    # a label result that is the same in every successful point (e.g. the channel list of a study) is stated once
+    same = [c for c in cols.labels if c not in groups and len(ok) and ok[c].nunique(dropna=False) == 1]
+    key_cols = list(dict.fromkeys([*groups, *cols.swept, *(c for c in cols.labels if c not in same)]))
     obj_cols = [o.column for o in dict.fromkeys([*ranks, *objs])]
-    std_cols = [f"{c}_std" for c in obj_cols if f"{c}_std" in table.columns]
-    shown = [*key_cols, *obj_cols, *std_cols, *(["n_seeds"] if cols.has_seed else [])]
+    multi_seed = cols.has_seed and len(table) and int(table["n_seeds"].max()) > 1
+    std_cols = [f"{c}_std" for c in obj_cols if f"{c}_std" in table.columns] if multi_seed else []
+    extra = [c for c in _as_list(manifest.get("report", {}).get("columns"))
+             if c in table.columns and c not in key_cols and c not in obj_cols]
+    shown = [*key_cols, *obj_cols, *extra, *std_cols, *(["n_seeds"] if multi_seed else [])]
 
     lines: list[str] = []
     name = manifest.get("name") or sd.path.name
@@ -104,6 +109,8 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
         "remaining": status["remaining"], "compute time (s)": round(status["compute_s"], 3)}])))
     lines.append("")
     lines += _parameters_section(plan, param_cols, varying)
+    if same:
+        lines.append("\nSame in every result: " + ", ".join(f"`{c} = {md.fmt(ok[c].iloc[0])}`" for c in same) + ".\n")
     pareto_png = effects_png = None
     if not len(ok):
         lines.append("\nNo point finished successfully: no tables or figures.\n")
@@ -112,11 +119,15 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
                      "Pareto front and best designs are not computed. Designs:\n")
         lines.append(md.table(table, [c for c in table.columns if c != "pareto" and (cols.has_seed or c != "n_seeds")]))
     else:
-        avg = f" Numeric results are means over {int(table['n_seeds'].max())} seeds." if cols.has_seed else ""
+        avg = f" Numeric results are means over {int(table['n_seeds'].max())} seeds." if multi_seed else ""
         order = ", then ".join(f"{o.column} ({'lowest' if o.sense == 'min' else 'highest'})" for o in ranks)
         lines.append(f"\n## Best design {'per ' + ', '.join(groups) if groups else 'overall'}\n")
         lines.append(f"Ranked by {order}.{avg}\n")
         lines.append(md.table(best_per_group(table, ranks, groups), shown))
+        if extra:
+            lines.append("\n## All designs\n")
+            lines.append(md.table(rank(table, ranks).sort_values(groups, kind="stable") if groups
+                                  else rank(table, ranks), shown, max_rows=200))
         lines.append(f"\n## Pareto front{' per ' + ', '.join(groups) if groups else ''}\n")
         lines.append("Designs not dominated in " + ", ".join(f"{o.column} ({o.sense})" for o in objs) +
                      (f" within their {', '.join(groups)}" if groups else "") +

@@ -41,7 +41,8 @@ def per_target(*, n: Annotated[int, (1, 100)] = 4, seed: int = 0) -> list[dict]:
     rows = []
     for target, scale in (("mcu", 1.0), ("mtj", 0.1)):
         q = 1.0 - 1.0 / (n + 1) + float(rng.normal(0.0, 1e-3))
-        rows.append({"target": target, "energy_J": scale * n * 1e-6, "quality": q})
+        rows.append({"target": target, "energy_J": scale * n * 1e-6, "quality": q, "latency_s": scale * n * 1e-3,
+                     "data": "synthetic"})
     return rows
 
 

@@ -149,3 +149,24 @@ def test_builtin_study_is_shipped_and_names_the_codesign_experiment():
     assert r.exit_code == 0 and "324 points; swept: delta, encoder, signal, seed" in r.output
     r = invoke("sweep", "nope", "--dry-run")
     assert r.exit_code == 2 and "nor a shipped study (default, encoders)" in r.output
+
+
+def test_report_shows_extra_columns_and_states_constant_labels_once(tmp_path, study):
+    spec = tmp_path / "cols.toml"
+    group = 'group_by = ["target"]'
+    spec.write_text(study.read_text().replace(group, group + '\ncolumns = ["latency_s"]'))
+    out = tmp_path / "out"
+    r = invoke("sweep", spec, "--out", out, "--executor", "serial", "seeds=1")
+    assert r.exit_code == 0, r.output
+    r = invoke("report", out)
+    assert r.exit_code == 0, r.output
+    text = (out / "report" / "report.md").read_text()
+    assert "Same in every result: `data = synthetic`." in text
+    all_designs = text.split("## All designs")[1].split("## Pareto front")[0]
+    header = next(line for line in all_designs.splitlines() if line.startswith("|"))
+    assert header == "| target | n | quality | energy_J | latency_s |"  # one seed: no _std / n_seeds columns
+    assert len([ln for ln in all_designs.splitlines() if ln.startswith("| m")]) == 8  # 4 designs x 2 targets
+    bad = tmp_path / "bad.toml"
+    bad.write_text(study.read_text().replace(group, group + '\ncolumns = "latency_s"'))
+    r = invoke("sweep", bad, "--out", tmp_path / "o2", "--dry-run")
+    assert r.exit_code == 2 and "[report] columns must be a list" in r.output
