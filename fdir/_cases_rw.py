@@ -264,7 +264,9 @@ def _overhead(which: str) -> dict:
     cfg = RWStudyConfig()
     kappa = min(cfg.kappa, cfg.cae.latent + 1)  # dec.linear: rank of [W | b] = latent + 1
     ov = overhead(workload(cfg.cae), probe_workload(cfg.cae.latent, kappa, cfg.n_components,
-                                                     sum(len(c) for c in CONCEPTS.values())))
+                                                     sum(len(c) for c in CONCEPTS.values()),
+                                                     n_residual=cfg.cae.n_channels if cfg.residual else 0,
+                                                     window=cfg.cae.window))
     return {"got": ov[f"{which}_ratio"], "details": ov}
 
 

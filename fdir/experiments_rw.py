@@ -2,7 +2,8 @@
 
 Each function takes keyword-only scalar parameters (``seed`` included) and returns a flat dict of scalars:
 
-* :func:`rw_peephole` — the peephole study (:mod:`fdir.peephole.study`) for one (layer, κ, K, campaign size):
+* :func:`rw_peephole` — the peephole study (:mod:`fdir.peephole.study`) for one (layer, κ, K, residual profile
+  or not, campaign size):
   which-wheel / fault-type / channel accuracy on detected windows, coverage and selective accuracy of the
   ``unknown`` answer, ECE, compute/memory overhead from the IR, detection figures. Sweep κ and ``n_components``.
 * :func:`rw_detection` — window detection of one fault kind at one magnitude (recall, precision, F1, false-alarm
@@ -34,13 +35,16 @@ def _config(quick: bool, seed: int, **changes):
     return RWStudyConfig.quick(seed=seed, **changes) if quick else RWStudyConfig(seed=seed, **changes)
 
 
-def rw_peephole(*, layer: Layer = "dec.linear", kappa: int = 129, n_components: int = 200, n_train: int = 2400,
-                n_test: int = 900, tau: float = 0.5, quick: bool = False, seed: int = 0) -> dict:
-    """Peephole accuracy/ECE/overhead for one probe configuration (see module doc). In quick mode the sizes
-    default to the quick configuration unless given explicitly smaller."""
+def rw_peephole(*, layer: Layer = "dec.linear", kappa: int = 8, n_components: int = 400, n_train: int = 2400,
+                n_test: int = 900, tau: float = 0.5, residual: bool = True, quick: bool = False,
+                seed: int = 0) -> dict:
+    """Peephole accuracy/ECE/overhead for one probe configuration (see module doc); ``residual`` appends the
+    detector's per-channel reconstruction-error profile to the corevector (:mod:`fdir.peephole.probe`). In quick
+    mode the sizes default to the quick configuration unless given explicitly smaller."""
     from fdir.peephole.study import run_study
 
-    changes = {"layer": layer, "kappa": int(kappa), "n_components": int(n_components), "tau": float(tau)}
+    changes = {"layer": layer, "kappa": int(kappa), "n_components": int(n_components), "tau": float(tau),
+               "residual": bool(residual)}
     if quick:
         changes.update(n_train=min(int(n_train), 120), n_test=min(int(n_test), 60),
                        kappa=min(int(kappa), 33), n_components=min(int(n_components), 24))
@@ -82,7 +86,7 @@ def rw_runtime(*, fixed_point: bool = True, n_windows: int = 2000, quick: bool =
 
     import fdir.runtime as rt
     from fdir.logic import FdirConfig
-    from fdir.peephole.study import run_study
+    from fdir.peephole.study import probe_features, run_study
     from fdir.runtime.export import export_bundle
     from fdir.rw.simulate import simulate
 
@@ -91,7 +95,7 @@ def rw_runtime(*, fixed_point: bool = True, n_windows: int = 2000, quick: bool =
     model, probe = art["model"], art["probe"]
     xw = art["test"][0][: int(n_windows)]
     score = model.score(xw)
-    cv = probe.cv_map(model.layer_inputs(xw, cfg.layer)[cfg.layer])
+    cv = probe_features(model, probe, xw)
     wheel = probe.proba(cv, "wheel").argmax(1)
     nominal = simulate(cfg.nominal_val_hours * 3600.0,
                        int(cfg.seed) * 1_000_000 + 2_000 + np.arange(cfg.n_nominal_val)).x

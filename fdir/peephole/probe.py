@@ -14,6 +14,13 @@ Method (arXiv:2604.08424; ``SSIGPRO/peepholelib`` ``classifier/tgmm.py``, ``clas
 5. ``unknown`` (code −1) when max_c p_f < τ (``tau``) or when the GMM log-likelihood of z is below the
    ``ll_quantile`` (1 %) quantile of the training log-likelihoods (out-of-distribution corevector).
 
+Extension beyond the paper (optional, ``n_residual`` > 0): the probe's feature vector is the corevector followed
+by the detector's per-channel reconstruction-error profile r_c = log(mean_t (z_ct − ẑ_ct)² + ε), c = 1..C
+(standardised units, ε = ``residual_eps``), i.e. the input of the detector's own score stage pooled per channel.
+It is not a corevector (the score stage is not affine); the GMM, the empirical posterior, the calibration and the
+``unknown`` rule are unchanged. It carries the *where* of a reconstruction-based detection, which the latent mixes
+(see :mod:`fdir.peephole.study` for the measured effect). :meth:`PeepholeProbe.features` builds the vector.
+
 The diagonal-Gaussian log-joint is evaluated as one affine map of [z², z] (the form used by the numpy runtime and
 costed in the IR): log π_k N(z | μ_k, σ_k²) = [z², z] · G[:, k] + c_k with G = [−½ σ_k⁻²; μ_k σ_k⁻²] and
 c_k = log π_k − ½ Σ_j (μ_kj² σ_kj⁻² + log σ_kj² + log 2π).
@@ -28,7 +35,45 @@ import numpy as np
 from fdir.peephole.calibration import apply_temperature, fit_temperature
 from fdir.peephole.corevector import CoreVectorMap
 
-__all__ = ["PeepholeProbe", "fit_probe"]
+__all__ = ["PeepholeProbe", "fit_probe", "peephole_features", "residual_profile"]
+
+
+def residual_profile(z: np.ndarray, z_hat: np.ndarray) -> np.ndarray:
+    """Per-channel reconstruction-error profile (N, C): mean over the W samples of (z − ẑ)² for windows
+    ``z``, ``z_hat`` (N, C, W) in standardised units (the detector's window score is its mean over C).
+
+    Raises
+    ------
+    ValueError
+        for arrays that are not (N, C, W) of the same shape.
+    """
+    z = np.asarray(z, np.float64)
+    zh = np.asarray(z_hat, np.float64)
+    if z.ndim != 3 or z.shape != zh.shape:
+        raise ValueError(f"z and z_hat must be (N, C, W) arrays of one shape, got {z.shape} and {zh.shape}")
+    return np.mean((z - zh) ** 2, axis=2)
+
+
+def peephole_features(cv_map: CoreVectorMap, acts: np.ndarray, residual: np.ndarray | None = None,
+                      n_residual: int = 0, eps: float = 1e-6) -> np.ndarray:
+    """[cv_map(acts), log(residual + eps)] (N, κ + n_residual); the corevector alone when ``n_residual`` = 0.
+
+    Raises
+    ------
+    ValueError
+        when ``n_residual`` > 0 and ``residual`` is missing or not (N, n_residual) with finite values >= 0.
+    """
+    cv = cv_map(acts)
+    if not n_residual:
+        return cv
+    if residual is None:
+        raise ValueError(f"residual (N, {n_residual}) is required: the probe uses the residual profile")
+    r = np.asarray(residual, np.float64)
+    if r.ndim == 1:
+        r = r[None]
+    if r.shape != (cv.shape[0], int(n_residual)) or not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError(f"residual must be (N={cv.shape[0]}, {n_residual}) finite values >= 0, got {r.shape}")
+    return np.concatenate([cv, np.log(r + eps)], axis=1)
 
 
 def _logsumexp(a: np.ndarray) -> np.ndarray:
@@ -40,10 +85,13 @@ def _logsumexp(a: np.ndarray) -> np.ndarray:
 class PeepholeProbe:
     """A fitted probe (see module doc). Arrays are float64 numpy.
 
-    ``cv_map`` corevector map; ``cv_mean``/``cv_std`` (κ,) standardisation; ``weights`` (K,), ``means`` (K, κ),
-    ``variances`` (K, κ) of the diagonal GMM; ``tables`` family → (K, n_c) posterior table; ``concepts``
-    family → class names; ``temperatures`` family → T (1 before calibration); ``tau`` confidence threshold;
-    ``ll_threshold`` log-likelihood threshold (nats); ``cluster_counts`` (K,) training windows per cluster.
+    ``cv_map`` corevector map; ``cv_mean``/``cv_std`` (n_f,) feature standardisation; ``weights`` (K,),
+    ``means`` (K, n_f), ``variances`` (K, n_f) of the diagonal GMM (n_f = :attr:`n_features`); ``tables``
+    family → (K, n_c) posterior table; ``concepts`` family → class names; ``temperatures`` family → T (1 before
+    calibration); ``tau`` confidence threshold;
+    ``ll_threshold`` log-likelihood threshold (nats); ``cluster_counts`` (K,) training windows per cluster;
+    ``n_residual`` number of residual-profile features appended to the κ corevector entries (0: corevector only)
+    and ``residual_eps`` their log floor. The GMM is over n_features = κ + n_residual standardised features.
     """
 
     cv_map: CoreVectorMap
@@ -58,6 +106,8 @@ class PeepholeProbe:
     tau: float = 0.5
     ll_threshold: float = -np.inf
     cluster_counts: np.ndarray | None = None
+    n_residual: int = 0
+    residual_eps: float = 1e-6
 
     @property
     def n_components(self) -> int:
@@ -67,12 +117,29 @@ class PeepholeProbe:
     def kappa(self) -> int:
         return self.cv_map.kappa
 
+    @property
+    def n_features(self) -> int:
+        """κ + n_residual: length of the feature vector the GMM models."""
+        return self.kappa + int(self.n_residual)
+
+    def features(self, acts: np.ndarray, residual: np.ndarray | None = None) -> np.ndarray:
+        """Probe features (N, n_features): corevectors of the layer inputs ``acts`` (N, d), followed, when
+        ``n_residual`` > 0, by log(``residual`` + ε) with ``residual`` (N, n_residual) the per-channel mean
+        squared reconstruction error (standardised units; :func:`residual_profile`).
+
+        Raises
+        ------
+        ValueError
+            when the residual is missing or has the wrong shape.
+        """
+        return peephole_features(self.cv_map, acts, residual, self.n_residual, self.residual_eps)
+
     def linear_form(self) -> tuple[np.ndarray, np.ndarray]:
         """(G (2κ, K), c (K,)) with log π_k N(z | μ_k, σ_k²) = [z², z] · G[:, k] + c_k."""
         prec = 1.0 / self.variances
         G = np.concatenate([-0.5 * prec, self.means * prec], axis=1).T
         c = (np.log(self.weights) - 0.5 * np.sum(self.means**2 * prec + np.log(self.variances), axis=1)
-             - 0.5 * self.kappa * np.log(2 * np.pi))
+             - 0.5 * self.n_features * np.log(2 * np.pi))
         return G, c
 
     def standardize(self, cv: np.ndarray) -> np.ndarray:
@@ -134,8 +201,10 @@ class PeepholeProbe:
 def fit_probe(cv_map: CoreVectorMap, cv_train: np.ndarray, labels: dict[str, np.ndarray],
               concepts: dict[str, tuple[str, ...]], *, n_components: int = 50, covariance_type: str = "diag",
               alpha: float = 0.1, tau: float = 0.5, ll_quantile: float = 0.01, seed: int = 0,
-              reg_covar: float = 1e-4, max_iter: int = 200) -> PeepholeProbe:
-    """Fit the GMM (scikit-learn) and the empirical posterior tables on training corevectors (N, κ).
+              reg_covar: float = 1e-4, max_iter: int = 200, n_residual: int = 0,
+              residual_eps: float = 1e-6) -> PeepholeProbe:
+    """Fit the GMM (scikit-learn) and the empirical posterior tables on training features (N, κ + n_residual)
+    (:func:`peephole_features`: corevectors, then ``n_residual`` log residual-profile entries).
 
     ``labels`` maps each concept family to integer codes (N,) into ``concepts[family]``. Only diagonal
     covariances are supported by the runtime form (``covariance_type="diag"``); ``"spherical"`` is accepted and
@@ -151,8 +220,13 @@ def fit_probe(cv_map: CoreVectorMap, cv_train: np.ndarray, labels: dict[str, np.
     from sklearn.mixture import GaussianMixture
 
     cv = np.asarray(cv_train, dtype=np.float64)
-    if cv.ndim != 2 or cv.shape[1] != cv_map.kappa:
-        raise ValueError(f"cv_train must have shape (N, {cv_map.kappa}), got {cv.shape}")
+    if not (isinstance(n_residual, int | np.integer) and n_residual >= 0):
+        raise ValueError(f"n_residual={n_residual!r} must be an integer >= 0")
+    if not residual_eps > 0:
+        raise ValueError(f"residual_eps={residual_eps!r} must be > 0")
+    nf = cv_map.kappa + int(n_residual)
+    if cv.ndim != 2 or cv.shape[1] != nf:
+        raise ValueError(f"cv_train must have shape (N, {nf}) (kappa + n_residual), got {cv.shape}")
     if not (isinstance(n_components, int | np.integer) and 1 <= n_components <= cv.shape[0]):
         raise ValueError(f"n_components={n_components!r} must be an integer in [1, N={cv.shape[0]}]")
     if covariance_type not in ("diag", "spherical"):
@@ -181,7 +255,8 @@ def fit_probe(cv_map: CoreVectorMap, cv_train: np.ndarray, labels: dict[str, np.
         var = np.repeat(var[:, None], z.shape[1], axis=1)
     probe = PeepholeProbe(cv_map=cv_map, cv_mean=mean, cv_std=std, weights=gm.weights_.copy(),
                           means=gm.means_.copy(), variances=np.asarray(var, np.float64).copy(), tables={},
-                          concepts={f: tuple(concepts[f]) for f in labels}, tau=float(tau))
+                          concepts={f: tuple(concepts[f]) for f in labels}, tau=float(tau),
+                          n_residual=int(n_residual), residual_eps=float(residual_eps))
     assign = probe.log_joint(cv).argmax(axis=1)
     K = probe.n_components
     probe.cluster_counts = np.bincount(assign, minlength=K).astype(np.float64)

@@ -28,15 +28,19 @@ def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.n
     """The ``peephole`` section and its arrays from a fitted :class:`fdir.peephole.probe.PeepholeProbe`.
 
     The corevector standardisation is folded into the projection: project_w = Vᵀ_{:κ,:d} / s,
-    project_b = (Vᵀ_{:κ,d} − m) / s.
+    project_b = (Vᵀ_{:κ,d} − m) / s. A probe with residual-profile features (``probe.n_residual`` > 0) gets a
+    ``residual`` block with their standardisation w = 1/s, b = −m/s (its ``layout`` is filled in by
+    :func:`make_bundle` from the detector's input layout).
     """
     cvm = probe.cv_map
+    k = int(cvm.kappa)
     Vt = np.asarray(cvm.Vt, np.float64)
     s = np.asarray(probe.cv_std, np.float64)
     m = np.asarray(probe.cv_mean, np.float64)
+    n_r = int(getattr(probe, "n_residual", 0))
     arrays = {
-        "peephole.project_w": (Vt[:, :-1] / s[:, None]).astype(np.float32),
-        "peephole.project_b": ((Vt[:, -1] - m) / s).astype(np.float32),
+        "peephole.project_w": (Vt[:, :-1] / s[:k, None]).astype(np.float32),
+        "peephole.project_b": ((Vt[:, -1] - m[:k]) / s[:k]).astype(np.float32),
         "peephole.gmm_means": np.asarray(probe.means, np.float32),
         "peephole.gmm_logvar": np.log(np.asarray(probe.variances, np.float64)).astype(np.float32),
         "peephole.gmm_logweight": np.log(np.asarray(probe.weights, np.float64)).astype(np.float32),
@@ -54,6 +58,12 @@ def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.n
         "temperatures": {f: float(probe.temperatures.get(f, 1.0)) for f in probe.tables},
         "tau": float(probe.tau), "ll_threshold": float(probe.ll_threshold),
     }
+    if n_r:
+        arrays["peephole.residual.w"] = (1.0 / s[k:]).astype(np.float32)
+        arrays["peephole.residual.b"] = (-m[k:] / s[k:]).astype(np.float32)
+        section["residual"] = {"channels": n_r, "window": None, "layout": None, "eps": float(probe.residual_eps),
+                               "w": "peephole.residual.w", "b": "peephole.residual.b",
+                               "source": "per-channel reconstruction-error profile (fdir.peephole.probe)"}
     return section, arrays
 
 
@@ -187,6 +197,12 @@ def make_bundle(detector: tuple[dict, dict], *, probe=None, fdir_config=None) ->
         sec, parr = probe_section(probe)
         if sec["layer"] not in [layer.get("name") for layer in spec["layers"]]:
             raise FormatError(f"probe layer {sec['layer']!r} is not a layer of the exported graph")
+        if "residual" in sec:
+            inp = spec["input"]
+            if int(inp["channels"]) != sec["residual"]["channels"]:
+                raise FormatError(f"probe residual profile has {sec['residual']['channels']} channels, the detector "
+                                  f"input {inp['channels']}")
+            sec["residual"].update(window=int(inp["window"]), layout=inp["layout"])
         spec["peephole"] = sec
         arrays.update(parr)
     if fdir_config is not None:

@@ -110,7 +110,8 @@ class WindowRuntime:
             layer = spec["peephole"]["layer"]
             if layer not in self.graph.inputs:
                 raise FormatError(f"peephole.layer={layer!r} is not a layer of the graph")
-            self.probe = RuntimeProbe(spec["peephole"], arrays, self.graph.inputs[layer], fixed_point=fp)
+            self.probe = RuntimeProbe(spec["peephole"], arrays, self.graph.inputs[layer], fixed_point=fp,
+                                      residual=self._diff)
         self.fdir = FdirManager(FdirConfig.from_dict(spec["fdir"])) if spec.get("fdir") is not None else None
         self._fam = {f: (f in self.probe.families) for f in ("wheel", "type", "channel")} if self.probe else {}
         self.result = StepResult()

@@ -3,6 +3,8 @@
 Per window (all buffers allocated at load):
 
     z   = project_w · x + project_b                      (κ,)   (int8 x int8 → int32 in the fixed-point export)
+    z  += [log(mean_t e_ct + ε) · residual.w + residual.b] (n_r,) appended when the section has ``residual``:
+          e = (z_in − ẑ)² the detector's squared residual (float32 in both modes)
     L_k = [z², z] · G[:, k] + c_k                         (K,)   G = [−½ e^{−logvar}; μ e^{−logvar}],
                                  c_k = log π_k − ½ Σ_j (μ² e^{−logvar} + logvar + log 2π)
     ll  = log Σ_k e^{L_k},   γ = e^{L − ll}              GMM log-likelihood and responsibilities
@@ -36,7 +38,9 @@ def _deq(section: dict, arrays: dict, key_field: str, where: str) -> np.ndarray:
 
 class RuntimeProbe:
     """Compiled probe reading the flat layer-input view ``x`` (float32) or, in the fixed-point export, its own
-    int32 quantisation of it. After :meth:`run`: ``ll`` (float), ``code`` {family: int} (−1 = unknown),
+    int32 quantisation of it, and, when the section has a ``residual`` block, the detector's flat squared
+    reconstruction residual ``residual`` (C·W float32, in the window buffer layout). After :meth:`run`:
+    ``ll`` (float), ``code`` {family: int} (−1 = unknown),
     ``conf`` {family: float}, ``proba`` {family: (n_c,) float32 buffer}, ``ood`` (bool).
 
     Raises
@@ -45,7 +49,8 @@ class RuntimeProbe:
         for missing arrays or inconsistent shapes.
     """
 
-    def __init__(self, section: dict, arrays: dict, x: np.ndarray, fixed_point: bool = False) -> None:
+    def __init__(self, section: dict, arrays: dict, x: np.ndarray, fixed_point: bool = False,
+                 residual: np.ndarray | None = None) -> None:
         where = f"peephole (layer {section.get('layer')!r})"
         self.layer = section.get("layer")
         self.families = tuple(section.get("tables", {}))
@@ -64,7 +69,39 @@ class RuntimeProbe:
         self.nbytes_params = W.nbytes + b.nbytes
         self.fixed_point = bool(fixed_point)
         self.x = x
-        self.z = np.zeros(self.kappa, np.float32)
+        res = section.get("residual")
+        self.n_residual = 0
+        if res is not None:
+            if residual is None:
+                raise FormatError(f"{where}: the probe reads the detector's residual profile; pass the squared "
+                                  "residual buffer (residual=...)")
+            C, Wn = int(res.get("channels", 0)), int(res.get("window", 0))
+            if C < 1 or Wn < 1 or residual.size != C * Wn:
+                raise FormatError(f"{where}: residual channels x window ({C} x {Wn}) must match the residual "
+                                  f"buffer ({residual.size} values)")
+            layout = res.get("layout", "channels x samples")
+            if layout == "channels x samples":
+                self._res_view = residual.reshape(C, Wn)
+            elif layout == "samples x channels":
+                self._res_view = residual.reshape(Wn, C).T
+            else:
+                raise FormatError(f"{where}: residual layout {layout!r} must be 'channels x samples' or "
+                                  "'samples x channels'")
+            rs = _deq(res, arrays, "w", where + " residual").astype(np.float32).reshape(-1)
+            ro = _deq(res, arrays, "b", where + " residual").astype(np.float32).reshape(-1)
+            if rs.size != C or ro.size != C:
+                raise FormatError(f"{where}: residual w/b (scale/offset) must hold {C} values")
+            eps = float(res.get("eps", 0.0))
+            if not eps > 0:
+                raise FormatError(f"{where}: residual eps must be > 0")
+            self.n_residual = C
+            self._res_scale, self._res_offset, self._res_eps = rs, ro, np.float32(eps)
+            self._res_inv_w = np.float32(1.0 / Wn)
+            self.nbytes_params += rs.nbytes + ro.nbytes
+        self.n_features = self.kappa + self.n_residual
+        self.z = np.zeros(self.n_features, np.float32)
+        self._zc = self.z[: self.kappa]
+        self._zr = self.z[self.kappa:]
         self._b = b
         if fixed_point:
             if W.dtype != np.int8:
@@ -87,18 +124,19 @@ class RuntimeProbe:
         logvar = _deq(section, arrays, "gmm_logvar", where)
         logw = _deq(section, arrays, "gmm_logweight", where).reshape(-1)
         K = logw.size
-        if mu.shape != (K, self.kappa) or logvar.shape != (K, self.kappa):
-            raise FormatError(f"{where}: gmm_means/gmm_logvar must be ({K}, {self.kappa})")
+        nf = self.n_features
+        if mu.shape != (K, nf) or logvar.shape != (K, nf):
+            raise FormatError(f"{where}: gmm_means/gmm_logvar must be ({K}, {nf}) (kappa + residual channels)")
         for key in ("gmm_means", "gmm_logvar", "gmm_logweight"):
             self.nbytes_params += np.asarray(arrays[section[key]]).nbytes
         prec = np.exp(-logvar)
         self.G = np.ascontiguousarray(np.concatenate([-0.5 * prec, mu * prec], axis=1).T, np.float32)
         self.c = (logw - 0.5 * np.sum(mu * mu * prec + logvar, axis=1)
-                  - 0.5 * self.kappa * np.log(2 * np.pi)).astype(np.float32)
+                  - 0.5 * nf * np.log(2 * np.pi)).astype(np.float32)
         self.n_components = K
-        self.feat = np.zeros(2 * self.kappa, np.float32)
-        self._f_sq = self.feat[: self.kappa]
-        self._f_lin = self.feat[self.kappa:]
+        self.feat = np.zeros(2 * nf, np.float32)
+        self._f_sq = self.feat[:nf]
+        self._f_lin = self.feat[nf:]
         self.lj = np.zeros(K, np.float32)
         self.gamma = np.zeros(K, np.float32)
         self.tables: dict[str, np.ndarray] = {}
@@ -128,7 +166,7 @@ class RuntimeProbe:
 
     def run(self) -> None:
         """Evaluate the probe on the current layer input."""
-        z = self.z
+        z = self._zc
         if self.fixed_point:
             np.multiply(self.x, self._inv, out=self._tmp)
             np.rint(self._tmp, out=self._tmp)
@@ -140,6 +178,15 @@ class RuntimeProbe:
         else:
             np.matmul(self._W, self.x, out=z)
         np.add(z, self._b, out=z)
+        if self.n_residual:
+            zr = self._zr
+            np.sum(self._res_view, axis=1, out=zr)
+            np.multiply(zr, self._res_inv_w, out=zr)
+            np.add(zr, self._res_eps, out=zr)
+            np.log(zr, out=zr)
+            np.multiply(zr, self._res_scale, out=zr)
+            np.add(zr, self._res_offset, out=zr)
+        z = self.z
         np.multiply(z, z, out=self._f_sq)
         np.copyto(self._f_lin, z)
         np.matmul(self.feat, self.G, out=self.lj)

@@ -180,3 +180,48 @@ def test_overhead_counts_follow_the_cost_formula():
     assert ov["compute_ratio"] == pytest.approx(probe_ops / (macs_conv + macs_dense + elementwise))
     with pytest.raises(ValueError, match="kappa"):
         probe_workload(10, 0, 5, 5)
+
+
+def test_residual_profile_features_and_their_cost():
+    from fdir.peephole.probe import peephole_features, residual_profile
+    from hwsim import ir
+
+    rng = np.random.default_rng(7)
+    z = rng.normal(size=(5, 4, 8))
+    zh = z.copy()
+    zh[:, 2, :] += 2.0  # residual of 2 on channel 2 only: profile (0, 0, 4, 0)
+    r = residual_profile(z, zh)
+    assert r.shape == (5, 4) and np.allclose(r[:, 2], 4.0) and np.allclose(np.delete(r, 2, axis=1), 0.0)
+    with pytest.raises(ValueError, match="z_hat"):
+        residual_profile(z, zh[:, :3])
+    cvm = CoreVectorMap("toy", np.eye(2, 3), np.ones(2), 2, 2, (2,))
+    acts = rng.normal(size=(5, 2))
+    f = peephole_features(cvm, acts, r, 4, eps=1e-6)
+    assert f.shape == (5, 6) and np.allclose(f[:, :2], acts) and np.allclose(f[:, 4], np.log(4.0 + 1e-6))
+    assert np.allclose(f[:, 2], np.log(1e-6))
+    assert np.array_equal(peephole_features(cvm, acts), acts)
+    with pytest.raises(ValueError, match="residual"):
+        peephole_features(cvm, acts, None, 4)
+    with pytest.raises(ValueError, match="residual"):
+        peephole_features(cvm, acts, -r, 4)
+    # the GMM sees kappa + n_residual features; the 2π constant follows the feature count
+    y = (f[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        probe = fit_probe(cvm, np.tile(f, (4, 1)) + rng.normal(0, 0.1, (20, 6)), {"c": np.tile(y, 4)},
+                          {"c": ("a", "b")}, n_components=2, n_residual=4)
+    assert probe.n_features == 6 and probe.means.shape == (2, 6)
+    zz = probe.standardize(f)
+    ll_ref = np.log(sum(w * np.prod(np.exp(-0.5 * (zz - m) ** 2 / v) / np.sqrt(2 * np.pi * v), axis=1)
+                        for w, m, v in zip(probe.weights, probe.means, probe.variances, strict=True)))
+    assert np.allclose(probe.log_likelihood(f), ll_ref)
+    with pytest.raises(ValueError, match="kappa"):
+        fit_probe(cvm, f, {"c": y}, {"c": ("a", "b")}, n_components=2)  # 6 features but n_residual = 0
+    # cost: the GMM row grows to 2(κ + n_r) inputs, pooling and log are elementwise rows, 2 n_r parameters
+    d, kappa, K, nc, nr, W = 128, 16, 200, 19, 16, 16
+    pw = probe_workload(d, kappa, K, nc, n_residual=nr, window=W)
+    nf = kappa + nr
+    assert ir.dense_macs(pw).sum() == kappa * d + 2 * nf * K + K * nc + (nr * W + 2 * nr + nf + K + nc)
+    assert ir.parameter_count(pw) == kappa * (d + 1) + 2 * nr + K * (2 * nf + 1) + K * nc
+    with pytest.raises(ValueError, match="n_residual"):
+        probe_workload(d, kappa, K, nc, n_residual=-1)

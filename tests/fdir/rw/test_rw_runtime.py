@@ -12,6 +12,7 @@ import pytest
 
 import fdir.runtime as rt
 from fdir.logic import FdirConfig
+from fdir.peephole.study import probe_features
 from fdir.runtime.bundle import read_bundle, save_bundle
 from fdir.runtime.export import export_bundle, make_bundle
 from fdir.runtime.graph import FormatError
@@ -76,14 +77,14 @@ def test_step_allocates_nothing_over_ten_thousand_steps(bundles):
 
 
 def test_float_runtime_matches_the_model(bundles):
-    cfg, model, probe, test, paths = bundles
+    _cfg, model, probe, test, paths = bundles
     xw = test[0][:300]
     run = rt.load(paths[False])
     out = run.run_windows(xw)
     ref = model.score(xw)
     assert np.allclose(out["score"], ref, rtol=1e-4, atol=1e-6)
     assert np.array_equal(out["flag"], ref > model.threshold)
-    cv = probe.cv_map(model.layer_inputs(xw, cfg.layer)[cfg.layer])
+    cv = probe_features(model, probe, xw)
     pred = probe.predict(cv)
     for fam in ("wheel", "type", "channel"):
         agree = out[fam] == pred[fam]
@@ -224,3 +225,25 @@ def test_bundle_round_trip_and_errors(bundles, tmp_path):
             probe.cv_map = probe.cv_map.__class__(cfg.layer, probe.cv_map.Vt, probe.cv_map.singular_values,
                                                   probe.cv_map.kappa_requested, probe.cv_map.rank,
                                                   probe.cv_map.in_shape)
+
+
+def test_residual_profile_block_of_the_probe(bundles):
+    from fdir.runtime.probe import RuntimeProbe
+
+    _cfg, _model, probe, _test, paths = bundles
+    spec, arrays = read_bundle(paths[False])
+    sec = spec["peephole"]
+    assert probe.n_residual == spec["input"]["channels"] == sec["residual"]["channels"]
+    assert sec["residual"]["layout"] == spec["input"]["layout"] and sec["residual"]["window"] == 16
+    x = np.zeros(sec["in_dim"], np.float32)
+    with pytest.raises(FormatError, match="residual"):
+        RuntimeProbe(sec, arrays, x)  # the probe needs the detector's residual buffer
+    with pytest.raises(FormatError, match="residual"):
+        RuntimeProbe(sec, arrays, x, residual=np.zeros(10, np.float32))
+    # features: log of the per-channel mean of the squared residual, standardised like the training side
+    e = np.random.default_rng(3).random((16, 16)).astype(np.float32)
+    rp = RuntimeProbe(sec, arrays, x, residual=e.reshape(-1))
+    rp.run()
+    k = probe.kappa
+    ref = (np.log(e.mean(axis=1) + probe.residual_eps) - probe.cv_mean[k:]) / probe.cv_std[k:]
+    assert np.allclose(rp.z[k:], ref, rtol=1e-4, atol=1e-4)
