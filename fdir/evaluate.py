@@ -273,7 +273,7 @@ def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
     for i in range(Xt.shape[0]):
         np.copyto(g.x, Xt[i].reshape(g.x.shape))
         g.run()
-        out[i] = float(y_flat[0]) + (float(Xt[i, 0, -1]) if cfg.residual else 0.0)
+        out[i] = float(y_flat[0]) + model.skip_gain * float(Xt[i, 0, -1])
     bits = {layer["name"]: int(layer["quant"]["a_bits"]) for layer in qspec["layers"] if "quant" in layer}
     return out, bits
 

@@ -37,8 +37,9 @@ class TelemanomResult:
     """Outcome of :func:`run_telemanom` for one spacecraft.
 
     ``rows``: one dict per label row (chan_id, row, n_labels, n_detections, tp, fp, fn, train_s, infer_s,
-    detections); ``tp``/``fp``/``fn`` the sums; ``wall_s`` the wall time of the whole run (s); ``channels`` the
-    channel ids evaluated (in label-file order).
+    skip_gain (the trained model's :attr:`~fdir.detectors.forecaster.Forecaster.skip_gain`), val_loss (its best
+    validation loss), detections); ``tp``/``fp``/``fn`` the sums; ``wall_s`` the wall time of the whole run (s);
+    ``channels`` the channel ids evaluated (in label-file order).
     """
 
     spacecraft: str
@@ -90,14 +91,15 @@ def channel_rows(chan_id: str, cfg=None, ndt=None, source=None) -> list[dict]:
 
     cfg = ForecasterConfig() if cfg is None else cfg
     ch = load_channel(chan_id, source=source)
-    run = channel_detections(chan_id, ch.train, ch.test, cfg, ndt)
+    run = channel_detections(chan_id, ch.train, ch.test, cfg, ndt, keep_model=True)
     det = [tuple(int(v) for v in s) for s in run.ndt.sequences]
+    gain, val = run.model.skip_gain, float(min(run.model.history["val"]))
     out = []
     for r in ch.labels:
         c = telemanom_counts(r.sequences, det)
         out.append({"chan_id": chan_id, "row": r.row, "n_labels": len(r.sequences), "n_detections": len(det),
                     "tp": c.tp, "fp": c.fp, "fn": c.fn, "train_s": run.train_s, "infer_s": run.infer_s,
-                    "detections": det, "labels": [tuple(s) for s in r.sequences]})
+                    "skip_gain": gain, "val_loss": val, "detections": det, "labels": [tuple(s) for s in r.sequences]})
     return out
 
 

@@ -9,9 +9,9 @@ Per ``step(sample)`` (FORMAT.md, ``detector.kind == "forecast"``; Hundman et al.
    :class:`fdir.ndt.StreamingNDT` (EWMA smoothing with span batch·window·smoothing_perc, a threshold window of
    ``window_size`` batches re-evaluated every ``batch_size`` errors, pruning);
 3. once W samples are buffered, the graph forecasts the next ``horizon`` values; the first one is kept for the
-   next step. With ``detector.residual`` true the graph predicts the change from the last target value
-   (ŷ = graph output + z_target of the newest sample, as in the residual forecaster of
-   :mod:`fdir.detectors.forecaster`).
+   next step. With a skip gain a (``detector.residual_gain``; bundles without it: a = 1 when
+   ``detector.residual`` is true, else 0) the forecast is ŷ = graph output + a·z_target of the newest sample, as
+   in the residual / learned-skip forecasters of :mod:`fdir.detectors.forecaster`.
 
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
@@ -51,8 +51,8 @@ class ForecastRuntime:
     Raises
     ------
     FormatError
-        for a detector that is not a forecaster, a target outside the channels, or an output smaller than the
-        horizon.
+        for a detector that is not a forecaster, a target outside the channels, a non-finite ``residual_gain``, or a
+        graph without output.
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
@@ -73,6 +73,13 @@ class ForecastRuntime:
         self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
         self.horizon = int(det.get("horizon", 1))
         self.residual = bool(det.get("residual", False))
+        gain = det.get("residual_gain")
+        try:
+            self.residual_gain = (1.0 if self.residual else 0.0) if gain is None else float(gain)
+        except (TypeError, ValueError):
+            self.residual_gain = float("nan")
+        if not np.isfinite(self.residual_gain):
+            raise FormatError(f"detector.residual_gain={gain!r} must be a finite number")
         if self.graph.y.size < 1:
             raise FormatError("forecast graph has no output")
         self._pred_src = self.graph.y.reshape(-1)
@@ -137,7 +144,7 @@ class ForecastRuntime:
         if self.t + 1 >= self.W:
             np.copyto(self._dst, self._blocks[self._pos])
             self.graph.run()
-            self._pending = float(self._pred_src[0]) + (y if self.residual else 0.0)
+            self._pending = float(self._pred_src[0]) + self.residual_gain * y
         r.prediction = self._pending
         return r
 

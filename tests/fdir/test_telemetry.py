@@ -41,6 +41,7 @@ def test_subset_run_aggregates_rows(subset):
     assert s["label_rows"] == 3 and s["wall_s"] > 0 and s["f1"] == res.f1
     for r in res.rows:                                                     # detections in test coordinates
         assert all(TINY.l_s <= a <= b for a, b in r["detections"])
+        assert r["skip_gain"] == 0.0 and r["val_loss"] > 0                  # absolute model: no skip term
 
 
 def test_input_checks():

@@ -1,5 +1,6 @@
 """Forecaster (telemanom protocol, conv variant): windows, cost formulas, training, and parity of the exported
-model with the numpy-only runtime (float tolerance), including the ``residual`` flag."""
+model with the numpy-only runtime (float tolerance), including the skip gain (``residual`` flag, learned gain,
+validation-loss selection)."""
 
 import numpy as np
 import pytest
@@ -21,10 +22,16 @@ SMALL = dict(l_s=40, n_predictions=3, conv_channels=(4, 4), kernel=3, stride=2, 
              lr=3e-3, commands="all")
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["residual", "absolute"])
+@pytest.fixture(scope="module", params=[dict(residual=True), dict(residual=False), dict(skip="learned", skip_init=0.5)],
+                ids=["residual", "absolute", "learned"])
 def trained(request):
-    cfg = ForecasterConfig(**SMALL, residual=request.param)
+    cfg = ForecasterConfig(**SMALL, **request.param)
     return train_forecaster(_series(600), cfg)
+
+
+def _walk(T: int, seed: int = 0) -> np.ndarray:
+    """Random walk (T, 1): persistence x_{t-1} is its optimal one-step forecast."""
+    return np.cumsum(0.05 * np.random.default_rng(seed).standard_normal(T))[:, None]
 
 
 def test_make_windows_alignment():
@@ -51,10 +58,13 @@ def test_input_length_and_costs():
     assert cfg.macs(n_in) == macs
     params = (16 * n_in * 5 + 16) + 2 * (16 * 16 * 5 + 16) + (16 * lengths[3] * 32 + 32) + (32 * 10 + 10)
     assert cfg.n_params(n_in) == params
+    assert ForecasterConfig(skip="learned").n_params(n_in) == ForecasterConfig().n_params(n_in) + 1
 
 
 @pytest.mark.parametrize("bad", [dict(l_s=1), dict(commands="some"), dict(validation_split=1.0), dict(lr=0.0),
-                                 dict(l_s=10, conv_channels=(4, 4, 4), kernel=5)])
+                                 dict(l_s=10, conv_channels=(4, 4, 4), kernel=5), dict(skip="both"),
+                                 dict(skip_lr=0.0), dict(skip_init=float("nan")), dict(select_from=()),
+                                 dict(select_from=("absolute", "lstm")), dict(dropout=1.0)])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         ForecasterConfig(**bad)
@@ -82,16 +92,69 @@ def test_runtime_reproduces_predict(trained: Forecaster):
     from fdir.runtime import from_arrays
 
     spec, arrays = trained.export_layers()
-    assert spec["detector"]["residual"] is trained.cfg.residual
+    gain = trained.skip_gain
+    assert spec["detector"]["residual_gain"] == gain and spec["detector"]["residual"] is (gain == 1.0)
     test = _series(260, seed=3)
     rt = from_arrays(spec, arrays)
     out = rt.run_series(test)
     y_hat, _ = forecast(trained, test)
     assert rt.t0 == SMALL["l_s"]
     np.testing.assert_allclose(out["predictions"][: y_hat.size], y_hat, rtol=0, atol=2e-5)
-    # the flag matters: flipping it in the spec shifts every forecast by the newest value
-    flipped = dict(spec, detector=dict(spec["detector"], residual=not trained.cfg.residual))
-    other = from_arrays(flipped, arrays).run_series(test)["predictions"][: y_hat.size]
     last = test[SMALL["l_s"] - 1:SMALL["l_s"] - 1 + y_hat.size, 0]
-    sign = -1.0 if trained.cfg.residual else 1.0
-    np.testing.assert_allclose(other, y_hat + sign * last, rtol=0, atol=2e-5)
+    # the gain matters: a bundle with gain a + 0.5 shifts every forecast by 0.5 x the newest value
+    shifted = dict(spec, detector=dict(spec["detector"], residual_gain=gain + 0.5))
+    other = from_arrays(shifted, arrays).run_series(test)["predictions"][: y_hat.size]
+    np.testing.assert_allclose(other, y_hat + 0.5 * last, rtol=0, atol=2e-5)
+    # bundles of the older format (no residual_gain) read the boolean flag: gain 1 when true, 0 when false
+    for flag in (True, False):
+        det = {k: v for k, v in spec["detector"].items() if k != "residual_gain"}
+        old = dict(spec, detector=det | {"residual": flag})
+        pred = from_arrays(old, arrays).run_series(test)["predictions"][: y_hat.size]
+        np.testing.assert_allclose(pred, y_hat + (float(flag) - gain) * last, rtol=0, atol=2e-5)
+    from fdir.runtime.graph import FormatError
+
+    for bad in (float("nan"), "half"):
+        with pytest.raises(FormatError, match="residual_gain"):
+            from_arrays(dict(spec, detector=dict(spec["detector"], residual_gain=bad)), arrays)
+
+
+def test_learned_gain_moves_towards_persistence():
+    """On a random walk the learned skip gain, started at 0, rises towards 1 (persistence is the optimal one-step
+    forecast); the forecast uses it (predict = JAX forward with the gain, numpy reference agrees)."""
+    cfg = ForecasterConfig(l_s=40, n_predictions=1, conv_channels=(4, 4), kernel=3, stride=2, hidden=8, epochs=10,
+                           batch_size=32, skip="learned", skip_init=0.0, skip_lr=3e-2, patience=100)
+    m = train_forecaster(_walk(800), cfg)
+    assert 0.6 < m.skip_gain < 1.4
+    X, _ = make_windows(_walk(300, seed=1), 40, 1, m.columns)
+    np.testing.assert_allclose(m.predict_numpy(X), m.predict(X), rtol=0, atol=1e-5)
+
+
+def test_select_keeps_lowest_validation_loss():
+    """skip="select" trains one model per candidate on the same split and returns the one with the lowest best
+    validation loss (on a random walk not the absolute one: persistence needs a skip gain near 1)."""
+    cfg = ForecasterConfig(l_s=40, n_predictions=1, conv_channels=(4, 4), kernel=3, stride=2, hidden=8, epochs=6,
+                           batch_size=32, skip="select")
+    m = train_forecaster(_walk(600), cfg)
+    sel = m.history["select"]
+    assert set(sel) == {"absolute", "residual", "learned"}
+    best = min(sel, key=sel.get)
+    assert min(m.history["val"]) == sel[best]
+    assert (m.cfg.skip, m.cfg.residual) == {"absolute": ("fixed", False), "residual": ("fixed", True),
+                                            "learned": ("learned", False)}[best]
+    assert best != "absolute" and m.skip_gain > 0.3
+    two = train_forecaster(_walk(600), ForecasterConfig(**{**cfg.__dict__, "select_from": ("absolute", "residual")}))
+    assert set(two.history["select"]) == {"absolute", "residual"}
+    assert two.history["select"]["residual"] == sel["residual"]        # same seed and split: same candidate
+
+
+def test_dropout_is_seeded_and_training_only():
+    """Dropout changes training (different weights from dropout 0) but is reproducible for a seed, and the
+    forecast of a trained model is deterministic (no dropout at inference)."""
+    kw = dict(l_s=40, n_predictions=1, conv_channels=(4,), kernel=3, stride=2, hidden=8, epochs=2, batch_size=32)
+    a, b = (train_forecaster(_walk(300), ForecasterConfig(**kw, dropout=0.3)) for _ in range(2))
+    c = train_forecaster(_walk(300), ForecasterConfig(**kw))
+    np.testing.assert_array_equal(a.params["out"]["w"], b.params["out"]["w"])
+    assert not np.allclose(a.params["out"]["w"], c.params["out"]["w"])
+    X, _ = make_windows(_walk(120, seed=1), 40, 1, a.columns)
+    np.testing.assert_array_equal(a.predict(X), a.predict(X))
+    np.testing.assert_allclose(a.predict_numpy(X), a.predict(X), rtol=0, atol=1e-5)
