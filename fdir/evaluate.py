@@ -222,7 +222,8 @@ def dense_workload(cfg, n_in: int, *, int8_bits: dict[str, int] | None = None) -
     def prec(name: str) -> dict:
         if int8_bits is None:
             return {"w_bits": 32, "a_bits": 32, "acc_bits": 32, "w_format": "fp"}
-        return {"w_bits": 8, "a_bits": int(int8_bits.get(name, 8)), "acc_bits": 32, "w_format": "int"}
+        return {"w_bits": 8, "a_bits": int(int8_bits.get(name, 8)), "acc_bits": 32, "w_format": "int",
+                "a_format": "int"}
 
     rows, c_in = [], int(n_in)
     for i, (c, L) in enumerate(zip(cfg.conv_channels, cfg.lengths())):

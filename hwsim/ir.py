@@ -74,6 +74,9 @@ SCHEMA: tuple[Column, ...] = (
     Column("a_bits", "int64", 16, "activation bits"),
     Column("acc_bits", "int64", 32, "accumulator bits"),
     Column("w_format", "string", "bf", f"weight number format, one of {FORMATS}"),
+    Column("a_format", "string", "", "activation number format: '' (default: integer only when a_bits <= 8 with "
+           "integer weights, i.e. weight-only quantisation keeps float activations above 8 bits) or one of "
+           f"{FORMATS} ('int' for fixed-point activations of any width, e.g. W8A16 integer kernels)"),
     Column("group_size", "int64", 0, "quantisation group size along K (0 = per channel / per tensor)"),
     Column("scale_bits", "int64", 0, "bits per quantisation scale (and zero point) per group"),
     Column("density", "float64", 1.0, "fraction of non-zero weights, 0 < density <= 1"),
@@ -169,6 +172,7 @@ def validate(df: pd.DataFrame) -> None:
 
     fail(~df["kind"].isin(KINDS).to_numpy(), "kind", f"kind in {KINDS}")
     fail(~df["w_format"].isin(FORMATS).to_numpy(), "w_format", f"w_format in {FORMATS}")
+    fail(~df["a_format"].isin(("", *FORMATS)).to_numpy(), "a_format", f"a_format '' or in {FORMATS}")
     fail(~df["sparsity_pattern"].isin(SPARSITY_PATTERNS).to_numpy(), "sparsity_pattern",
          f"sparsity_pattern in {SPARSITY_PATTERNS}")
     for f in ("M", "N", "K", "C", "K_out", "P", "Q", "R", "S", "weight_elems", "group_size", "scale_bits",

@@ -27,7 +27,8 @@ def cost(df: pd.DataFrame, d: DesignPoints, c: Counts, target: Target,
     keys = list(target.tables["peak_macs_per_s"])
     peak_tab = np.array([target.tables["peak_macs_per_s"][k].value for k in keys])
     mac_tab = np.array([target.tables["mac_J"][k].value for k in keys])
-    prec = precision.select(keys, d["w_bits"], d["a_bits"], df["w_format"].to_numpy())
+    prec = precision.select(keys, d["w_bits"], d["a_bits"], df["w_format"].to_numpy(),
+                            df["a_format"].to_numpy() if "a_format" in df.columns else None)
     work = c.macs_eff + c.synops + c.updates
     util = utilisation.utilisation(d.arrays, c.kind, target.spatial_mode, target.axes)
     util = np.broadcast_to(util, work.shape)

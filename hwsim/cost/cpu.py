@@ -23,7 +23,8 @@ def cost(df: pd.DataFrame, d: DesignPoints, c: Counts, target: Target) -> OpCost
     """Per-(point, op) latency and energy on a CPU target (see the module docstring)."""
     keys = list(target.tables["macs_per_instr"])
     mpi = np.array([target.tables["macs_per_instr"][k].value for k in keys])
-    prec = precision.select(keys, d["w_bits"], d["a_bits"], df["w_format"].to_numpy())
+    prec = precision.select(keys, d["w_bits"], d["a_bits"], df["w_format"].to_numpy(),
+                            df["a_format"].to_numpy() if "a_format" in df.columns else None)
     instr = (c.macs_eff / mpi[prec] + c.synops * target.p("instr_per_synop")
              + c.updates * target.p("instr_per_neuron_update"))
     lat = instr / (target.p("mips") * 1e6)

@@ -173,7 +173,7 @@ def expand(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = N
     return DesignPoints(n_points=n_points, n_ops=n_ops, arrays=arrays, overridden=frozenset(values), table=table)
 
 
-STATIC_COLUMNS = ("kind", "w_format", "sparsity_pattern", "signed", "trainable", "saved_for_backward")
+STATIC_COLUMNS = ("kind", "w_format", "a_format", "sparsity_pattern", "signed", "trainable", "saved_for_backward")
 
 
 def distinct_ops(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = None, *,

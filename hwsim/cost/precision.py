@@ -47,10 +47,14 @@ def _lut(keys: tuple[str, ...]) -> np.ndarray:
     return lut
 
 
-def select(keys: list[str], w_bits: np.ndarray, a_bits: np.ndarray, w_format: np.ndarray) -> np.ndarray:
+def select(keys: list[str], w_bits: np.ndarray, a_bits: np.ndarray, w_format: np.ndarray,
+           a_format: np.ndarray | None = None) -> np.ndarray:
     """Index into ``keys`` of the compute precision per (point, op); inputs broadcast to (points, ops).
 
-    ``w_format`` has shape (ops,) (IR strings). Raises ValueError if ``keys`` is empty.
+    ``w_format`` and ``a_format`` have shape (ops,) (IR strings). Integer weights compute in the integer family when
+    the activations are at most 8 bits or declared integer (``a_format == "int"``, e.g. W8A16 fixed point); above 8
+    bits with an undeclared activation format they are weight-only quantised and compute in float.
+    Raises ValueError if ``keys`` is empty.
     """
     if not keys:
         raise ValueError("the target declares no compute precision")
@@ -59,7 +63,8 @@ def select(keys: list[str], w_bits: np.ndarray, a_bits: np.ndarray, w_format: np
     ab = np.asarray(a_bits).astype(np.int64)
     fmt = np.asarray(w_format)[None, :]
     int_w = np.isin(fmt, ("int", "nf"))
-    is_int = int_w & (ab <= 8)
+    int_a = np.zeros(fmt.shape, bool) if a_format is None else (np.asarray(a_format)[None, :] == "int")
+    is_int = int_w & ((ab <= 8) | int_a)
     need = np.where(is_int, np.maximum(wb, ab), np.where(int_w, ab, np.maximum(ab, wb)))
     bf = fmt == "bf"
     need = np.clip(need, 1, 64)

@@ -246,3 +246,21 @@ def test_bad_inputs_are_named():
         evaluate(bad, "gr740")
     with pytest.raises(ValueError, match="outer_traffic_B applies to array targets"):
         evaluate(t, "gr740", outer_traffic_B=np.ones(1))
+
+
+def test_integer_activation_format_selects_the_integer_path_for_w8a16():
+    """W8A16 with fixed-point activations (a_format="int") runs on the MCU's q15 SMLAD path (CMSIS-NN), cheaper
+    than float; the same row without a_format is weight-only quantisation and computes in fp32."""
+    from hwsim import ir
+    from hwsim.cost.model import evaluate
+
+    base = dict(layer="fc", M=1, N=64, K=256, w_bits=8, a_bits=16, w_format="int")
+    wonly = ir.make([ir.linear(**base)])
+    fixed = ir.make([ir.linear(**base, a_format="int")])
+    fp32 = ir.make([ir.linear("fc", M=1, N=64, K=256, w_bits=32, a_bits=32, w_format="fp")])
+    e = {k: float(evaluate(t, "stm32h7_mcu").per_point()["latency_s"].iloc[0])
+         for k, t in (("wonly", wonly), ("fixed", fixed), ("fp32", fp32))}
+    assert e["wonly"] == pytest.approx(e["fp32"], rel=1e-12)
+    assert e["fixed"] < 0.5 * e["fp32"]
+    with pytest.raises(ir.IRError, match="a_format"):
+        ir.validate(ir.make([ir.linear(**base, a_format="q15")]))
