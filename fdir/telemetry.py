@@ -52,25 +52,30 @@ class TelemanomResult:
     config: dict = field(default_factory=dict)
 
     @property
+    def counts(self):
+        """The summed counts as :class:`fdir.metrics.telemanom.EventCounts` (precision, recall, f(beta), f1, f05)."""
+        from fdir.metrics.telemanom import EventCounts
+
+        return EventCounts(self.tp, self.fp, self.fn)
+
+    @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        return self.counts.precision
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return self.counts.recall
 
     def f(self, beta: float = 1.0) -> float:
-        from fdir.metrics.telemanom import f_beta
-
-        return f_beta(self.precision, self.recall, beta)
+        return self.counts.f(beta)
 
     @property
     def f1(self) -> float:
-        return self.f(1.0)
+        return self.counts.f1
 
     @property
     def f05(self) -> float:
-        return self.f(0.5)
+        return self.counts.f05
 
     def summary(self) -> dict[str, float | int | str]:
         """Flat dict: spacecraft, channel and label counts, tp/fp/fn, precision, recall, f05, f1, wall_s."""

@@ -144,6 +144,30 @@ def _register(cls: type, static: tuple[str, ...]) -> type:
     return cls
 
 
+
+def _check_synapses_and_reset(neuron, where: str) -> None:
+    """Normalise ``neuron.tau_syn_s`` to a tuple of floats, check each > 0 and the reset mode (ValueError)."""
+    if not isinstance(neuron.tau_syn_s, tuple):
+        object.__setattr__(neuron, "tau_syn_s", tuple(float(t) for t in np.atleast_1d(neuron.tau_syn_s)))
+    for c, tau in enumerate(neuron.tau_syn_s):
+        _check(f"tau_syn_s[{c}]", tau, where=where)
+    if neuron.reset not in RESETS:
+        raise ValueError(f"{where}reset={neuron.reset!r}, accepted: {RESETS}")
+
+
+def _exponential_constants(neuron, dt_s: float, where: str) -> dict:
+    """Exact-integration constants of a current-based leaky neuron at step ``dt_s`` (s): ``dt_s``, membrane decay
+    ``alpha`` = exp(-dt/tau_m), constant drive ``c0`` toward v_rest + bias, PSC couplings ``k`` and synaptic decays
+    ``beta`` (Rotter & Diesmann 1999, doi:10.1007/s004220050570). Raises ValueError for a bad ``dt_s``."""
+    taus = {"tau_m_s": neuron.tau_m_s, **{f"tau_syn_s[{c}]": t for c, t in enumerate(neuron.tau_syn_s)}}
+    _check_dt(dt_s, taus, where)
+    alpha = float(np.exp(-dt_s / neuron.tau_m_s))
+    u = neuron.v_rest + neuron.bias
+    return {"dt_s": float(dt_s), "alpha": alpha, "c0": u - u * alpha,
+            "k": tuple(psc_coupling(neuron.tau_m_s, t, dt_s) for t in neuron.tau_syn_s),
+            "beta": tuple(float(np.exp(-dt_s / t)) for t in neuron.tau_syn_s)}
+
+
 @dataclass(frozen=True)
 class LIF:
     """Current-based leaky integrate-and-fire neuron with exponential synaptic current channels, binary output.
@@ -187,12 +211,7 @@ class LIF:
         _check("t_ref_s", self.t_ref_s, strict=False, where=w)
         for n in ("v_rest", "v_th", "v_reset", "bias"):
             _check_finite(n, getattr(self, n), w)
-        if not isinstance(self.tau_syn_s, tuple):
-            object.__setattr__(self, "tau_syn_s", tuple(float(t) for t in np.atleast_1d(self.tau_syn_s)))
-        for c, tau in enumerate(self.tau_syn_s):
-            _check(f"tau_syn_s[{c}]", tau, where=w)
-        if self.reset not in RESETS:
-            raise ValueError(f"{w}reset={self.reset!r}, accepted: {RESETS}")
+        _check_synapses_and_reset(self, w)
 
     @property
     def n_channels(self) -> int:
@@ -200,14 +219,8 @@ class LIF:
 
     def discrete(self, dt_s: float) -> DiscreteNeuron:
         """Update constants at step ``dt_s`` (s). Raises ValueError if dt_s <= 0 or > the smallest time constant."""
-        taus = {"tau_m_s": self.tau_m_s, **{f"tau_syn_s[{c}]": t for c, t in enumerate(self.tau_syn_s)}}
-        _check_dt(dt_s, taus, "LIF: ")
-        alpha = float(np.exp(-dt_s / self.tau_m_s))
-        u = self.v_rest + self.bias
         return DiscreteNeuron(
-            dt_s=float(dt_s), alpha=alpha, c0=u - u * alpha,
-            k=tuple(psc_coupling(self.tau_m_s, t, dt_s) for t in self.tau_syn_s),
-            beta=tuple(float(np.exp(-dt_s / t)) for t in self.tau_syn_s),
+            **_exponential_constants(self, dt_s, "LIF: "),
             gain=1.0, theta_pos=float(self.v_th), theta_neg=math.inf, reset=self.reset,
             v_reset_pos=float(self.v_reset), v_reset_neg=float(self.v_reset), amplitude=1.0,
             nref=timestep(self.t_ref_s, dt_s), noise_std=0.0, v_init=float(self.v_rest),
@@ -263,12 +276,7 @@ class SignedLIF:
         _check("t_ref_s", self.t_ref_s, strict=False, where=w)
         for n in ("v_rest", "bias", "v_reset_pos", "v_reset_neg"):
             _check_finite(n, getattr(self, n), w)
-        if not isinstance(self.tau_syn_s, tuple):
-            object.__setattr__(self, "tau_syn_s", tuple(float(t) for t in np.atleast_1d(self.tau_syn_s)))
-        for c, tau in enumerate(self.tau_syn_s):
-            _check(f"tau_syn_s[{c}]", tau, where=w)
-        if self.reset not in RESETS:
-            raise ValueError(f"{w}reset={self.reset!r}, accepted: {RESETS}")
+        _check_synapses_and_reset(self, w)
 
     @property
     def n_channels(self) -> int:
@@ -276,14 +284,8 @@ class SignedLIF:
 
     def discrete(self, dt_s: float) -> DiscreteNeuron:
         """Update constants at step ``dt_s`` (s). Raises ValueError if dt_s <= 0 or > the smallest time constant."""
-        taus = {"tau_m_s": self.tau_m_s, **{f"tau_syn_s[{c}]": t for c, t in enumerate(self.tau_syn_s)}}
-        _check_dt(dt_s, taus, "SignedLIF: ")
-        alpha = float(np.exp(-dt_s / self.tau_m_s))
-        u = self.v_rest + self.bias
         return DiscreteNeuron(
-            dt_s=float(dt_s), alpha=alpha, c0=u - u * alpha,
-            k=tuple(psc_coupling(self.tau_m_s, t, dt_s) for t in self.tau_syn_s),
-            beta=tuple(float(np.exp(-dt_s / t)) for t in self.tau_syn_s),
+            **_exponential_constants(self, dt_s, "SignedLIF: "),
             gain=1.0, theta_pos=float(self.theta_pos), theta_neg=float(self.theta_neg), reset=self.reset,
             v_reset_pos=float(self.v_reset_pos), v_reset_neg=float(self.v_reset_neg),
             amplitude=float(self.amplitude), nref=timestep(self.t_ref_s, dt_s), noise_std=0.0,
