@@ -3,8 +3,8 @@ source and status, and totals are :class:`Ledger` sums of itemised parts.
 
 Figures (``energy_figures.json`` beside this module, see :func:`figure`): ADC energy floors from B. Murmann's
 ADC Performance Survey (Walden FoM 0.354 fJ/conv-step, Schreier FoM 189.2 dB), datasheet powers of the Bosch
-BMI270 IMU and INMP441 / MP34DT05 microphones, and explicitly *assumed* placeholders for CIS readout per pixel
-and DVS energy per event.
+BMI270 IMU and INMP441 / MP34DT05 microphones, and explicitly *assumed* order-of-magnitude figures for CIS
+readout per pixel and DVS energy per event.
 
 ADC energy per conversion (b bits, SNDR = 6.02 b + 1.76 dB, ENOB = b):
     Walden floor    E_W = FoM_W * 2^ENOB                       (×2 per bit)
@@ -126,7 +126,7 @@ def camera_frame_energy(n_pixels: int, adc_bits: int, *, t_frame_s: float = 0.0,
                         E_pixel_J: float | None = None, adc_margin: float = 1.0, n_frames: int = 1) -> Ledger:
     """Energy of ``n_frames`` frames: N_px (E_pixel + E_ADC(b)) per frame plus P_static * T_frame per frame.
 
-    Items: ``pixel_readout``, ``adc``, ``static`` (J). ``E_pixel_J`` defaults to the assumed CIS placeholder.
+    Items: ``pixel_readout``, ``adc``, ``static`` (J). ``E_pixel_J`` defaults to the assumed CIS figure.
     Raises ``ValueError`` for negative counts/powers/times.
     """
     n = check_int("n_pixels", n_pixels, 0)

@@ -88,7 +88,7 @@ def dvs_events_energy(*, threshold: float = 0.2, sigma_theta: float = 0.03, spee
     Returns total/ON/OFF events, events per second, events per pixel per second, the events of an ideal pixel
     array (no mismatch, filter, leak, noise or refractory period) on the same frames, and the event-camera energy
     (J) at
-    ``energy_per_event_J`` (assumed placeholder, see :mod:`sensors.energy`).
+    ``energy_per_event_J`` (an assumed order-of-magnitude figure, see :mod:`sensors.energy`).
     """
     from sensors.dvs import DVSParams, dvs_init_numpy, dvs_simulate_numba
     from sensors.energy import event_sensor_energy
