@@ -21,6 +21,7 @@ Run: ``hwsim bench fdir`` (full figures) or ``hwsim bench fdir --quick`` (smoke 
 from __future__ import annotations
 
 import functools
+import os
 import time
 import warnings
 
@@ -196,51 +197,64 @@ def bench_simulator(quick: bool) -> list[Metric]:
     ]
 
 
-def bench_forecaster(quick: bool) -> list[Metric]:
-    try:
-        from fdir.data.smap_msl import channel_ids, load_channel
-        from fdir.detectors.forecaster import ForecasterConfig, channel_detections, make_windows
-    except ImportError as exc:  # the telemetry half is not installed
-        raise BenchmarkSkipped(f"fdir forecaster or SMAP/MSL loaders unavailable: {exc}") from exc
+def _forecaster_channel(cid: str, quick: bool) -> dict:
+    """One channel: train, offline NDT detections (float detector), and the exported bundle streamed through the
+    float32 and the fixed-point runtime; returns the (TP, FP, FN) triples of each summed over the label rows."""
+    from fdir.data.smap_msl import load_channel
+    from fdir.detectors.forecaster import ForecasterConfig, channel_detections, make_windows
     from fdir.metrics.telemanom import EventCounts, telemanom_counts
     from fdir.ndt import num_to_ignore
     from fdir.runtime import from_arrays
     from fdir.runtime.export import quantize_bundle
 
+    cfg = ForecasterConfig(epochs=3) if quick else ForecasterConfig()
+    ch = load_channel(cid)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = channel_detections(cid, ch.train, ch.test, cfg, keep_model=True)
+    m = run.model
+    spec, arr = m.export_layers()
+    X, _ = make_windows(ch.train, cfg.l_s, cfg.n_predictions, None)
+    calib = X[:: max(1, X.shape[0] // 500), :, -m.cfg.input_length:].astype(np.float32)
+    n_err = run.y.size
+    tot = {"float": EventCounts(0, 0, 0), "runtime_float": EventCounts(0, 0, 0),
+           "runtime_fixed": EventCounts(0, 0, 0)}
+    for key, bundle in (("runtime_float", (spec, arr)), ("runtime_fixed", quantize_bundle(spec, arr, calib))):
+        rt = from_arrays(*bundle)
+        seqs = rt.run_series(ch.test[: rt.t0 + n_err], n_ignore=num_to_ignore(n_err))["sequences"]
+        for row in ch.labels:
+            tot[key] = tot[key] + telemanom_counts(row.sequences, seqs)
+    for row in ch.labels:
+        tot["float"] = tot["float"] + telemanom_counts(row.sequences, run.ndt.sequences)
+    return tot
+
+
+def bench_forecaster(quick: bool) -> list[Metric]:
+    try:
+        from fdir.data.smap_msl import channel_ids
+        from fdir.detectors.forecaster import ForecasterConfig  # noqa: F401  (the telemetry half is installed)
+    except ImportError as exc:  # the telemetry half is not installed
+        raise BenchmarkSkipped(f"fdir forecaster or SMAP/MSL loaders unavailable: {exc}") from exc
+    from joblib import Parallel, delayed
+
+    from fdir.metrics.telemanom import EventCounts
+
+    n_jobs = max(1, min(2, os.cpu_count() or 1))
     out = []
     for sc in ("SMAP", "MSL"):
         ids = channel_ids(sc)
         if quick:
             ids = ids[:2] if sc == "SMAP" else ids[:1]
-        cfg = ForecasterConfig(epochs=3) if quick else ForecasterConfig()
-        tot = {"float": EventCounts(0, 0, 0), "runtime_float": EventCounts(0, 0, 0),
-               "runtime_fixed": EventCounts(0, 0, 0)}
         t0 = time.perf_counter()
-        for cid in ids:
-            ch = load_channel(cid)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                run = channel_detections(cid, ch.train, ch.test, cfg, keep_model=True)
-            m = run.model
-            spec, arr = m.export_layers()
-            spec["detector"]["residual"] = m.cfg.residual  # see the report: the export should carry this flag
-            X, _ = make_windows(ch.train, cfg.l_s, cfg.n_predictions, None)
-            calib = X[:: max(1, X.shape[0] // 500), :, -m.cfg.input_length:].astype(np.float32)
-            n_err = run.y.size
-            for key, bundle in (("runtime_float", (spec, arr)), ("runtime_fixed", quantize_bundle(spec, arr, calib))):
-                rt = from_arrays(*bundle)
-                seqs = rt.run_series(ch.test[: rt.t0 + n_err], n_ignore=num_to_ignore(n_err))["sequences"]
-                for row in ch.labels:
-                    tot[key] = tot[key] + telemanom_counts(row.sequences, seqs)
-            for row in ch.labels:
-                tot["float"] = tot["float"] + telemanom_counts(row.sequences, run.ndt.sequences)
+        per = Parallel(n_jobs=n_jobs)(delayed(_forecaster_channel)(cid, quick) for cid in ids)
+        tot = {k: sum((p[k] for p in per), EventCounts(0, 0, 0)) for k in ("float", "runtime_float", "runtime_fixed")}
         secs = time.perf_counter() - t0
         f_float, f_fixed = tot["float"].f1, tot["runtime_fixed"].f1
         out += [
             Metric(f"{sc}_fixed_point_f1_gap", abs(f_fixed - f_float), 0.02, False, "F1",
                    f"{len(ids)} channels; float detector F1 {f_float:.3f} "
                    f"(TP {tot['float'].tp}, FP {tot['float'].fp}, FN {tot['float'].fn}); fixed-point runtime F1 "
-                   f"{f_fixed:.3f}; float runtime F1 {tot['runtime_float'].f1:.3f}; {secs:.0f} s"),
+                   f"{f_fixed:.3f}; float runtime F1 {tot['runtime_float'].f1:.3f}; {secs:.0f} s, n_jobs={n_jobs}"),
             Metric(f"{sc}_float_detector_f1", f_float, None, True, "F1"),
             Metric(f"{sc}_fixed_point_runtime_f1", f_fixed, None, True, "F1"),
         ]

@@ -70,7 +70,7 @@ def _dense_macs() -> float:
 
 
 def _expected_dense_macs() -> float:
-    """Σ_conv C_out C_in k L_out + flat x hidden + hidden x n_pred from the layer lengths L_out = (L − k)/s + 1."""
+    """members x (Σ_conv C_out C_in k L_out + flat x hidden + hidden x n_pred), L_out = (L − k)/s + 1."""
     from fdir.detectors.forecaster import ForecasterConfig
 
     cfg = ForecasterConfig()
@@ -79,7 +79,7 @@ def _expected_dense_macs() -> float:
         L = (L - cfg.kernel) // cfg.stride + 1
         total += c * c_in * cfg.kernel * L
         c_in = c
-    return float(total + c_in * L * cfg.hidden + cfg.hidden * cfg.n_predictions)
+    return float(cfg.members * (total + c_in * L * cfg.hidden + cfg.hidden * cfg.n_predictions))
 
 
 def _int8_f1_gap() -> float:

@@ -206,8 +206,11 @@ def _esa(per_channel, rows) -> dict[str, float]:
 def dense_workload(cfg, n_in: int, *, int8_bits: dict[str, int] | None = None) -> pd.DataFrame:
     """IR of one forecast of :class:`~fdir.detectors.forecaster.ForecasterConfig` ``cfg`` with ``n_in`` input
     columns: ``conv<i>`` (``conv1d``: C, K_out, L_out, kernel, stride, bias), ``dense0`` and ``out``
-    (``linear``, M = 1, bias). Float32 (``int8_bits`` None) or int8 weights with the per-layer activation bits
-    ``int8_bits`` {layer: 8 | 16}. Total MACs equal ``cfg.macs(n_in)``.
+    (``linear``, M = 1, bias), once per ensemble member (layer names prefixed ``m<j>.`` when ``cfg.members`` > 1:
+    each member runs as its own network, without the zero blocks of the folded export). Float32 (``int8_bits``
+    None) or int8 weights with the per-layer activation bits ``int8_bits`` {layer: 8 | 16} (keys without the
+    member prefix: the folded export quantises each layer of all members with one scale). Total MACs equal
+    ``cfg.macs(n_in)``.
 
     Raises
     ------
@@ -225,14 +228,17 @@ def dense_workload(cfg, n_in: int, *, int8_bits: dict[str, int] | None = None) -
         return {"w_bits": 8, "a_bits": int(int8_bits.get(name, 8)), "acc_bits": 32, "w_format": "int",
                 "a_format": "int"}
 
-    rows, c_in = [], int(n_in)
-    for i, (c, L) in enumerate(zip(cfg.conv_channels, cfg.lengths())):
-        rows.append(ir.conv1d(f"conv{i}", C=c_in, K_out=c, L_out=L, R=cfg.kernel, stride=cfg.stride, bias=True,
-                              **prec(f"conv{i}")))
-        c_in = c
-    flat = c_in * cfg.lengths()[-1]
-    rows.append(ir.linear("dense0", M=1, N=cfg.hidden, K=flat, bias=True, **prec("dense0")))
-    rows.append(ir.linear("out", M=1, N=cfg.n_predictions, K=cfg.hidden, bias=True, **prec("out")))
+    rows = []
+    for m in range(cfg.members):
+        tag = "" if cfg.members == 1 else f"m{m}."
+        c_in = int(n_in)
+        for i, (c, L) in enumerate(zip(cfg.conv_channels, cfg.lengths())):
+            rows.append(ir.conv1d(f"{tag}conv{i}", C=c_in, K_out=c, L_out=L, R=cfg.kernel, stride=cfg.stride,
+                                  bias=True, **prec(f"conv{i}")))
+            c_in = c
+        flat = c_in * cfg.lengths()[-1]
+        rows.append(ir.linear(f"{tag}dense0", M=1, N=cfg.hidden, K=flat, bias=True, **prec("dense0")))
+        rows.append(ir.linear(f"{tag}out", M=1, N=cfg.n_predictions, K=cfg.hidden, bias=True, **prec("out")))
     return ir.make(rows)
 
 

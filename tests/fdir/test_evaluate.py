@@ -1,6 +1,8 @@
 """fdir.evaluate: argument checks, the subset rule, dense/int8/spiking variants in quick mode (one MSL channel,
 3 epochs), workload accounting and the int8-vs-float agreement."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -46,9 +48,13 @@ def test_dense_workload_matches_the_forecaster_macs():
     wl = dense_workload(cfg, 1)
     assert ir.dense_macs(wl).sum() == cfg.macs(1)
     assert ir.parameter_count(wl) == cfg.n_params(1)
-    q = dense_workload(cfg, 1, int8_bits={"conv0": 16})
-    assert (q["w_bits"] == 8).all() and q.set_index("layer").loc["conv0", "a_bits"] == 16
-    assert q.set_index("layer").loc["dense0", "a_bits"] == 8
+    assert len(wl) == cfg.members * (len(cfg.conv_channels) + 2)          # one network per ensemble member
+    q = dense_workload(cfg, 1, int8_bits={"conv0": 16}).set_index("layer")
+    assert (q["w_bits"] == 8).all() and (q.loc[["m0.conv0", "m1.conv0"], "a_bits"] == 16).all()
+    assert q.loc["m1.dense0", "a_bits"] == 8
+    one = replace(cfg, members=1, skip="fixed")
+    assert ir.dense_macs(dense_workload(one, 1)).sum() == one.macs(1) == cfg.macs(1) // 2
+    assert list(dense_workload(one, 1)["layer"]) == ["conv0", "conv1", "conv2", "dense0", "out"]
 
 
 def test_int8_variant_tracks_float():

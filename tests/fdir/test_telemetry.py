@@ -7,7 +7,8 @@ from fdir.detectors.forecaster import ForecasterConfig
 from fdir.metrics.telemanom import EventCounts, telemanom_counts
 from fdir.telemetry import PUBLISHED, run_telemanom
 
-TINY = ForecasterConfig(conv_channels=(4, 4), hidden=8, epochs=2, max_train_windows=400, residual=False)
+TINY = ForecasterConfig(conv_channels=(4, 4), hidden=8, epochs=2, max_train_windows=400, residual=False, members=1,
+                        skip="fixed")
 
 
 def test_published_counts_reproduce_the_paper_figures():

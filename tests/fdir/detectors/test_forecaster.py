@@ -1,6 +1,8 @@
 """Forecaster (telemanom protocol, conv variant): windows, cost formulas, training, and parity of the exported
 model with the numpy-only runtime (float tolerance), including the skip gain (``residual`` flag, learned gain,
-validation-loss selection)."""
+validation-loss selection, mixed absolute/residual ensemble)."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -22,8 +24,12 @@ SMALL = dict(l_s=40, n_predictions=3, conv_channels=(4, 4), kernel=3, stride=2, 
              lr=3e-3, commands="all")
 
 
-@pytest.fixture(scope="module", params=[dict(residual=True), dict(residual=False), dict(skip="learned", skip_init=0.5)],
-                ids=["residual", "absolute", "learned"])
+ONE = dict(members=1, skip="fixed")
+
+
+@pytest.fixture(scope="module", params=[dict(ONE, residual=True), dict(ONE, residual=False),
+                                        dict(members=1, skip="learned", skip_init=0.5), dict()],
+                ids=["residual", "absolute", "learned", "mixed"])
 def trained(request):
     cfg = ForecasterConfig(**SMALL, **request.param)
     return train_forecaster(_series(600), cfg)
@@ -55,16 +61,21 @@ def test_input_length_and_costs():
     n_in = 3
     macs = 16 * n_in * 5 * lengths[1] + 16 * 16 * 5 * lengths[2] + 16 * 16 * 5 * lengths[3] \
         + 16 * lengths[3] * 32 + 32 * 10
-    assert cfg.macs(n_in) == macs
     params = (16 * n_in * 5 + 16) + 2 * (16 * 16 * 5 + 16) + (16 * lengths[3] * 32 + 32) + (32 * 10 + 10)
-    assert cfg.n_params(n_in) == params
-    assert ForecasterConfig(skip="learned").n_params(n_in) == ForecasterConfig().n_params(n_in) + 1
+    # the default is a two-member ("mixed") ensemble: costs and parameters of two networks
+    assert (cfg.members, cfg.skip) == (2, "mixed")
+    assert cfg.macs(n_in) == 2 * macs and cfg.n_params(n_in) == 2 * params
+    one = replace(cfg, members=1, skip="fixed")
+    assert one.macs(n_in) == macs and one.n_params(n_in) == params
+    assert replace(one, skip="learned").n_params(n_in) == params + 1
+    assert replace(one, skip="learned", members=3).n_params(n_in) == 3 * (params + 1)
 
 
 @pytest.mark.parametrize("bad", [dict(l_s=1), dict(commands="some"), dict(validation_split=1.0), dict(lr=0.0),
                                  dict(l_s=10, conv_channels=(4, 4, 4), kernel=5), dict(skip="both"),
                                  dict(skip_lr=0.0), dict(skip_init=float("nan")), dict(select_from=()),
-                                 dict(select_from=("absolute", "lstm")), dict(dropout=1.0)])
+                                 dict(select_from=("absolute", "lstm")), dict(dropout=1.0), dict(members=0),
+                                 dict(members=1)])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         ForecasterConfig(**bad)
@@ -116,6 +127,25 @@ def test_runtime_reproduces_predict(trained: Forecaster):
     for bad in (float("nan"), "half"):
         with pytest.raises(FormatError, match="residual_gain"):
             from_arrays(dict(spec, detector=dict(spec["detector"], residual_gain=bad)), arrays)
+
+
+def test_mixed_ensemble_pairs_absolute_and_residual_members():
+    """skip="mixed": even members forecast the value (gain 0), odd members the change (gain 1); the gains stay fixed
+    during training, the ensemble forecast is mean(network outputs) + mean(gains)·x_{t−1}, exported as
+    residual_gain 0.5 (two members) and reproduced by the numpy reference."""
+    cfg = ForecasterConfig(**SMALL, members=2, skip="mixed")
+    m = train_forecaster(_series(400), cfg)
+    np.testing.assert_array_equal(m.params["skip"]["a"][:, 0], [0.0, 1.0])
+    assert m.skip_gain == 0.5
+    X, _ = make_windows(_series(150, seed=4), SMALL["l_s"], SMALL["n_predictions"], m.columns)
+    by_member = []
+    for j in range(2):
+        one = Forecaster(replace(cfg, members=1, skip="fixed", residual=bool(j)), m.D, m.columns,
+                         {k: {kk: vv[j:j + 1] for kk, vv in v.items()} for k, v in m.params.items() if k != "skip"})
+        by_member.append(one.predict_numpy(X))
+    np.testing.assert_allclose(m.predict(X), (by_member[0] + by_member[1]) / 2, rtol=0, atol=2e-5)
+    spec, _ = m.export_layers()
+    assert spec["detector"]["residual_gain"] == 0.5 and spec["detector"]["residual"] is False
 
 
 def test_learned_gain_moves_towards_persistence():
