@@ -10,7 +10,9 @@ KDD 2018, arXiv:1802.04431, and ``khundman/telemanom`` (``detector.py::evaluate_
 3. detections are counted against each label row of the channel with the telemanom rule
    (:func:`fdir.metrics.telemanom.telemanom_counts`); ``P-2`` (SMAP, two label rows) is trained once and counted
    against both rows, as telemanom did (82 rows in all);
-4. TP/FP/FN are summed over the rows of the spacecraft (micro over events): precision, recall, F0.5, F1.
+4. TP/FP/FN are summed over the rows of the spacecraft (micro over events): precision, recall, F0.5, F1; the
+   ESA-ADB corrected event-wise figures (Kotowski et al., arXiv:2406.17826, :func:`fdir.metrics.esa.esa_counts`)
+   are micro-summed over the same rows (:attr:`TelemanomResult.esa`).
 
 Channels run in parallel with joblib (processes) when ``n_jobs`` > 1; each channel's work is deterministic
 (explicit seeds), so the counts do not depend on ``n_jobs``.
@@ -36,7 +38,8 @@ PUBLISHED = {
 class TelemanomResult:
     """Outcome of :func:`run_telemanom` for one spacecraft.
 
-    ``rows``: one dict per label row (chan_id, row, n_labels, n_detections, tp, fp, fn, train_s, infer_s,
+    ``rows``: one dict per label row (chan_id, row, n_test (test samples), n_labels, n_detections, tp, fp, fn,
+    train_s, infer_s,
     skip_gain (the trained model's :attr:`~fdir.detectors.forecaster.Forecaster.skip_gain`), val_loss (its best
     validation loss), detections); ``tp``/``fp``/``fn`` the sums; ``wall_s`` the wall time of the whole run (s);
     ``channels`` the channel ids evaluated (in label-file order).
@@ -77,11 +80,27 @@ class TelemanomResult:
     def f05(self) -> float:
         return self.counts.f05
 
+    @property
+    def esa(self):
+        """ESA-ADB corrected event-wise counts (:class:`fdir.metrics.esa.ESACounts`) summed over the label rows:
+        each row's labels against the channel's detections over its ``n_test`` samples."""
+        from fdir.metrics.esa import esa_counts
+
+        total = None
+        for r in self.rows:
+            c = esa_counts(sorted(tuple(s) for s in r["labels"]), sorted(tuple(s) for s in r["detections"]),
+                           r["n_test"])
+            total = c if total is None else total + c
+        return total
+
     def summary(self) -> dict[str, float | int | str]:
-        """Flat dict: spacecraft, channel and label counts, tp/fp/fn, precision, recall, f05, f1, wall_s."""
+        """Flat dict: spacecraft, channel and label counts, tp/fp/fn, precision, recall, f05, f1, the ESA-ADB
+        corrected precision and F0.5 (``esa_precision_corrected``, ``esa_f0_5_corrected``), wall_s."""
+        esa = self.esa.as_dict()
         return {"spacecraft": self.spacecraft, "channels": len(self.channels), "label_rows": len(self.rows),
                 "tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision, "recall": self.recall,
-                "f05": self.f05, "f1": self.f1, "wall_s": self.wall_s}
+                "f05": self.f05, "f1": self.f1, "esa_precision_corrected": float(esa["esa_precision_corrected"]),
+                "esa_f0_5_corrected": float(esa["esa_f0_5_corrected"]), "wall_s": self.wall_s}
 
 
 def channel_rows(chan_id: str, cfg=None, ndt=None, source=None) -> list[dict]:
@@ -102,7 +121,8 @@ def channel_rows(chan_id: str, cfg=None, ndt=None, source=None) -> list[dict]:
     out = []
     for r in ch.labels:
         c = telemanom_counts(r.sequences, det)
-        out.append({"chan_id": chan_id, "row": r.row, "n_labels": len(r.sequences), "n_detections": len(det),
+        out.append({"chan_id": chan_id, "row": r.row, "n_test": int(ch.test.shape[0]), "n_labels": len(r.sequences),
+                    "n_detections": len(det),
                     "tp": c.tp, "fp": c.fp, "fn": c.fn, "train_s": run.train_s, "infer_s": run.infer_s,
                     "skip_gain": gain, "val_loss": val, "detections": det, "labels": [tuple(s) for s in r.sequences]})
     return out

@@ -40,6 +40,14 @@ def test_subset_run_aggregates_rows(subset):
     assert res.f1 == pytest.approx(total.f1) and res.f05 == pytest.approx(total.f05)
     s = res.summary()
     assert s["label_rows"] == 3 and s["wall_s"] > 0 and s["f1"] == res.f1
+    from fdir.metrics.esa import esa_counts
+
+    esa = None                                                              # ESA figures: same rows, same detections
+    for r in res.rows:
+        c = esa_counts(sorted(r["labels"]), sorted(r["detections"]), r["n_test"])
+        esa = c if esa is None else esa + c
+    assert s["esa_f0_5_corrected"] == pytest.approx(esa.as_dict()["esa_f0_5_corrected"])
+    assert 0.0 <= s["esa_f0_5_corrected"] <= 1.0 and 0.0 <= s["esa_precision_corrected"] <= 1.0
     for r in res.rows:                                                     # detections in test coordinates
         assert all(TINY.l_s <= a <= b for a, b in r["detections"])
         assert r["skip_gain"] == 0.0 and r["val_loss"] > 0                  # absolute model: no skip term
