@@ -50,7 +50,7 @@ def bench_telemanom(quick: bool) -> list[Metric]:
             Metric(f"{sc}_recall", res.recall, None, True, "", note),
             Metric(f"{sc}_f05", res.f05, None, True, "", note),
             Metric(f"{sc}_f1", res.f1, None if quick else GATES[sc], True, "", note),
-            Metric(f"{sc}_esa_f05_corrected", res.esa.as_dict()["esa_f0_5_corrected"], None, True, "",
+            Metric(f"{sc}_esa_f05_corrected", res.summary()["esa_f0_5_corrected"], None, True, "",
                    "ESA-ADB corrected event-wise F0.5 (Kotowski et al., arXiv:2406.17826), same detections"),
             Metric(f"{sc}_wall_time", res.wall_s, None, False, "s", f"n_jobs={_n_jobs()}"),
         ]

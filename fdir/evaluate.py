@@ -186,14 +186,10 @@ _ESA_KEYS = ("esa_precision_corrected", "esa_recall", "esa_f0_5_corrected", "esa
 def _esa(per_channel, rows) -> dict[str, float]:
     """ESA-ADB corrected event-wise figures (Kotowski et al., arXiv:2406.17826; :func:`fdir.metrics.esa.esa_counts`,
     additive counts micro-summed over channels and label rows, as the telemanom counts)."""
-    from fdir.metrics.esa import esa_counts
+    from fdir.metrics.esa import esa_counts_total
 
-    total = None
-    for chan, dets, n in per_channel:
-        pr = sorted((int(a), int(b)) for a, b in dets)
-        for row in (r for r in rows if r.chan_id == chan):
-            c = esa_counts(sorted(row.sequences), pr, n)
-            total = c if total is None else total + c
+    total = esa_counts_total((row.sequences, [(int(a), int(b)) for a, b in dets], n)
+                             for chan, dets, n in per_channel for row in rows if row.chan_id == chan)
     if total is None:
         return {}
     d = total.as_dict()

@@ -84,14 +84,9 @@ class TelemanomResult:
     def esa(self):
         """ESA-ADB corrected event-wise counts (:class:`fdir.metrics.esa.ESACounts`) summed over the label rows:
         each row's labels against the channel's detections over its ``n_test`` samples."""
-        from fdir.metrics.esa import esa_counts
+        from fdir.metrics.esa import esa_counts_total
 
-        total = None
-        for r in self.rows:
-            c = esa_counts(sorted(tuple(s) for s in r["labels"]), sorted(tuple(s) for s in r["detections"]),
-                           r["n_test"])
-            total = c if total is None else total + c
-        return total
+        return esa_counts_total((r["labels"], r["detections"], r["n_test"]) for r in self.rows)
 
     def summary(self) -> dict[str, float | int | str]:
         """Flat dict: spacecraft, channel and label counts, tp/fp/fn, precision, recall, f05, f1, the ESA-ADB

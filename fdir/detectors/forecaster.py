@@ -287,10 +287,8 @@ def _apply(params: dict, x, cfg: ForecasterConfig, key=None):
     if drop:
         h = _dropout(h, k1, cfg.dropout)
     out = h @ params["out"]["w"] + params["out"]["b"]
-    if cfg.skip == "learned":
+    if cfg.skip in ("learned", "mixed"):          # "mixed": fixed per-member gain, kept by optax.set_to_zero
         return out + params["skip"]["a"] * x[:, 0, -1:]
-    if cfg.skip == "mixed":                       # fixed per-member gain (0: absolute, 1: residual), not trained
-        return out + jax.lax.stop_gradient(params["skip"]["a"]) * x[:, 0, -1:]
     return out + x[:, 0, -1:] if cfg.residual else out
 
 

@@ -22,6 +22,7 @@ from fdir.metrics.esa import (
     channel_aware_f_score,
     esa_counts,
     esa_counts_continuous,
+    esa_counts_total,
     event_metrics,
     timing_curve,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "channel_aware_f_score",
     "esa_counts",
     "esa_counts_continuous",
+    "esa_counts_total",
     "event_metrics",
     "f_beta",
     "point_adjusted_f1",

@@ -36,7 +36,7 @@ channels laid end to end (affiliation zones and ADTQC margins stay within each c
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +61,7 @@ __all__ = [
     "channel_aware_f_score",
     "esa_counts",
     "esa_counts_continuous",
+    "esa_counts_total",
     "event_metrics",
     "timing_curve",
 ]
@@ -252,6 +253,17 @@ def esa_counts(labels: Sequence[Sequence[int]], predictions: Sequence[Sequence[i
     gt = check_samples(labels, "labels", n)
     pr = check_samples(predictions, "predictions", n)
     return _counts(gt, pr, cells(gt), cells(pr), (0.0, float(n)))
+
+
+def esa_counts_total(items: Iterable[tuple[Sequence[Sequence[int]], Sequence[Sequence[int]], int]]
+                     ) -> ESACounts | None:
+    """Micro-sum of :func:`esa_counts` over ``(labels, predictions, n_samples)`` items (label rows or channels);
+    the events of each item are sorted first. Returns None for no items. Raises as :func:`esa_counts`."""
+    total = None
+    for labels, predictions, n in items:
+        c = esa_counts(sorted(tuple(e) for e in labels), sorted(tuple(e) for e in predictions), n)
+        total = c if total is None else total + c
+    return total
 
 
 def esa_counts_continuous(labels: Sequence[Sequence[float]], predictions: Sequence[Sequence[float]],
