@@ -80,13 +80,24 @@ def standardized_windows(spec: dict, arrays: dict, xw: np.ndarray) -> np.ndarray
     return z.reshape(z.shape[0], *inp["shape"]).astype(np.float32)
 
 
-def _reduction(layer: dict, w: np.ndarray) -> int:
-    """Terms summed per output value (K of the GEMM) of an affine layer."""
+def _max_abs_sum(layer: dict, wq: np.ndarray) -> int:
+    """Largest Σ|w_q| over the weights that meet in one accumulator (one output value) of an affine layer:
+    dense (in, out) per column; conv (out, in, *k) per output channel; conv_transpose2d with stride = kernel
+    (in, out, kh, kw) per (output channel, kernel position)."""
+    a = np.abs(np.asarray(wq, np.int64))
     if layer["op"] == "dense":
-        return int(w.shape[0])
+        return int(a.sum(axis=0).max(initial=0))
     if layer["op"] == "conv_transpose2d":
-        return int(w.shape[0])
-    return int(np.prod(w.shape[1:]))
+        return int(a.sum(axis=0).max(initial=0))
+    return int(a.reshape(a.shape[0], -1).sum(axis=1).max(initial=0))
+
+
+def _accumulator_fits(abs_sum: int, bias_q: np.ndarray | None, a_bits: int) -> bool:
+    """Whether |Σ w_q·x_q + b_q| < 2^31 for every input with |x_q| ≤ 2^{a_bits−1} − 1 (exact worst case)."""
+    worst = abs_sum * (2 ** (a_bits - 1) - 1)
+    if bias_q is not None and np.size(bias_q):
+        worst += int(np.max(np.abs(bias_q)))
+    return worst < 2**31
 
 
 def activation_bits(K: int, w_bits: int, a_bits: int | str) -> int:
@@ -102,23 +113,30 @@ def activation_bits(K: int, w_bits: int, a_bits: int | str) -> int:
 
 
 def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bits: int = 8,
-                    a_bits: int | str = "auto", param_bits: int = 16, percentile: float = 100.0
-                    ) -> tuple[dict, dict[str, np.ndarray]]:
+                    a_bits: int | str = "auto", param_bits: int = 16, percentile: float = 100.0,
+                    headroom: float = 1.0) -> tuple[dict, dict[str, np.ndarray]]:
     """Fixed-point copy of a float bundle: int8 affine weights (per output channel), int32 biases, static input
     scales s_x = r/q_max with r the ``percentile`` of |x| over the inputs of each affine layer when the float
     graph runs on ``calib_inputs`` (N, *input.shape, standardised; ``percentile`` = 100 gives max|x|, lower
-    values trade clipping of rare extremes for a finer step), int8 probe projection, int16 GMM parameters and
-    posterior tables. Activations are int8 or int16 per layer (:func:`activation_bits`; ``"auto"`` uses int16
-    wherever the int32 accumulator provably cannot overflow).
+    values trade clipping of rare extremes for a finer step; ``headroom`` ≥ 1 multiplies r, so that inputs up to
+    ``headroom`` times the calibrated range are represented instead of saturating, at the cost of log2(headroom)
+    bits of resolution — an anomaly detector meets values outside its nominal calibration data by design),
+    int8 probe projection, int16 GMM parameters and posterior tables. Activations are int8 or int16 per affine
+    layer; ``"auto"`` uses int16 wherever the int32 accumulator provably cannot overflow for any input, i.e.
+    max over output values of Σ|w_q|·(2^15 − 1) + |b_q| < 2^31 with the layer's actual quantised weights and bias
+    (zero weights, e.g. of a block-diagonal folded ensemble, add nothing); an explicit ``a_bits`` is checked the
+    same way. The peephole projection uses the reduction-length bound of :func:`activation_bits`.
 
     Raises
     ------
     ValueError
-        for ``w_bits`` outside 2..8, ``param_bits`` outside 8..16, ``percentile`` outside (0, 100], an
-        ``a_bits`` that could overflow, or no calibration inputs.
+        for ``w_bits`` outside 2..8, ``param_bits`` outside 8..16, ``percentile`` outside (0, 100], ``headroom``
+        < 1, an ``a_bits`` other than 8, 16, "auto" or one that could overflow, or no calibration inputs.
     """
     if not 0 < percentile <= 100:
         raise ValueError(f"percentile={percentile!r} must be in (0, 100]")
+    if not headroom >= 1.0:
+        raise ValueError(f"headroom={headroom!r} must be >= 1")
     if not 2 <= int(w_bits) <= 8:
         raise ValueError(f"w_bits={w_bits!r} must be in [2, 8] (int32 accumulation of int8 products)")
     if not 8 <= int(param_bits) <= 16:
@@ -137,7 +155,7 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
         g.run()
         for n in names:
             np.abs(g.inputs[n], out=seen[n][i])
-    ranges = {n: max(float(np.percentile(v, percentile)), 1e-12) for n, v in seen.items()}
+    ranges = {n: headroom * max(float(np.percentile(v, percentile)), 1e-12) for n, v in seen.items()}
     qspec = copy.deepcopy(spec)
     qarr = dict(arrays)
     for layer in qspec["layers"]:
@@ -145,8 +163,6 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
             continue
         name = layer["name"]
         w = np.asarray(arrays[layer["w"]], np.float64)
-        ab = activation_bits(_reduction(layer, w), int(w_bits), a_bits)
-        sx = ranges[name] / (2 ** (ab - 1) - 1)
         if layer["op"] == "dense":
             sw = scale_for(w.T, w_bits, per_channel=True)
             wq = quantize(w.T, w_bits, sw, np.int8).T
@@ -159,9 +175,24 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
             wq = quantize(w, w_bits, sw, np.int8)
         qarr[layer["w"]] = np.ascontiguousarray(wq)
         qarr[f"{name}.w_scale"] = sw.astype(np.float32)
-        if layer.get("b") is not None:
-            b = np.asarray(arrays[layer["b"]], np.float64)
-            qarr[layer["b"]] = np.rint(b / (sx * sw)).astype(np.int32)
+        b = None if layer.get("b") is None else np.asarray(arrays[layer["b"]], np.float64)
+        abs_sum = _max_abs_sum(layer, wq)
+
+        def bias_q(bits: int, b=b, sw=sw, name=name) -> np.ndarray | None:
+            return None if b is None else np.rint(b / (ranges[name] / (2 ** (bits - 1) - 1) * sw))
+
+        if a_bits == "auto":                      # int16 wherever the int32 accumulator provably cannot overflow
+            ab = 16 if _accumulator_fits(abs_sum, bias_q(16), 16) else 8
+        else:
+            ab = int(a_bits)
+            if ab not in (8, 16):
+                raise ValueError(f"a_bits={a_bits!r} must be 8, 16 or 'auto'")
+        if not _accumulator_fits(abs_sum, bias_q(ab), ab):
+            raise ValueError(f"layer {name!r}: a_bits={ab} with Σ|w_q| = {abs_sum} could overflow the int32 "
+                             "accumulator")
+        sx = ranges[name] / (2 ** (ab - 1) - 1)
+        if b is not None:
+            qarr[layer["b"]] = bias_q(ab).astype(np.int32)
         layer["quant"] = {"x_scale": float(sx), "w_scale": f"{name}.w_scale", "a_bits": ab}
     if pl is not None:
         sec = qspec["peephole"]
