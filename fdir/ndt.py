@@ -29,6 +29,8 @@ error of test sample ``k + offset``):
    shifted by ``offset`` (telemanom: ``l_s``) to test-array coordinates (:func:`detect`).
 
 A ``sd == 0`` window (constant errors) flags nothing (telemanom would divide by zero there).
+:func:`detect_any` thresholds several error streams of one channel (e.g. the members of a forecaster pair) each with
+its own NDT and flags a value when any stream flags it (logical OR of the flags before step 5).
 :class:`StreamingNDT` runs the same rule one error at a time with fixed-size buffers (for :mod:`fdir.runtime`).
 """
 
@@ -43,6 +45,7 @@ __all__ = [
     "NDTResult",
     "StreamingNDT",
     "detect",
+    "detect_any",
     "ewma",
     "find_z",
     "num_to_ignore",
@@ -131,6 +134,8 @@ class NDTResult:
     epsilon, epsilon_inv : (n_windows,) thresholds of each window (direct, mirrored errors).
     scores : per sequence, max over the sequence of |e_s − ε|/(μ + σ) (telemanom's anomaly score, with ε, μ, σ of
         the window that flagged it).
+    members : for :func:`detect_any`, the K per-stream results whose flags were OR-ed (then ``e_s`` is (K, n) and
+        ``epsilon``, ``epsilon_inv`` are (K, n_windows)); empty for :func:`detect`.
     """
 
     sequences: list[tuple[int, int]]
@@ -139,6 +144,7 @@ class NDTResult:
     epsilon: np.ndarray
     epsilon_inv: np.ndarray
     scores: list[float] = field(default_factory=list)
+    members: tuple[NDTResult, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------- smoothing
@@ -397,6 +403,51 @@ def detect(e: np.ndarray, y: np.ndarray, params: NDTParams = NDTParams(), *, off
             sc = np.maximum(np.abs(e_s[a:b + 1] - src[:, 0]), np.abs(2 * mean_e - e_s[a:b + 1] - src[:, 1]))
             scores.append(float(np.nanmax(sc / src[:, 2])))
     return NDTResult(seqs, flags, e_s, np.array(eps_all), np.array(eps_inv_all), scores)
+
+
+def detect_any(E: np.ndarray, y: np.ndarray, params: NDTParams = NDTParams(), *, offset: int | None = None
+               ) -> NDTResult:
+    """Threshold K error streams of one channel independently (each with :func:`detect`) and flag a value when any
+    stream flags it; sequences are the runs longer than one value of the OR-ed flags (step 5 of the module doc).
+
+    Used for a forecaster pair whose absolute and residual members miss different anomalies (a persistent level
+    shift keeps the absolute member's error high for longer than NDT's 50 % guard allows, while the residual
+    member sees only its onset; see :class:`fdir.detectors.forecaster.ForecasterConfig`). With K = 1 the result
+    is :func:`detect`'s.
+
+    Parameters
+    ----------
+    E : (K, n) raw absolute forecast errors, one row per stream, target units.
+    y : (n,) target values aligned with the columns of ``E``.
+    offset : as in :func:`detect`.
+
+    Returns
+    -------
+    NDTResult (K ≥ 2) with ``flags`` the OR of the members' flags, ``e_s`` (K, n), ``epsilon``/``epsilon_inv``
+    (K, n_windows), per sequence the largest member score among the members that flag it, and ``members``.
+
+    Raises
+    ------
+    ValueError
+        for ``E`` not 2-D with at least one row, or anything :func:`detect` rejects.
+    """
+    E = np.asarray(E, dtype=np.float64)
+    if E.ndim != 2 or E.shape[0] < 1:
+        raise ValueError(f"E must have shape (K >= 1, n), got {E.shape}")
+    offset = params.l_s if offset is None else int(offset)
+    members = tuple(detect(e, y, params, offset=offset) for e in E)
+    if len(members) == 1:
+        return members[0]
+    flags = np.logical_or.reduce([m.flags for m in members])
+    seqs, scores = [], []
+    for a, b in runs(flags):
+        if b > a:
+            seqs.append((a + offset, b + offset))
+            hit = [sc for m in members for (s0, s1), sc in zip(m.sequences, m.scores, strict=True)
+                   if s0 <= b + offset and s1 >= a + offset]
+            scores.append(max(hit) if hit else float("nan"))   # nan: only single-value member runs met here
+    return NDTResult(seqs, flags, np.stack([m.e_s for m in members]), np.stack([m.epsilon for m in members]),
+                     np.stack([m.epsilon_inv for m in members]), scores, members)
 
 
 # ------------------------------------------------------------------------------------------------ streaming

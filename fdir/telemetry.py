@@ -6,7 +6,8 @@ KDD 2018, arXiv:1802.04431, and ``khundman/telemanom`` (``detector.py::evaluate_
 
 1. a forecaster (:mod:`fdir.detectors.forecaster`) is trained on the channel's **training array only**;
 2. the test array is forecast, the first-step errors are thresholded by nonparametric dynamic thresholding
-   (:mod:`fdir.ndt`, unsupervised: no label is read), detections are in test-index coordinates;
+   (:mod:`fdir.ndt`, unsupervised: no label is read; the default pair thresholds each member's errors and ORs the
+   flags, :func:`fdir.ndt.detect_any`), detections are in test-index coordinates;
 3. detections are counted against each label row of the channel with the telemanom rule
    (:func:`fdir.metrics.telemanom.telemanom_counts`); ``P-2`` (SMAP, two label rows) is trained once and counted
    against both rows, as telemanom did (82 rows in all);

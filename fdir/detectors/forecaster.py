@@ -19,6 +19,10 @@ Training follows telemanom's protocol: all windows of the nominal training array
 validation, MSE on the ``n_predictions`` targets, Adam (optax), batch 64, up to ``epochs`` epochs with early
 stopping (patience 10, min_delta 3e-4 on the validation loss); the weights of the best validation epoch are kept
 (telemanom keeps the last). Test errors: e_t = |ŷ_t − y_t| of the first-step forecast for t = l_s .. T − n_pred − 1.
+
+Detection (``combine``): by default each member's errors are thresholded by its own NDT and a value is anomalous
+when any member flags it (:func:`fdir.ndt.detect_any`); ``combine="mean"`` thresholds the error of the members'
+mean forecast instead.
 """
 
 from __future__ import annotations
@@ -28,14 +32,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fdir.ndt import NDTParams, NDTResult, detect
+from fdir.ndt import NDTParams, NDTResult, detect_any
 
 COMMAND_MODES = ("active", "all", "none")
 SKIP_MODES = ("fixed", "learned", "select", "mixed")
 SKIP_CANDIDATES = ("absolute", "residual", "learned")
+COMBINE_MODES = ("union", "mean")
+FIXED_POINT_HEADROOM = 4.0
+"""``headroom`` of :func:`fdir.runtime.export.quantize_bundle` for forecaster exports: activation ranges are
+calibrated on nominal training windows, and anomalies drive activations beyond them. Measured on the default pair
+(seed 0, all labelled channels, fixed-point runtime F1 against the float detector's SMAP 0.836 / MSL 0.646):
+headroom 1 gives 0.849 / 0.708 (P-4, P-11, D-15 and T-13 decided differently: saturated errors), 2 gives
+0.849 / 0.667, 4 gives 0.841 / 0.667. With the exact accumulator bound every layer keeps int16 activations, so 4x
+headroom leaves 13 bits of resolution."""
 
 __all__ = [
+    "COMBINE_MODES",
     "COMMAND_MODES",
+    "FIXED_POINT_HEADROOM",
     "SKIP_CANDIDATES",
     "SKIP_MODES",
     "ChannelRun",
@@ -43,6 +57,7 @@ __all__ = [
     "ForecasterConfig",
     "channel_detections",
     "forecast",
+    "forecast_heads",
     "make_windows",
     "train_forecaster",
 ]
@@ -73,12 +88,17 @@ class ForecasterConfig:
     rate of the learned gain (a larger rate than the network's, so that a can travel 0 → 1 within the
     early-stopping budget of a few hundred steps). dropout : rate of inverted dropout on the inputs of both dense
     layers during training (telemanom uses 0.3 on its LSTM outputs); the forecast and the export are unaffected.
+    combine : how the members' forecasts become detections: ``"union"`` (default: each member's errors are
+    thresholded by its own NDT and a value is flagged when any member flags it, :func:`fdir.ndt.detect_any`; the
+    export keeps one output head per member) or ``"mean"`` (the errors of the members' mean forecast are
+    thresholded, one head).
     max_train_windows : cap on training windows (random subset; None = all). seed : initialisation, shuffle.
 
     The defaults were compared with the telemanom protocol (train arrays only, NDT thresholds;
     ``fdir.telemetry.run_telemanom``); the test labels of both spacecraft scored the candidates, so the figures
     below are not held-out estimates. Event-wise F1, SMAP / MSL, mean over seeds 0, 1, 2: residual 0.698 / 0.598,
-    absolute 0.776 / 0.598 (seed 0: 0.794 / 0.607), mixed absolute + residual pair (default) 0.789 / 0.606
+    absolute 0.776 / 0.598 (seed 0: 0.794 / 0.607), mixed absolute + residual pair (default; mean rule, see
+    ``combine`` below) 0.789 / 0.606
     (seeds 0 / 1 / 2: SMAP 0.806 0.771 0.791, MSL 0.582 0.593 0.643; the same pair trained as two separate models
     with identical initialisation and averaged: SMAP 0.803 0.806 0.803, MSL 0.621 0.607 0.643). Against the
     absolute model of the same seed, 11 of these 12 paired differences are >= 0. The pair costs twice the MACs
@@ -98,7 +118,16 @@ class ForecasterConfig:
     training time). Seed 0 only: learned gain from 0.5: 0.797 | 0.561; dropout 0.3 (telemanom's rate) 0.777 |
     0.556. The held-out validation loss does not predict which forecast form detects better (on MSL's
     M-1/M-4/M-5 both forms reach similar validation losses, and neither detects their anomalies), which is why the
-    pair averages the two forms instead of selecting one.
+    pair keeps both forms instead of selecting one.
+    Detection rule of the pair (``combine``), same trained models, seeds 0 / 1 / 2, SMAP | MSL F1: ``"mean"``
+    (the rule behind the pair's figures above) 0.806 0.771 0.791 | 0.582 0.593 0.643 (means 0.789 | 0.606);
+    ``"union"`` (default) 0.836 0.790 0.821 | 0.646 0.633 0.667 (means 0.816 | 0.649). The union trades
+    precision for recall: seed 0 SMAP P 0.792 R 0.884 (mean rule 0.831 / 0.783), MSL P 0.724 R 0.583 (0.842 /
+    0.444); F0.5 SMAP 0.809 0.736 0.781 | MSL 0.691 0.720 0.729. Why it helps: the two forms miss different
+    anomalies; a persistent level shift keeps the absolute member's error high for longer than NDT's 50 % guard
+    allows (MSL P-15), while the residual member sees its onset; alone, the residual member misses many
+    anomalies the absolute member finds (seed 0 SMAP 0.720 against 0.794). A third, level-invariant member in
+    the union raised MSL (0.716, seed 0, separately trained models) but cost SMAP precision (F1 0.750).
     Seed-to-seed spread is about ±0.02 on SMAP and up to ±0.04 on MSL (one event moves F1 by about 0.015 on SMAP,
     0.03 on MSL). Reproduce with ``hwsim bench fdir`` (``benchmarks/bench_fdir.py``).
     """
@@ -125,6 +154,7 @@ class ForecasterConfig:
     skip_lr: float = 1e-2
     dropout: float = 0.0
     select_from: tuple[str, ...] = SKIP_CANDIDATES
+    combine: str = "union"
     max_train_windows: int | None = None
     seed: int = 0
 
@@ -141,6 +171,8 @@ class ForecasterConfig:
             raise ValueError(f"skip={self.skip!r}, accepted: {SKIP_MODES}")
         if self.members < 1:
             raise ValueError(f"members={self.members} must be >= 1")
+        if self.combine not in COMBINE_MODES:
+            raise ValueError(f"combine={self.combine!r}, accepted: {COMBINE_MODES}")
         if self.skip == "mixed" and self.members < 2:
             raise ValueError(f"skip='mixed' needs members >= 2 (one absolute and one residual), got {self.members}")
         if not np.isfinite(self.skip_init) or not self.skip_lr > 0:
@@ -385,12 +417,33 @@ class Forecaster:
     def n_members(self) -> int:
         return int(self.params["out"]["b"].shape[0])
 
+    @property
+    def member_gains(self) -> np.ndarray:
+        """(M,) skip gain a_m of each member's forecast ŷ_m = output_m + a_m·x_{t−1}."""
+        if "skip" in self.params:
+            return np.asarray(self.params["skip"]["a"], np.float64).reshape(self.n_members)
+        return np.full(self.n_members, 1.0 if self.cfg.residual else 0.0)
+
+    @property
+    def n_heads(self) -> int:
+        """Forecasts thresholded separately: M with ``combine="union"``, else 1 (the members' mean)."""
+        return self.n_members if self.cfg.combine == "union" else 1
+
+    @property
+    def head_gains(self) -> np.ndarray:
+        """(n_heads,) skip gain of each thresholded forecast: :attr:`member_gains` (union) or (:attr:`skip_gain`,)."""
+        return self.member_gains if self.n_heads > 1 else np.array([self.skip_gain])
+
     def member(self, m: int) -> dict:
         """Parameters of member m (no member axis)."""
         return {k: {kk: vv[m] for kk, vv in v.items()} for k, v in self.params.items()}
 
     def predict(self, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Ensemble-mean forecasts (N, n_predictions) for windows X (N, D', l_s) float32 (JAX)."""
+        return self.predict_members(X, batch_size).mean(axis=0)
+
+    def predict_members(self, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """Each member's forecasts (M, N, n_predictions) for windows X (N, D', l_s) float32 (JAX)."""
         import jax.numpy as jnp
 
         *_, predict = _fns(self.cfg)
@@ -398,13 +451,21 @@ class Forecaster:
         out = []
         for a, b in _batches(X.shape[0], batch_size):
             xb, _ = _pad(np.asarray(X[a:b], np.float32), batch_size)
-            out.append(np.asarray(predict(p, jnp.asarray(xb))).mean(axis=0)[: b - a])
-        return np.concatenate(out) if out else np.zeros((0, self.cfg.n_predictions), np.float32)
+            out.append(np.asarray(predict(p, jnp.asarray(xb)))[:, : b - a])
+        if not out:
+            return np.zeros((self.n_members, 0, self.cfg.n_predictions), np.float32)
+        return np.concatenate(out, axis=1)
 
-    def predict_numpy(self, X: np.ndarray) -> np.ndarray:
-        """The same ensemble-mean forward pass in numpy float64 (reference for exports)."""
+    def predict_heads(self, X: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """The forecasts NDT thresholds, (n_heads, N, n_predictions): every member's (union) or their mean."""
+        out = self.predict_members(X, batch_size)
+        return out if self.n_heads > 1 else out.mean(axis=0, keepdims=True)
+
+    def predict_numpy(self, X: np.ndarray, heads: bool = False) -> np.ndarray:
+        """The same forward pass in numpy float64 (reference for exports): the ensemble mean (N, n_predictions),
+        or with ``heads`` the forecasts of :meth:`predict_heads` (n_heads, N, n_predictions)."""
         x = np.asarray(X, np.float64)
-        out = 0.0
+        outs = []
         k, s = self.cfg.kernel, self.cfg.stride
         for m in range(self.n_members):
             p = self.member(m)
@@ -416,9 +477,12 @@ class Forecaster:
                 h = np.maximum(np.einsum("bclk,ock->bol", cols, w) + b[None, :, None], 0.0)
             h = h.reshape(h.shape[0], -1)
             h = np.maximum(h @ p["dense0"]["w"].astype(np.float64) + p["dense0"]["b"], 0.0)
-            out = out + h @ p["out"]["w"].astype(np.float64) + p["out"]["b"]
-        out = out / self.n_members
-        return out + self.skip_gain * x[:, 0, -1:]
+            outs.append(h @ p["out"]["w"].astype(np.float64) + p["out"]["b"])
+        last = x[:, 0, -1:]
+        if heads and self.n_heads > 1:
+            return np.stack([o + a * last for o, a in zip(outs, self.member_gains, strict=True)])
+        mean = np.mean(outs, axis=0) + self.skip_gain * last
+        return mean[None] if heads else mean
 
     def export_layers(self, *, name: str = "telemanom-conv-forecaster", ndt: NDTParams | None = None
                       ) -> tuple[dict, dict[str, np.ndarray]]:
@@ -427,11 +491,15 @@ class Forecaster:
 
         Layers: ``[conv1d → relu] x n → flatten → dense → relu → dense``. The M members are folded into one
         network of the same depth: the convolutions and the hidden dense layer stack the members' channels/units
-        with block-diagonal weights (exact; a fraction 1/M of those weights is non-zero), the output layer
-        averages them. The input is the full sample of D columns (columns the model does not read get zero
-        weights in the first convolution), window ``input_length``. The detector rule is ``forecast`` on input
-        channel 0 with ``residual_gain`` a (ŷ = graph output + a·newest value; :attr:`skip_gain`) and, for
-        readers of the older format, ``residual`` (true when a = 1), with the NDT parameters.
+        with block-diagonal weights (exact; a fraction 1/M of those weights is non-zero); with
+        ``combine="mean"`` the output layer averages the members (one head), with ``combine="union"`` it keeps
+        each member's ``n_predictions`` outputs as its own head (block-diagonal too; ``detector.heads`` = M,
+        ``detector.residual_gain`` the list of member gains, ``detector.combine`` "any": each head has its own
+        NDT and a sample is flagged when any head flags it). The input is the full sample of D columns (columns
+        the model does not read get zero weights in the first convolution), window ``input_length``. The detector
+        rule is ``forecast`` on input channel 0 with ``residual_gain`` a (ŷ = graph output + a·newest value;
+        :attr:`skip_gain`, or per head :attr:`head_gains`) and, for readers of the older format, ``residual``
+        (true when the mean gain is 1), with the NDT parameters.
         """
         ndt = NDTParams(l_s=self.cfg.l_s) if ndt is None else ndt
         M, C = self.n_members, self.D
@@ -460,8 +528,15 @@ class Forecaster:
         for m in range(M):                              # member block: rows (m c_last + c) L + l
             w0[m * c_last * L:(m + 1) * c_last * L, m * hdim:(m + 1) * hdim] = P["dense0"]["w"][m]
         arrays["dense0.w"], arrays["dense0.b"] = w0, P["dense0"]["b"].reshape(-1).astype(np.float32)
-        arrays["out.w"] = (P["out"]["w"].reshape(M * hdim, -1) / M).astype(np.float32)
-        arrays["out.b"] = P["out"]["b"].mean(axis=0).astype(np.float32)
+        H = self.cfg.n_predictions
+        if self.n_heads > 1:                            # one output block per member: head m = outputs m·H .. m·H+H−1
+            wo = np.zeros((M * hdim, M * H), np.float32)
+            for m in range(M):
+                wo[m * hdim:(m + 1) * hdim, m * H:(m + 1) * H] = P["out"]["w"][m]
+            arrays["out.w"], arrays["out.b"] = wo, P["out"]["b"].reshape(-1).astype(np.float32)
+        else:
+            arrays["out.w"] = (P["out"]["w"].reshape(M * hdim, -1) / M).astype(np.float32)
+            arrays["out.b"] = P["out"]["b"].mean(axis=0).astype(np.float32)
         layers += [{"name": "dense0", "op": "dense", "w": "dense0.w", "b": "dense0.b"},
                    {"name": "dense0_relu", "op": "relu"},
                    {"name": "out", "op": "dense", "w": "out.w", "b": "out.b"}]
@@ -476,6 +551,9 @@ class Forecaster:
                          "smoothing_span": ndt.span,
                          "threshold": ndt.to_dict()},
         }
+        if self.n_heads > 1:
+            spec["detector"].update(heads=self.n_heads, combine="any",
+                                    residual_gain=[float(g) for g in self.head_gains])
         return spec, arrays
 
 
@@ -574,15 +652,24 @@ def _train(train: np.ndarray, cfg: ForecasterConfig) -> Forecaster:
 
 
 def forecast(model: Forecaster, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First-step forecasts and targets on a test array (T, D): (ŷ (N,), y (N,)), N = T − l_s − n_predictions;
-    index k is test sample k + l_s."""
+    """First-step forecasts of the members' mean and targets on a test array (T, D): (ŷ (N,), y (N,)),
+    N = T − l_s − n_predictions; index k is test sample k + l_s."""
     X, Y = make_windows(test, model.cfg.l_s, model.cfg.n_predictions, model.columns)
     return model.predict(X)[:, 0].astype(np.float64), Y[:, 0].astype(np.float64)
 
 
+def forecast_heads(model: Forecaster, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First-step forecasts that NDT thresholds (:meth:`Forecaster.predict_heads`) and targets on a test array
+    (T, D): (ŷ (n_heads, N), y (N,)); index k is test sample k + l_s. Their mean over heads is :func:`forecast`'s."""
+    X, Y = make_windows(test, model.cfg.l_s, model.cfg.n_predictions, model.columns)
+    return model.predict_heads(X)[:, :, 0].astype(np.float64), Y[:, 0].astype(np.float64)
+
+
 @dataclass
 class ChannelRun:
-    """One channel's detection run: NDT result (sequences in test indices), errors and timings (s)."""
+    """One channel's detection run: NDT result (sequences in test indices; for several heads the
+    :func:`fdir.ndt.detect_any` union), the members' mean forecast ``y_hat`` (N,), targets ``y`` (N,) and timings
+    (s)."""
 
     chan_id: str
     ndt: NDTResult
@@ -595,12 +682,13 @@ class ChannelRun:
 
 def channel_detections(chan_id: str, train: np.ndarray, test: np.ndarray, cfg: ForecasterConfig = ForecasterConfig(),
                        ndt: NDTParams | None = None, keep_model: bool = False) -> ChannelRun:
-    """Train on ``train``, forecast ``test`` and threshold (unsupervised: no labels are used)."""
+    """Train on ``train``, forecast ``test`` and threshold each head's errors, flags OR-ed (unsupervised: no labels
+    are used)."""
     ndt = NDTParams(l_s=cfg.l_s) if ndt is None else ndt
     t0 = time.perf_counter()
     model = train_forecaster(train, cfg)
     t1 = time.perf_counter()
-    y_hat, y = forecast(model, test)
-    res = detect(np.abs(y_hat - y), y, ndt, offset=cfg.l_s)
+    heads, y = forecast_heads(model, test)
+    res = detect_any(np.abs(heads - y), y, ndt, offset=cfg.l_s)
     t2 = time.perf_counter()
-    return ChannelRun(chan_id, res, y_hat, y, t1 - t0, t2 - t1, model if keep_model else None)
+    return ChannelRun(chan_id, res, heads.mean(axis=0), y, t1 - t0, t2 - t1, model if keep_model else None)

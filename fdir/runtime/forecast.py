@@ -13,6 +13,11 @@ Per ``step(sample)`` (FORMAT.md, ``detector.kind == "forecast"``; Hundman et al.
    ``detector.residual`` is true, else 0) the forecast is ŷ = graph output + a·z_target of the newest sample, as
    in the residual / learned-skip forecasters of :mod:`fdir.detectors.forecaster`.
 
+A bundle with ``detector.heads`` = K > 1 (a forecaster pair exported with ``combine="union"``) has K forecasts:
+head k is graph output k·horizon with its own gain ``residual_gain[k]``; each head's error feeds its own
+StreamingNDT (all K decide on the same schedule) and a sample is flagged when any head flags it
+(``detector.combine`` "any"; offline equivalent :func:`fdir.ndt.detect_any`).
+
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
 batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
@@ -32,16 +37,19 @@ __all__ = ["ForecastResult", "ForecastRuntime"]
 
 
 class ForecastResult:
-    """Outcome of one ``step`` (reused): ``t`` sample index; ``prediction`` forecast for the next sample (NaN
-    before W samples); ``error`` raw error of this sample (NaN when there was no forecast); ``decided`` (a, b)
-    error-index range decided now or None."""
+    """Outcome of one ``step`` (reused): ``t`` sample index; ``prediction`` forecast for the next sample, the mean
+    over heads (NaN before W samples); ``error`` |prediction − value| of this sample (NaN when there was no
+    forecast); ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds);
+    ``decided`` (a, b) error-index range decided now or None."""
 
-    __slots__ = ("decided", "error", "prediction", "t")
+    __slots__ = ("decided", "error", "head_errors", "head_predictions", "prediction", "t")
 
-    def __init__(self) -> None:
+    def __init__(self, n_heads: int = 1) -> None:
         self.t = -1
         self.prediction = float("nan")
         self.error = float("nan")
+        self.head_predictions = np.full(n_heads, np.nan)
+        self.head_errors = np.full(n_heads, np.nan)
         self.decided = None
 
 
@@ -51,8 +59,9 @@ class ForecastRuntime:
     Raises
     ------
     FormatError
-        for a detector that is not a forecaster, a target outside the channels, a non-finite ``residual_gain``, or a
-        graph without output.
+        for a detector that is not a forecaster, a target outside the channels, ``heads`` < 1, a ``residual_gain``
+        that is not one finite number per head (a list of K, or one number for K = 1), a graph with fewer than
+        K·horizon outputs (K·1 when ``horizon`` is absent), or a ``combine`` other than "any".
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
@@ -73,16 +82,28 @@ class ForecastRuntime:
         self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
         self.horizon = int(det.get("horizon", 1))
         self.residual = bool(det.get("residual", False))
+        self.n_heads = int(det.get("heads", 1))
+        if self.n_heads < 1:
+            raise FormatError(f"detector.heads={self.n_heads} must be >= 1")
+        if self.n_heads > 1 and det.get("combine", "any") != "any":
+            raise FormatError(f"detector.combine={det.get('combine')!r}: only 'any' is supported")
         gain = det.get("residual_gain")
         try:
-            self.residual_gain = (1.0 if self.residual else 0.0) if gain is None else float(gain)
+            g = (1.0 if self.residual else 0.0) if gain is None else gain
+            gains = np.asarray([g] if np.ndim(g) == 0 else g, np.float64).reshape(-1)
         except (TypeError, ValueError):
-            self.residual_gain = float("nan")
-        if not np.isfinite(self.residual_gain):
-            raise FormatError(f"detector.residual_gain={gain!r} must be a finite number")
-        if self.graph.y.size < 1:
-            raise FormatError("forecast graph has no output")
-        self._pred_src = self.graph.y.reshape(-1)
+            gains = np.array([np.nan])
+        if gains.size != self.n_heads or not np.all(np.isfinite(gains)):
+            raise FormatError(f"detector.residual_gain={gain!r} must be {self.n_heads} finite number(s), one per head")
+        self.head_gains = gains
+        self.residual_gain = float(gains.mean())
+        if self.graph.y.size < 1 or (self.n_heads > 1 and self.graph.y.size < self.n_heads * self.horizon):
+            raise FormatError(f"forecast graph has {self.graph.y.size} outputs, needs {self.n_heads} head(s) "
+                              f"x horizon {self.horizon}")
+        flat = self.graph.y.reshape(-1)
+        self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
+        self._heads = np.zeros(self.n_heads)
+        self._errs = np.zeros(self.n_heads)
         mean = np.zeros(self.D) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
         std = np.ones(self.D) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
         if mean.shape != (self.D,) or std.shape != (self.D,) or np.any(std <= 0):
@@ -100,17 +121,20 @@ class ForecastRuntime:
         th.pop("method", None)
         n_ignore = th.pop("n_ignore", None)
         self.ndt_params = NDTParams(**th)
-        self.ndt = StreamingNDT(self.ndt_params, n_ignore=n_ignore)
+        self.ndts = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in range(self.n_heads)]
+        self.ndt = self.ndts[0]
         self.t0 = max(self.W, int(self.ndt_params.l_s))
-        self.result = ForecastResult()
+        self.result = ForecastResult(self.n_heads)
         self.reset()
 
     def reset(self) -> None:
-        """Start a new stream (window buffer, pending forecast and NDT state cleared)."""
+        """Start a new stream (window buffer, pending forecasts and NDT states cleared)."""
         self.t = -1
         self._pos = 0
         self._pending = float("nan")
-        self.ndt.reset()
+        self._heads[:] = np.nan
+        for ndt in self.ndts:
+            ndt.reset()
 
     def step(self, sample: np.ndarray) -> ForecastResult:
         """Push one sample (D,) in raw units; returns the (reused) :class:`ForecastResult`.
@@ -132,11 +156,15 @@ class ForecastRuntime:
         np.multiply(row, self._inv_std, out=row)
         y = float(row[self.target])
         if self.t >= self.t0 and self._pending == self._pending:  # a forecast exists for this sample
-            e = abs(self._pending - y)
-            r.error = e
-            r.decided = self.ndt.push(e, y)
+            r.error = abs(self._pending - y)
+            np.subtract(self._heads, y, out=self._errs)
+            np.abs(self._errs, out=self._errs)
+            r.head_errors[:] = self._errs
+            for k, ndt in enumerate(self.ndts):
+                r.decided = ndt.push(float(self._errs[k]), y)    # the same schedule for every head
         else:
             r.error = float("nan")
+            r.head_errors[:] = np.nan
         p = self._pos
         np.copyto(self._ring[p], row)
         np.copyto(self._ring[p + self.W], row)
@@ -144,21 +172,31 @@ class ForecastRuntime:
         if self.t + 1 >= self.W:
             np.copyto(self._dst, self._blocks[self._pos])
             self.graph.run()
-            self._pending = float(self._pred_src[0]) + self.residual_gain * y
+            np.multiply(self.head_gains, y, out=self._heads)
+            np.add(self._heads, self._pred_src, out=self._heads)
+            self._pending = float(self._heads.mean())
         r.prediction = self._pending
+        r.head_predictions[:] = self._heads
         return r
 
     def finish(self) -> tuple[int, int] | None:
         """End of stream: decide the errors after the last full threshold window (see StreamingNDT.finish)."""
-        return self.ndt.finish()
+        out = None
+        for ndt in self.ndts:
+            out = ndt.finish()
+        return out
 
     def flags(self, a: int, b: int) -> np.ndarray:
-        """Decisions (bool) for error indices [a, b) still in the NDT buffer (error k ↔ sample k + t₀)."""
-        return self.ndt.flags(a, b)
+        """Decisions (bool) for error indices [a, b) still in the NDT buffers, any head (error k ↔ sample k + t₀)."""
+        f = self.ndts[0].flags(a, b)
+        for ndt in self.ndts[1:]:
+            f = f | ndt.flags(a, b)
+        return f
 
     def run_series(self, x: np.ndarray, n_ignore: int | None = None) -> dict:
         """Offline convenience (allocates its outputs): stream a whole series ``x`` (T, D) and return
-        ``errors`` (T − t₀,), ``predictions`` (T − t₀,), ``flags`` (T − t₀,) bool per error index and
+        ``errors`` (T − t₀,), ``predictions`` (T − t₀,) (mean over heads), ``head_errors``, ``head_predictions``
+        (T − t₀, K) per head, ``flags`` (T − t₀,) bool per error index (any head) and
         ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀). ``n_ignore``
         overrides the first threshold window's ignored prefix (e.g. ``fdir.ndt.num_to_ignore(T − t₀)``, the
         offline rule, which needs the series length)."""
@@ -170,26 +208,33 @@ class ForecastRuntime:
         n = max(T - t0, 0)
         err = np.full(n, np.nan)
         pred = np.full(n, np.nan)
+        herr = np.full((n, self.n_heads), np.nan)
+        hpred = np.full((n, self.n_heads), np.nan)
         flags = np.zeros(n, bool)
         self.reset()
         keep = self.ndt.n_ignore
         if n_ignore is not None:
-            self.ndt.n_ignore = int(n_ignore)
+            for ndt in self.ndts:
+                ndt.n_ignore = int(n_ignore)
         for t in range(T):
             r = self.step(x[t])
             if t >= t0:
                 err[t - t0] = r.error
+                herr[t - t0] = r.head_errors
             if r.decided is not None:
                 a, b = r.decided
                 flags[a:b] |= self.flags(a, b)
             if t0 - 1 <= t < T - 1:
                 pred[t + 1 - t0] = r.prediction
+                hpred[t + 1 - t0] = r.head_predictions
         fin = self.finish()
         if fin is not None:
             a, b = fin
             flags[a:b] |= self.flags(a, b)
         from fdir.ndt import runs
 
-        self.ndt.n_ignore = keep
+        for ndt in self.ndts:
+            ndt.n_ignore = keep
         seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
-        return {"errors": err, "predictions": pred, "flags": flags, "sequences": seqs}
+        return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred, "flags": flags,
+                "sequences": seqs}

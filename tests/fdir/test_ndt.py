@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fdir.ndt import NDTParams, StreamingNDT, detect, ewma, find_z, num_to_ignore, prune, runs, smooth_errors, windows
+from fdir.ndt import (
+    NDTParams,
+    StreamingNDT,
+    detect,
+    detect_any,
+    ewma,
+    find_z,
+    num_to_ignore,
+    prune,
+    runs,
+    smooth_errors,
+    windows,
+)
 
 
 def test_ewma_matches_pandas():
@@ -106,6 +118,25 @@ def test_detect_flags_the_bump_in_test_coordinates():
     assert b - a < 400                                           # bump + error buffer + smoothing tail
     assert len(res.scores) == 1 and res.scores[0] > 0
     assert detect(e, y, NDTParams(l_s=250), offset=0).sequences == [(a - 250, b - 250)]
+
+
+def test_detect_any_is_the_or_of_each_stream():
+    """Two streams with bumps at different places: detect_any flags both (OR of each stream's own NDT flags),
+    reports each stream's result, keeps the larger score of the streams per sequence; one stream is detect."""
+    e1, y = _bump_series(n=5000, at=3000)
+    e2, _ = _bump_series(n=5000, at=4200, seed=1)
+    p = NDTParams(l_s=250)
+    r1, r2 = detect(e1, y, p), detect(e2, y, p)
+    both = detect_any(np.stack([e1, e2]), y, p)
+    np.testing.assert_array_equal(both.flags, r1.flags | r2.flags)
+    assert both.sequences == sorted(r1.sequences + r2.sequences) and len(both.sequences) == 2
+    assert both.scores == [r1.scores[0], r2.scores[0]]
+    assert both.e_s.shape == (2, e1.size) and [m.sequences for m in both.members] == [r1.sequences, r2.sequences]
+    single = detect_any(e1[None], y, p)
+    assert single.sequences == r1.sequences and single.members == ()
+    np.testing.assert_array_equal(single.flags, r1.flags)
+    with pytest.raises(ValueError, match="E must have shape"):
+        detect_any(e1, y, p)
 
 
 def test_detect_ignores_small_errors_and_validates():

@@ -7,7 +7,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from fdir.detectors.forecaster import Forecaster, ForecasterConfig, forecast, make_windows, train_forecaster
+from fdir.detectors.forecaster import (
+    Forecaster,
+    ForecasterConfig,
+    forecast,
+    forecast_heads,
+    make_windows,
+    train_forecaster,
+)
 
 
 def _series(T: int, seed: int = 0) -> np.ndarray:
@@ -99,34 +106,39 @@ def test_numpy_forward_matches_jax(trained: Forecaster):
 
 
 def test_runtime_reproduces_predict(trained: Forecaster):
-    """The exported bundle run sample by sample in fdir.runtime equals Forecaster.predict (float32 tolerance)."""
+    """The exported bundle run sample by sample in fdir.runtime equals Forecaster.predict_heads per head and
+    Forecaster.predict on average (float32 tolerance), with each head's skip gain."""
     from fdir.runtime import from_arrays
 
     spec, arrays = trained.export_layers()
-    gain = trained.skip_gain
-    assert spec["detector"]["residual_gain"] == gain and spec["detector"]["residual"] is (gain == 1.0)
+    gains, K = trained.head_gains, trained.n_heads
+    det = spec["detector"]
+    assert det.get("heads", 1) == K and np.allclose(np.atleast_1d(det["residual_gain"]), gains)
+    assert det["residual"] is (trained.skip_gain == 1.0)
     test = _series(260, seed=3)
     rt = from_arrays(spec, arrays)
     out = rt.run_series(test)
     y_hat, _ = forecast(trained, test)
-    assert rt.t0 == SMALL["l_s"]
+    heads, _ = forecast_heads(trained, test)
+    assert rt.t0 == SMALL["l_s"] and heads.shape == (K, y_hat.size)
     np.testing.assert_allclose(out["predictions"][: y_hat.size], y_hat, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(out["head_predictions"][: y_hat.size], heads.T, rtol=0, atol=2e-5)
     last = test[SMALL["l_s"] - 1:SMALL["l_s"] - 1 + y_hat.size, 0]
-    # the gain matters: a bundle with gain a + 0.5 shifts every forecast by 0.5 x the newest value
-    shifted = dict(spec, detector=dict(spec["detector"], residual_gain=gain + 0.5))
-    other = from_arrays(shifted, arrays).run_series(test)["predictions"][: y_hat.size]
-    np.testing.assert_allclose(other, y_hat + 0.5 * last, rtol=0, atol=2e-5)
-    # bundles of the older format (no residual_gain) read the boolean flag: gain 1 when true, 0 when false
-    for flag in (True, False):
-        det = {k: v for k, v in spec["detector"].items() if k != "residual_gain"}
-        old = dict(spec, detector=det | {"residual": flag})
-        pred = from_arrays(old, arrays).run_series(test)["predictions"][: y_hat.size]
-        np.testing.assert_allclose(pred, y_hat + (float(flag) - gain) * last, rtol=0, atol=2e-5)
+    # the gain matters: a bundle with gains a + 0.5 shifts every forecast by 0.5 x the newest value
+    g = [float(v) + 0.5 for v in gains] if K > 1 else float(gains[0]) + 0.5
+    other = from_arrays(dict(spec, detector=dict(det, residual_gain=g)), arrays).run_series(test)
+    np.testing.assert_allclose(other["predictions"][: y_hat.size], y_hat + 0.5 * last, rtol=0, atol=2e-5)
+    if K == 1:
+        # bundles of the older format (no residual_gain) read the boolean flag: gain 1 when true, 0 when false
+        for flag in (True, False):
+            old = dict(spec, detector={k: v for k, v in det.items() if k != "residual_gain"} | {"residual": flag})
+            pred = from_arrays(old, arrays).run_series(test)["predictions"][: y_hat.size]
+            np.testing.assert_allclose(pred, y_hat + (float(flag) - gains[0]) * last, rtol=0, atol=2e-5)
     from fdir.runtime.graph import FormatError
 
-    for bad in (float("nan"), "half"):
+    for bad in (float("nan"), "half", [0.0] * (K + 1)):
         with pytest.raises(FormatError, match="residual_gain"):
-            from_arrays(dict(spec, detector=dict(spec["detector"], residual_gain=bad)), arrays)
+            from_arrays(dict(spec, detector=dict(det, residual_gain=bad)), arrays)
 
 
 def test_mixed_ensemble_pairs_absolute_and_residual_members():
@@ -144,8 +156,42 @@ def test_mixed_ensemble_pairs_absolute_and_residual_members():
                          {k: {kk: vv[j:j + 1] for kk, vv in v.items()} for k, v in m.params.items() if k != "skip"})
         by_member.append(one.predict_numpy(X))
     np.testing.assert_allclose(m.predict(X), (by_member[0] + by_member[1]) / 2, rtol=0, atol=2e-5)
-    spec, _ = m.export_layers()
-    assert spec["detector"]["residual_gain"] == 0.5 and spec["detector"]["residual"] is False
+    np.testing.assert_allclose(m.predict_heads(X), np.stack(by_member), rtol=0, atol=2e-5)
+    np.testing.assert_allclose(m.predict_numpy(X, heads=True), np.stack(by_member), rtol=0, atol=2e-5)
+    spec, _ = m.export_layers()        # default combine="union": one head per member, each with its own gain
+    assert (spec["detector"]["heads"], spec["detector"]["residual_gain"]) == (2, [0.0, 1.0])
+    mean = replace(m, cfg=replace(cfg, combine="mean"))
+    spec, _ = mean.export_layers()     # combine="mean": the folded mean, one head with the mean gain
+    assert "heads" not in spec["detector"] and spec["detector"]["residual_gain"] == 0.5
+    assert spec["detector"]["residual"] is False
+    np.testing.assert_allclose(mean.predict_heads(X)[0], m.predict(X), rtol=0, atol=1e-6)
+
+
+def test_union_detection_flags_what_any_head_flags():
+    """combine="union": channel_detections thresholds each member's errors with its own NDT and ORs the flags
+    (fdir.ndt.detect_any); the exported two-head bundle streamed through the runtime decides the same flags when
+    the stream length fits the window schedule (n − window_len a multiple of batch_size; fdir.ndt.StreamingNDT)."""
+    from fdir.detectors.forecaster import channel_detections
+    from fdir.ndt import NDTParams, detect, num_to_ignore, runs
+    from fdir.runtime import from_arrays
+
+    ndt = NDTParams(l_s=SMALL["l_s"], batch_size=20, window_size=5, error_buffer=5)
+    test = _series(40 + 3 + 100 + 8 * 20, seed=5)
+    test[200:215, 0] += 1.5                                       # a step both forms see
+    test[260:, 0] = -0.6                                          # a persistent stuck value
+    run = channel_detections("synthetic", _series(400), test, ForecasterConfig(**SMALL), ndt, keep_model=True)
+    heads, y = forecast_heads(run.model, test)
+    one = [detect(np.abs(h - y), y, ndt, offset=SMALL["l_s"]) for h in heads]
+    assert one[0].sequences != one[1].sequences                   # the heads disagree here, so the OR matters
+    np.testing.assert_array_equal(run.ndt.flags, one[0].flags | one[1].flags)
+    assert [m.sequences for m in run.ndt.members] == [o.sequences for o in one]
+    assert run.ndt.sequences == [(a + SMALL["l_s"], b + SMALL["l_s"]) for a, b in runs(run.ndt.flags) if b > a]
+    assert run.ndt.e_s.shape == (2, y.size) and len(run.ndt.scores) == len(run.ndt.sequences)
+    assert any(s <= 214 and e >= 200 for s, e in run.ndt.sequences)
+    rt = from_arrays(*run.model.export_layers(ndt=ndt))
+    out = rt.run_series(test[: rt.t0 + y.size], n_ignore=num_to_ignore(y.size, ndt))
+    np.testing.assert_allclose(out["head_errors"], np.abs(heads - y).T, rtol=0, atol=5e-5)
+    np.testing.assert_array_equal(out["flags"], run.ndt.flags)
 
 
 def test_learned_gain_moves_towards_persistence():
