@@ -288,12 +288,13 @@ def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
     return out, bits
 
 
-def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool):
+def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool,
+               combine: str = "union"):
     from fdir.data.smap_msl import load_channel
     from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, train_forecaster
     from fdir.ndt import NDTParams, detect_any
 
-    kw = {"seed": seed}
+    kw = {"seed": seed, "combine": combine}
     if epochs is not None:
         kw["epochs"] = int(epochs)
     elif quick:
@@ -396,7 +397,8 @@ def evaluate_spiking(cfg, spacecraft: str = "SMAP", channels: str | Sequence[str
 
 
 def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence[str] = "subset", *,
-                epochs: int | None = None, seed: int = 0, quick: bool = False) -> VariantResult:
+                epochs: int | None = None, seed: int = 0, quick: bool = False, combine: str = "union"
+                ) -> VariantResult:
     """Train and evaluate one detector variant on SMAP/MSL channels (module doc).
 
     Parameters
@@ -407,19 +409,29 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
     epochs : training epochs (default: the detector's default; 3 with ``quick``).
     seed : initialisation, shuffling, calibration sample and neuron noise.
     quick : one channel (:data:`QUICK_CHANNEL` when selected, else the first) and 3 epochs (CI).
+    combine : detection rule of the dense variants' forecaster pair, one of
+        :data:`fdir.detectors.forecaster.COMBINE_MODES` (``ForecasterConfig.combine``); the spiking variants
+        have one forecast and ignore it.
 
     Raises
     ------
     ValueError
-        for an unknown variant, spacecraft or channels value (naming the parameter and accepted values), or
-        epochs < 1.
+        for an unknown variant, spacecraft, channels or combine value (naming the parameter and accepted values),
+        or epochs < 1.
     """
+    from fdir.detectors.forecaster import COMBINE_MODES
+
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r}, accepted: {VARIANTS}")
+    if combine not in COMBINE_MODES:
+        raise ValueError(f"combine={combine!r}, accepted: {COMBINE_MODES}")
     if epochs is not None and int(epochs) < 1:
         raise ValueError(f"epochs={epochs} must be >= 1 (or None for the detector's default)")
     ids = resolve_channels(spacecraft, channels, quick=quick)
-    run = _run_dense if variant in ("dense_float", "int8") else _run_spiking
-    metrics, wl, n_params, wbits, train_s, eval_s = run(variant, ids, epochs, int(seed), bool(quick))
+    if variant in ("dense_float", "int8"):
+        out = _run_dense(variant, ids, epochs, int(seed), bool(quick), combine)
+    else:
+        out = _run_spiking(variant, ids, epochs, int(seed), bool(quick))
+    metrics, wl, n_params, wbits, train_s, eval_s = out
     return VariantResult(variant, spacecraft, ids, {k: float(v) for k, v in metrics.items()}, wl, int(n_params),
                          int(wbits), float(train_s), float(eval_s))

@@ -54,7 +54,7 @@ def _targets(targets: str) -> tuple[str, ...]:
 def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] = "dense_float",
                    spacecraft: Literal["SMAP", "MSL", "both"] = "both", channels: str = "subset",
                    epochs: int = 0, adc_bits: int = 12, targets: str = ",".join(DEFAULT_TARGETS),
-                   quick: bool = False, seed: int = 0) -> list[dict]:
+                   quick: bool = False, seed: int = 0, combine: Literal["union", "mean"] = "union") -> list[dict]:
     """Train and evaluate one FDIR detector variant on SMAP/MSL telemetry and cost it on hardware targets.
 
     Parameters
@@ -68,6 +68,10 @@ def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] 
     targets : comma-separated target names of the catalogue (``hwsim targets`` lists them).
     quick : reduced training and data (CI smoke runs; the numbers are then not representative).
     seed : training seed.
+    combine : detection rule of the dense variants' forecaster pair
+        (:class:`fdir.detectors.forecaster.ForecasterConfig`): ``"union"`` (each member thresholded, flags OR-ed;
+        higher recall and F1) or ``"mean"`` (the members' mean forecast thresholded; higher precision and F0.5).
+        The spiking variants have one forecast and ignore it.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] 
     e_adc = adc_energy_per_conversion(adc_bits).value
     chans = channels if channels in ("subset", "all") else tuple(c.strip() for c in channels.split(",") if c.strip())
     t0 = time.perf_counter()
-    res = run_variant(variant, spacecraft, chans, epochs=epochs or None, seed=seed, quick=quick)
+    res = run_variant(variant, spacecraft, chans, epochs=epochs or None, seed=seed, quick=quick, combine=combine)
     t_fdir = time.perf_counter() - t0
 
     common: dict = {

@@ -27,6 +27,7 @@ def test_subset_follows_the_stated_rule():
     (dict(variant="lif", spacecraft="SMAP", channels=["M-6"]), "channels"),
     (dict(variant="lif", channels=[]), "channels"),
     (dict(variant="lif", epochs=0), "epochs"),
+    (dict(variant="dense_float", combine="max"), "combine"),
 ])
 def test_bad_arguments_raise_naming_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -67,6 +68,27 @@ def test_int8_variant_tracks_float():
     for k in ("precision", "recall", "f1", "f0_5", "tp", "fp", "fn", "esa_f0_5_corrected"):
         assert k in m
     assert m["tp"] + m["fn"] == 1                                          # S-2 has one labelled anomaly
+
+
+def test_dense_variant_detection_rule_is_a_parameter():
+    """combine="mean" and "union" threshold the same trained pair (same seed): same workload and size; the
+    detections come from the mean forecast (one stream) or from each member (flags OR-ed)."""
+    from fdir.data.smap_msl import load_channel
+    from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, train_forecaster
+    from fdir.metrics.telemanom import telemanom_counts
+    from fdir.ndt import NDTParams, detect_any
+
+    runs = {c: run_variant("dense_float", "MSL", "subset", quick=True, combine=c) for c in ("union", "mean")}
+    assert runs["union"].n_params == runs["mean"].n_params
+    assert runs["union"].workload.equals(runs["mean"].workload)
+    ch = load_channel("S-2")
+    for c, r in runs.items():
+        cfg = ForecasterConfig(epochs=3, combine=c)
+        heads, y = forecast_heads(train_forecaster(ch.train, cfg), ch.test)
+        assert heads.shape[0] == (2 if c == "union" else 1)
+        det = detect_any(np.abs(heads - y), y, NDTParams(l_s=cfg.l_s), offset=cfg.l_s)
+        k = [telemanom_counts(row.sequences, det.sequences) for row in ch.labels]
+        assert (r.metrics["tp"], r.metrics["fp"]) == (sum(x.tp for x in k), sum(x.fp for x in k))
 
 
 def test_spiking_variant_workload_and_determinism():

@@ -48,3 +48,5 @@ def test_codesign_point_rejects_bad_parameters_by_name():
         codesign_point(variant="int8", epochs=-1, quick=True)
     with pytest.raises(ValueError, match="variant"):
         codesign_point(variant="analog", quick=True)
+    with pytest.raises(ValueError, match="combine"):
+        codesign_point(variant="dense_float", combine="vote", quick=True)
