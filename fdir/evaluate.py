@@ -11,14 +11,13 @@ over the channels and label rows; Hundman et al., KDD 2018, arXiv:1802.04431):
   (:meth:`~fdir.detectors.forecaster.Forecaster.export_layers`), quantised by
   :func:`fdir.runtime.export.quantize_bundle` (int8 weights per output channel, int8/int16 activations, int32
   accumulators; static activation scales calibrated on up to 512 nominal training windows with 4x headroom,
-  :data:`fdir.detectors.forecaster.FIXED_POINT_HEADROOM`) and run by the numpy
-  runtime's fixed-point graph (:class:`fdir.runtime.Graph`); errors use the runtime's int8 predictions (one per
-  head: each member of the default pair is thresholded on its own and the flags OR-ed, :func:`fdir.ndt.detect_any`).
-  Its metrics also hold the float detector's ``f1_float`` / ``f0_5_float`` and ``f1_delta_vs_float`` =
-  F1(int8) − F1(float) (the issue's "fixed-point F1 within 0.02 of float"), and the prediction differences
-  ``pred_max_abs_diff``,
+  :data:`fdir.detectors.forecaster.FIXED_POINT_HEADROOM`) and run by the numpy runtime's fixed-point graph
+  (:class:`fdir.runtime.Graph`); errors use the runtime's int8 predictions (one per head: each member of the
+  default pair is thresholded on its own and the flags OR-ed, :func:`fdir.ndt.detect_any`). Its metrics also hold
+  the float detector's ``f1_float`` / ``f0_5_float`` and ``f1_delta_vs_float`` = F1(int8) − F1(float) (the
+  issue's "fixed-point F1 within 0.02 of float"), and the prediction differences ``pred_max_abs_diff``,
   ``pred_rmse_diff``, ``pred_median_abs_diff`` (value units; the static activation scales are calibrated on
-  nominal data, so values far outside the training range, e.g. during an anomaly, saturate in int8).
+  nominal data, so values more than the headroom beyond the training range still saturate).
 * ``lif`` / ``mtj_lif``: the spiking forecaster of :mod:`fdir.detectors.spiking` (signed send-on-delta input,
   signed LIF or MTJ-LIF neurons from the devices/ compact model, leaky readout).
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from fdir.runtime.bundle import save_bundle
 from fdir.runtime.graph import AFFINE_OPS, FormatError, Graph
-from fdir.runtime.quant import quantize, scale_for
+from fdir.runtime.quant import qmax, quantize, scale_for
 
 __all__ = [
     "activation_bits",
@@ -85,9 +85,7 @@ def _max_abs_sum(layer: dict, wq: np.ndarray) -> int:
     dense (in, out) per column; conv (out, in, *k) per output channel; conv_transpose2d with stride = kernel
     (in, out, kh, kw) per (output channel, kernel position)."""
     a = np.abs(np.asarray(wq, np.int64))
-    if layer["op"] == "dense":
-        return int(a.sum(axis=0).max(initial=0))
-    if layer["op"] == "conv_transpose2d":
+    if layer["op"] in ("dense", "conv_transpose2d"):      # input axis first
         return int(a.sum(axis=0).max(initial=0))
     return int(a.reshape(a.shape[0], -1).sum(axis=1).max(initial=0))
 
@@ -156,6 +154,9 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
         for n in names:
             np.abs(g.inputs[n], out=seen[n][i])
     ranges = {n: headroom * max(float(np.percentile(v, percentile)), 1e-12) for n, v in seen.items()}
+    if a_bits != "auto" and int(a_bits) not in (8, 16):
+        raise ValueError(f"a_bits={a_bits!r} must be 8, 16 or 'auto'")
+    candidates = (16, 8) if a_bits == "auto" else (int(a_bits),)
     qspec = copy.deepcopy(spec)
     qarr = dict(arrays)
     for layer in qspec["layers"]:
@@ -177,22 +178,16 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
         qarr[f"{name}.w_scale"] = sw.astype(np.float32)
         b = None if layer.get("b") is None else np.asarray(arrays[layer["b"]], np.float64)
         abs_sum = _max_abs_sum(layer, wq)
-
-        def bias_q(bits: int, b=b, sw=sw, name=name) -> np.ndarray | None:
-            return None if b is None else np.rint(b / (ranges[name] / (2 ** (bits - 1) - 1) * sw))
-
-        if a_bits == "auto":                      # int16 wherever the int32 accumulator provably cannot overflow
-            ab = 16 if _accumulator_fits(abs_sum, bias_q(16), 16) else 8
+        for ab in candidates:                     # "auto": int16 wherever the accumulator provably cannot overflow
+            sx = ranges[name] / qmax(ab)
+            bq = None if b is None else np.rint(b / (sx * sw))
+            if _accumulator_fits(abs_sum, bq, ab):
+                break
         else:
-            ab = int(a_bits)
-            if ab not in (8, 16):
-                raise ValueError(f"a_bits={a_bits!r} must be 8, 16 or 'auto'")
-        if not _accumulator_fits(abs_sum, bias_q(ab), ab):
             raise ValueError(f"layer {name!r}: a_bits={ab} with Σ|w_q| = {abs_sum} could overflow the int32 "
                              "accumulator")
-        sx = ranges[name] / (2 ** (ab - 1) - 1)
-        if b is not None:
-            qarr[layer["b"]] = bias_q(ab).astype(np.int32)
+        if bq is not None:
+            qarr[layer["b"]] = bq.astype(np.int32)
         layer["quant"] = {"x_scale": float(sx), "w_scale": f"{name}.w_scale", "a_bits": ab}
     if pl is not None:
         sec = qspec["peephole"]

@@ -102,8 +102,6 @@ class ForecastRuntime:
                               f"x horizon {self.horizon}")
         flat = self.graph.y.reshape(-1)
         self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
-        self._heads = np.zeros(self.n_heads)
-        self._errs = np.zeros(self.n_heads)
         mean = np.zeros(self.D) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
         std = np.ones(self.D) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
         if mean.shape != (self.D,) or std.shape != (self.D,) or np.any(std <= 0):
@@ -125,6 +123,7 @@ class ForecastRuntime:
         self.ndt = self.ndts[0]
         self.t0 = max(self.W, int(self.ndt_params.l_s))
         self.result = ForecastResult(self.n_heads)
+        self._heads = self.result.head_predictions      # written in place by step(): no copies per sample
         self.reset()
 
     def reset(self) -> None:
@@ -157,11 +156,10 @@ class ForecastRuntime:
         y = float(row[self.target])
         if self.t >= self.t0 and self._pending == self._pending:  # a forecast exists for this sample
             r.error = abs(self._pending - y)
-            np.subtract(self._heads, y, out=self._errs)
-            np.abs(self._errs, out=self._errs)
-            r.head_errors[:] = self._errs
+            np.subtract(self._heads, y, out=r.head_errors)
+            np.abs(r.head_errors, out=r.head_errors)
             for k, ndt in enumerate(self.ndts):
-                r.decided = ndt.push(float(self._errs[k]), y)    # the same schedule for every head
+                r.decided = ndt.push(float(r.head_errors[k]), y)    # the same schedule for every head
         else:
             r.error = float("nan")
             r.head_errors[:] = np.nan
@@ -176,7 +174,6 @@ class ForecastRuntime:
             np.add(self._heads, self._pred_src, out=self._heads)
             self._pending = float(self._heads.mean())
         r.prediction = self._pending
-        r.head_predictions[:] = self._heads
         return r
 
     def finish(self) -> tuple[int, int] | None:
