@@ -12,8 +12,10 @@ over the channels and label rows; Hundman et al., KDD 2018, arXiv:1802.04431):
   :func:`fdir.runtime.export.quantize_bundle` (int8 weights per output channel, int8/int16 activations, int32
   accumulators; static activation scales calibrated on up to 512 nominal training windows with 4x headroom,
   :data:`fdir.detectors.forecaster.FIXED_POINT_HEADROOM`) and run by the numpy runtime's fixed-point graph
-  (:class:`fdir.runtime.Graph`); errors use the runtime's int8 predictions (one per head: each member of the
-  default pair is thresholded on its own and the flags OR-ed, :func:`fdir.ndt.detect_any`). Its metrics also hold
+  (:class:`fdir.runtime.Graph`); errors use the runtime's int8 predictions (the same error streams as the float
+  detector, :attr:`~fdir.detectors.forecaster.Forecaster.error_streams`: each member's first-step error and the
+  absolute member's horizon-mean error, each thresholded on its own, flags OR-ed, :func:`fdir.ndt.detect_any`).
+  Its metrics also hold
   the float detector's ``f1_float`` / ``f0_5_float`` and ``f1_delta_vs_float`` = F1(int8) − F1(float) (the
   issue's "fixed-point F1 within 0.02 of float"), and the prediction differences ``pred_max_abs_diff``,
   ``pred_rmse_diff``, ``pred_median_abs_diff`` (value units; the static activation scales are calibrated on
@@ -242,9 +244,9 @@ def dense_workload(cfg, n_in: int, *, int8_bits: dict[str, int] | None = None) -
 
 def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
                       ) -> tuple[np.ndarray, dict[str, int]]:
-    """First-step forecasts (n_heads, N) of the int8 runtime graph for the test windows (aligned with
-    :func:`fdir.detectors.forecaster.forecast_heads`: index k is test sample k + l_s) and the activation bits per
-    affine layer.
+    """Forecasts (n_heads, N, H) of the int8 runtime graph for the test windows (aligned with
+    :func:`fdir.detectors.forecaster.forecast_heads` with ``full``: index k is test sample k + l_s, horizon step j
+    sample k + l_s + j) and the activation bits per affine layer.
 
     The exported bundle reads every column of the channel (zero weights for those the model ignores); the
     deployed copy keeps only the model's ``columns`` (the first convolution's weights sliced to them, the input
@@ -276,13 +278,13 @@ def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
     g = Graph(qspec["layers"], qarr, tuple(qspec["input"]["shape"]), fixed_point=True)
     Xt = windows(test)
     K, H = model.n_heads, cfg.n_predictions
-    out = np.empty((K, Xt.shape[0]))
-    first = g.y.reshape(-1)[::H][:K]                   # head k's first-step forecast is output k·H
-    gains = model.head_gains
+    out = np.empty((K, Xt.shape[0], H))
+    heads = g.y.reshape(-1)[:K * H].reshape(K, H)      # head k's forecasts are outputs k·H .. k·H + H − 1
+    gains = model.head_gains[:, None]
     for i in range(Xt.shape[0]):
         np.copyto(g.x, Xt[i].reshape(g.x.shape))
         g.run()
-        out[:, i] = first + gains * float(Xt[i, 0, -1])
+        out[:, i] = heads + gains * float(Xt[i, 0, -1])
     bits = {layer["name"]: int(layer["quant"]["a_bits"]) for layer in qspec["layers"] if "quant" in layer}
     return out, bits
 
@@ -290,7 +292,7 @@ def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
 def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool,
                combine: str = "union"):
     from fdir.data.smap_msl import load_channel
-    from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, train_forecaster
+    from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, stream_errors, train_forecaster
     from fdir.ndt import NDTParams, detect_any
 
     kw = {"seed": seed, "combine": combine}
@@ -311,17 +313,18 @@ def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int
         t0 = time.perf_counter()
         model = train_forecaster(ch.train, cfg)
         t1 = time.perf_counter()
-        y_hat, y = forecast_heads(model, ch.test)     # (n_heads, N): each head thresholded, flags OR-ed
+        y_hat, Y = forecast_heads(model, ch.test, full=True)  # (n_heads, N, H): each error stream thresholded
+        y = Y[:, 0]
         n_in = max(n_in, len(model.columns))
         if variant == "int8":
-            res_f = detect_any(np.abs(y_hat - y), y, ndt, offset=cfg.l_s)
+            res_f = detect_any(stream_errors(y_hat, Y, model.error_streams), y, ndt, offset=cfg.l_s)
             per_channel_float.append((chan, res_f.sequences, ch.test.shape[0]))
             y_q, bits = _int8_predictions(model, ch.train, ch.test, ndt, seed)
             for k, v in bits.items():
                 bits_all[k] = max(bits_all.get(k, 8), v)
             diffs.append((y_q - y_hat).ravel())
             y_hat = y_q
-        res = detect_any(np.abs(y_hat - y), y, ndt, offset=cfg.l_s)
+        res = detect_any(stream_errors(y_hat, Y, model.error_streams), y, ndt, offset=cfg.l_s)
         per_channel.append((chan, res.sequences, ch.test.shape[0]))
         train_s += t1 - t0
         eval_s += time.perf_counter() - t1

@@ -5,9 +5,10 @@ KDD 2018, arXiv:1802.04431, and ``khundman/telemanom`` (``detector.py::evaluate_
 ``fdir.md`` §3 and §13. For every labelled channel of a spacecraft (NASA SMAP or MSL, :mod:`fdir.data.smap_msl`):
 
 1. a forecaster (:mod:`fdir.detectors.forecaster`) is trained on the channel's **training array only**;
-2. the test array is forecast, the first-step errors are thresholded by nonparametric dynamic thresholding
-   (:mod:`fdir.ndt`, unsupervised: no label is read; the default pair thresholds each member's errors and ORs the
-   flags, :func:`fdir.ndt.detect_any`), detections are in test-index coordinates;
+2. the test array is forecast, the forecast errors are thresholded by nonparametric dynamic thresholding
+   (:mod:`fdir.ndt`, unsupervised: no label is read; the default pair thresholds each member's first-step errors
+   and the absolute member's horizon-mean errors, each stream on its own, and ORs the flags,
+   :func:`fdir.ndt.detect_any`), detections are in test-index coordinates;
 3. detections are counted against each label row of the channel with the telemanom rule
    (:func:`fdir.metrics.telemanom.telemanom_counts`); ``P-2`` (SMAP, two label rows) is trained once and counted
    against both rows, as telemanom did (82 rows in all);

@@ -18,6 +18,15 @@ head k is graph output k·horizon with its own gain ``residual_gain[k]``; each h
 StreamingNDT (all K decide on the same schedule) and a sample is flagged when any head flags it
 (``detector.combine`` "any"; offline equivalent :func:`fdir.ndt.detect_any`).
 
+``detector.streams`` (default: the first-step error of every head) lists the error streams, each with its own
+StreamingNDT: ``first_step`` e_t = |ŷ_t − z_t| as above, or ``horizon_mean`` h = (1/h) Σ_j |ŷ_{s,j} − z_{s+1+j}|,
+the mean absolute error of the whole horizon of the forecast made after sample s
+(:func:`fdir.detectors.forecaster.stream_errors`). The runtime keeps the last ``horizon`` forecasts of such heads in
+a shift register and adds each new sample's error to every pending forecast; a horizon error is complete, and
+pushed with error index s + 1 − t₀, when sample s + h arrives (h − 1 samples after that index's first-step error).
+With horizon streams, ``result.decided`` reports a range once every stream has decided it (the horizon streams'
+schedule, h − 1 samples later).
+
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
 batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
@@ -33,23 +42,31 @@ import numpy as np
 
 from fdir.runtime.graph import FormatError, Graph
 
-__all__ = ["ForecastResult", "ForecastRuntime"]
+__all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime"]
+
+ERROR_KINDS = ("first_step", "horizon_mean")
+"""Error streams of ``detector.streams`` (same names as :data:`fdir.detectors.forecaster.ERROR_KINDS`)."""
 
 
 class ForecastResult:
     """Outcome of one ``step`` (reused): ``t`` sample index; ``prediction`` forecast for the next sample, the mean
     over heads (NaN before W samples); ``error`` |prediction − value| of this sample (NaN when there was no
     forecast); ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds);
+    ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean`` stream, for
+    error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed);
     ``decided`` (a, b) error-index range decided now or None."""
 
-    __slots__ = ("decided", "error", "head_errors", "head_predictions", "prediction", "t")
+    __slots__ = ("decided", "error", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
+                 "prediction", "t")
 
-    def __init__(self, n_heads: int = 1) -> None:
+    def __init__(self, n_heads: int = 1, n_horizon: int = 0) -> None:
         self.t = -1
         self.prediction = float("nan")
         self.error = float("nan")
         self.head_predictions = np.full(n_heads, np.nan)
         self.head_errors = np.full(n_heads, np.nan)
+        self.horizon_errors = np.full(n_horizon, np.nan)
+        self.horizon_index = -1
         self.decided = None
 
 
@@ -61,7 +78,9 @@ class ForecastRuntime:
     FormatError
         for a detector that is not a forecaster, a target outside the channels, ``heads`` < 1, a ``residual_gain``
         that is not one finite number per head (a list of K, or one number for K = 1), a graph with fewer than
-        K·horizon outputs (K·1 when ``horizon`` is absent), or a ``combine`` other than "any".
+        K·horizon outputs (K·1 when ``horizon`` is absent), a ``combine`` other than "any", or ``streams`` that is
+        not a non-empty list of ``{"head": k, "error": kind}`` with k in [0, K) and kind in :data:`ERROR_KINDS`
+        (``horizon_mean`` also needs K·horizon graph outputs).
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
@@ -102,6 +121,19 @@ class ForecastRuntime:
                               f"x horizon {self.horizon}")
         flat = self.graph.y.reshape(-1)
         self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
+        self.streams = self._parse_streams(det.get("streams"))
+        self._first = [k for k, kind in self.streams if kind == "first_step"]
+        hz = [k for k, kind in self.streams if kind == "horizon_mean"]
+        H = self.horizon
+        if hz and self.graph.y.size < self.n_heads * H:
+            raise FormatError(f"horizon_mean streams need {self.n_heads} x {H} graph outputs, got {self.graph.y.size}")
+        self._hz_src = [flat[k * H:(k + 1) * H] for k in hz]      # views of each head's graph outputs
+        self._hz_gain = self.head_gains[np.asarray(hz, np.intp)]
+        self._fc = np.zeros((H, len(hz), H))          # full forecast of origin t−1−j (lag j)
+        self._acc = np.zeros((H, len(hz)))            # running Σ |error| of the origin at lag j
+        self._ys = np.zeros(H)                        # first target value of the origin at lag j
+        self._diag = np.diagonal(self._fc, axis1=0, axis2=2)   # view (K_h, H): [i, j] = lag-j forecast of z_t
+        self._tmp = np.zeros((len(hz), H))
         mean = np.zeros(self.D) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
         std = np.ones(self.D) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
         if mean.shape != (self.D,) or std.shape != (self.D,) or np.any(std <= 0):
@@ -119,12 +151,26 @@ class ForecastRuntime:
         th.pop("method", None)
         n_ignore = th.pop("n_ignore", None)
         self.ndt_params = NDTParams(**th)
-        self.ndts = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in range(self.n_heads)]
+        self.ndts = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in self.streams]
+        self._ndt_first = [self.ndts[i] for i, (_, kind) in enumerate(self.streams) if kind == "first_step"]
+        self._ndt_hz = [self.ndts[i] for i, (_, kind) in enumerate(self.streams) if kind == "horizon_mean"]
         self.ndt = self.ndts[0]
         self.t0 = max(self.W, int(self.ndt_params.l_s))
-        self.result = ForecastResult(self.n_heads)
+        self.result = ForecastResult(self.n_heads, len(hz))
         self._heads = self.result.head_predictions      # written in place by step(): no copies per sample
         self.reset()
+
+    def _parse_streams(self, streams) -> tuple[tuple[int, str], ...]:
+        if streams is None:
+            return tuple((k, "first_step") for k in range(self.n_heads))
+        try:
+            out = tuple((int(d["head"]), str(d["error"])) for d in streams)
+        except (TypeError, KeyError, ValueError):
+            out = ()
+        if not out or any(not 0 <= k < self.n_heads or kind not in ERROR_KINDS for k, kind in out):
+            raise FormatError(f"detector.streams={streams!r} must be a non-empty list of {{'head': k, 'error': kind}}"
+                              f" with k in [0, {self.n_heads - 1}] and kind in {ERROR_KINDS}")
+        return out
 
     def reset(self) -> None:
         """Start a new stream (window buffer, pending forecasts and NDT states cleared)."""
@@ -132,6 +178,9 @@ class ForecastRuntime:
         self._pos = 0
         self._pending = float("nan")
         self._heads[:] = np.nan
+        self._fc[:] = 0.0
+        self._acc[:] = 0.0
+        self._reported = self._decided_first = 0
         for ndt in self.ndts:
             ndt.reset()
 
@@ -154,15 +203,23 @@ class ForecastRuntime:
         np.subtract(row, self._mean, out=row)
         np.multiply(row, self._inv_std, out=row)
         y = float(row[self.target])
+        decided = None
         if self.t >= self.t0 and self._pending == self._pending:  # a forecast exists for this sample
             r.error = abs(self._pending - y)
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
-            for k, ndt in enumerate(self.ndts):
-                r.decided = ndt.push(float(r.head_errors[k]), y)    # the same schedule for every head
+            for k, ndt in zip(self._first, self._ndt_first, strict=True):
+                decided = ndt.push(float(r.head_errors[k]), y)    # the same schedule for every stream
+            if decided is not None:
+                self._decided_first = decided[1]
         else:
             r.error = float("nan")
             r.head_errors[:] = np.nan
+        if self._ndt_hz:
+            decided = self._horizon_step(y)
+        if decided is not None:
+            r.decided = decided
+            self._reported = decided[1]
         p = self._pos
         np.copyto(self._ring[p], row)
         np.copyto(self._ring[p + self.W], row)
@@ -173,27 +230,64 @@ class ForecastRuntime:
             np.multiply(self.head_gains, y, out=self._heads)
             np.add(self._heads, self._pred_src, out=self._heads)
             self._pending = float(self._heads.mean())
+            if self._ndt_hz:                                   # full-horizon forecast of this origin (lag 0)
+                for i, src in enumerate(self._hz_src):
+                    np.multiply(self._hz_gain[i], y, out=self._fc[0, i])
+                    np.add(self._fc[0, i], src, out=self._fc[0, i])
         r.prediction = self._pending
         return r
 
+    def _horizon_step(self, y: float) -> tuple[int, int] | None:
+        """Add sample z_t's error to every pending forecast, push the completed horizon errors (origin t − h) and
+        shift the registers by one lag. Returns the horizon streams' decided range (or None)."""
+        r, H, decided = self.result, self.horizon, None
+        r.horizon_index = -1
+        if self.t >= self.t0:                                  # origins t−1−j for lags j; invalid ones never complete
+            np.subtract(self._diag, y, out=self._tmp)
+            np.abs(self._tmp, out=self._tmp)
+            np.add(self._acc, self._tmp.T, out=self._acc)
+            self._ys[0] = y
+        if self.t >= self.t0 + H - 1:                          # origin t − h: all h targets seen
+            np.divide(self._acc[H - 1], H, out=r.horizon_errors)
+            r.horizon_index = self.t - self.t0 - H + 1
+            y_first = float(self._ys[H - 1])
+            for i, ndt in enumerate(self._ndt_hz):
+                decided = ndt.push(float(r.horizon_errors[i]), y_first)
+        else:
+            r.horizon_errors[:] = np.nan
+        self._fc[1:] = self._fc[:-1]
+        self._acc[1:] = self._acc[:-1]
+        self._acc[0] = 0.0
+        self._ys[1:] = self._ys[:-1]
+        return decided
+
     def finish(self) -> tuple[int, int] | None:
-        """End of stream: decide the errors after the last full threshold window (see StreamingNDT.finish)."""
-        out = None
-        for ndt in self.ndts:
-            out = ndt.finish()
-        return out
+        """End of stream: decide the errors after the last full threshold window of every stream (see
+        StreamingNDT.finish); the returned range also covers what the first-step streams decided but had not been
+        reported yet (they run h − 1 samples ahead of horizon streams)."""
+        ends = [e for e in (ndt.finish() for ndt in self.ndts) if e is not None]
+        if self._decided_first > self._reported:
+            ends.append((self._reported, self._decided_first))
+        if not ends:
+            return None
+        self._reported = max(b for _, b in ends)
+        return min(a for a, _ in ends), self._reported
 
     def flags(self, a: int, b: int) -> np.ndarray:
-        """Decisions (bool) for error indices [a, b) still in the NDT buffers, any head (error k ↔ sample k + t₀)."""
-        f = self.ndts[0].flags(a, b)
-        for ndt in self.ndts[1:]:
-            f = f | ndt.flags(a, b)
+        """Decisions (bool) for error indices [a, b) still in the NDT buffers, any stream (error k ↔ sample
+        k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end."""
+        f = np.zeros(max(b - a, 0), bool)
+        for ndt in self.ndts:
+            e = min(b, ndt.n)
+            if e > a:
+                f[: e - a] |= ndt.flags(a, e)
         return f
 
     def run_series(self, x: np.ndarray, n_ignore: int | None = None) -> dict:
         """Offline convenience (allocates its outputs): stream a whole series ``x`` (T, D) and return
         ``errors`` (T − t₀,), ``predictions`` (T − t₀,) (mean over heads), ``head_errors``, ``head_predictions``
-        (T − t₀, K) per head, ``flags`` (T − t₀,) bool per error index (any head) and
+        (T − t₀, K) per head, ``horizon_errors`` (T − t₀, K_h) per ``horizon_mean`` stream by error index (NaN for
+        the last h − 1, never completed), ``flags`` (T − t₀,) bool per error index (any head) and
         ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀). ``n_ignore``
         overrides the first threshold window's ignored prefix (e.g. ``fdir.ndt.num_to_ignore(T − t₀)``, the
         offline rule, which needs the series length)."""
@@ -207,6 +301,7 @@ class ForecastRuntime:
         pred = np.full(n, np.nan)
         herr = np.full((n, self.n_heads), np.nan)
         hpred = np.full((n, self.n_heads), np.nan)
+        hz = np.full((n, len(self._ndt_hz)), np.nan)
         flags = np.zeros(n, bool)
         self.reset()
         keep = self.ndt.n_ignore
@@ -218,6 +313,8 @@ class ForecastRuntime:
             if t >= t0:
                 err[t - t0] = r.error
                 herr[t - t0] = r.head_errors
+            if r.horizon_index >= 0:
+                hz[r.horizon_index] = r.horizon_errors
             if r.decided is not None:
                 a, b = r.decided
                 flags[a:b] |= self.flags(a, b)
@@ -233,5 +330,6 @@ class ForecastRuntime:
         for ndt in self.ndts:
             ndt.n_ignore = keep
         seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
-        return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred, "flags": flags,
+        return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred,
+                "horizon_errors": hz, "flags": flags,
                 "sequences": seqs}

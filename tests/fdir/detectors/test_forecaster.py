@@ -82,7 +82,7 @@ def test_input_length_and_costs():
                                  dict(l_s=10, conv_channels=(4, 4, 4), kernel=5), dict(skip="both"),
                                  dict(skip_lr=0.0), dict(skip_init=float("nan")), dict(select_from=()),
                                  dict(select_from=("absolute", "lstm")), dict(dropout=1.0), dict(members=0),
-                                 dict(members=1)])
+                                 dict(members=1), dict(horizon_error="mixed")])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         ForecasterConfig(**bad)
@@ -179,7 +179,8 @@ def test_union_detection_flags_what_any_head_flags():
     test = _series(40 + 3 + 100 + 8 * 20, seed=5)
     test[200:215, 0] += 1.5                                       # a step both forms see
     test[260:, 0] = -0.6                                          # a persistent stuck value
-    run = channel_detections("synthetic", _series(400), test, ForecasterConfig(**SMALL), ndt, keep_model=True)
+    cfg = ForecasterConfig(**SMALL, horizon_error="none")       # first-step errors only (horizon: next test)
+    run = channel_detections("synthetic", _series(400), test, cfg, ndt, keep_model=True)
     heads, y = forecast_heads(run.model, test)
     one = [detect(np.abs(h - y), y, ndt, offset=SMALL["l_s"]) for h in heads]
     assert one[0].sequences != one[1].sequences                   # the heads disagree here, so the OR matters
@@ -192,6 +193,66 @@ def test_union_detection_flags_what_any_head_flags():
     out = rt.run_series(test[: rt.t0 + y.size], n_ignore=num_to_ignore(y.size, ndt))
     np.testing.assert_allclose(out["head_errors"], np.abs(heads - y).T, rtol=0, atol=5e-5)
     np.testing.assert_array_equal(out["flags"], run.ndt.flags)
+
+
+def test_horizon_mean_stream_offline_and_runtime():
+    """horizon_error="absolute" (default): the absolute head's horizon-mean error h_k = mean_j |ŷ_{k,j} − y_{k+j}|
+    is a third NDT stream. Offline: stream_errors gives it from the full forecasts (checked against a direct loop)
+    and channel_detections ORs the three streams' detections. Runtime: the exported bundle declares the streams,
+    computes h_k online from its shift register (5e-5 of the offline value) and decides the same flags as the
+    offline streams (first-step streams over n values, the horizon stream over n − H + 1, both lengths on the NDT
+    window schedule)."""
+    from fdir.detectors.forecaster import channel_detections, stream_errors
+    from fdir.ndt import NDTParams, detect, runs
+    from fdir.runtime import from_arrays
+    from fdir.runtime.graph import FormatError
+
+    H = 21                                                        # H − 1 = batch_size: both stream lengths fit
+    cfg = ForecasterConfig(**dict(SMALL, n_predictions=H))
+    ndt = NDTParams(l_s=SMALL["l_s"], batch_size=20, window_size=5, error_buffer=5)
+    n = 100 + 8 * 20
+    test = _series(40 + n + H, seed=6)
+    test[180:240, 0] = 0.3 * test[180:240, 0]                     # damped oscillation
+    run = channel_detections("synthetic", _series(400), test, cfg, ndt, keep_model=True)
+    model = run.model
+    assert model.error_streams == ((0, "first_step"), (1, "first_step"), (0, "horizon_mean"))
+    assert replace(model, cfg=replace(cfg, horizon_error="all")).error_streams[2:] == ((0, "horizon_mean"),
+                                                                                      (1, "horizon_mean"))
+    assert replace(model, cfg=replace(cfg, horizon_error="none")).error_streams == model.error_streams[:2]
+    y_hat, Y = forecast_heads(model, test, full=True)
+    assert y_hat.shape == (2, n, H) and Y.shape == (n, H)
+    E = stream_errors(y_hat, Y, model.error_streams)
+    direct = [np.mean([abs(y_hat[0, k, j] - test[40 + k + j, 0]) for j in range(H)]) for k in (0, 57, n - 1)]
+    np.testing.assert_allclose(E[2, [0, 57, n - 1]], direct, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(E[0], np.abs(y_hat[0, :, 0] - Y[:, 0]), rtol=0, atol=0)
+    y = Y[:, 0]
+    one = [detect(e, y, ndt, offset=SMALL["l_s"]) for e in E]
+    assert np.any(one[2].flags & ~(one[0].flags | one[1].flags))  # the horizon stream adds flags here
+    np.testing.assert_array_equal(run.ndt.flags, one[0].flags | one[1].flags | one[2].flags)
+    with pytest.raises(ValueError, match="head must be"):
+        stream_errors(y_hat, Y, ((2, "first_step"),))
+    with pytest.raises(ValueError, match="kind in"):
+        stream_errors(y_hat, Y, ((0, "median"),))
+
+    spec, arrays = model.export_layers(ndt=ndt)
+    assert spec["detector"]["streams"] == [{"head": 0, "error": "first_step"}, {"head": 1, "error": "first_step"},
+                                           {"head": 0, "error": "horizon_mean"}]
+    rt = from_arrays(spec, arrays)
+    out = rt.run_series(test[: rt.t0 + n], n_ignore=0)          # first-step: n errors; horizon: n − H + 1
+    m = n - H + 1
+    np.testing.assert_allclose(out["horizon_errors"][:m, 0], E[2, :m], rtol=0, atol=5e-5)
+    assert np.all(np.isnan(out["horizon_errors"][m:]))
+    np.testing.assert_allclose(out["head_errors"], np.abs(y_hat[:, :, 0] - y).T, rtol=0, atol=5e-5)
+    ref = one[0].flags | one[1].flags
+    ref[:m] |= detect(E[2, :m], y[:m], ndt, offset=SMALL["l_s"]).flags
+    np.testing.assert_array_equal(out["flags"], ref)
+    assert out["sequences"] == [(a + rt.t0, b + rt.t0) for a, b in runs(ref) if b > a]
+    # without the streams key a bundle thresholds the first-step error of every head (older bundles)
+    old = dict(spec, detector={k: v for k, v in spec["detector"].items() if k != "streams"})
+    assert from_arrays(old, arrays).streams == ((0, "first_step"), (1, "first_step"))
+    for bad in ([], [{"head": 2, "error": "first_step"}], [{"head": 0, "error": "median"}], [{"error": "x"}], 3):
+        with pytest.raises(FormatError, match="streams"):
+            from_arrays(dict(spec, detector=dict(spec["detector"], streams=bad)), arrays)
 
 
 def test_learned_gain_moves_towards_persistence():
