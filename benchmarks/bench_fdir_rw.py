@@ -16,8 +16,9 @@ Run: ``hwsim bench fdir`` (full figures) or ``hwsim bench fdir --quick`` (smoke 
 * ``forecaster_fixed_point``: telemanom protocol on SMAP and MSL (all labelled channels; quick: 3 channels),
   event-wise F1 of the float detector (:mod:`fdir.detectors.forecaster`, offline NDT) vs the fixed-point numpy
   runtime (online NDT; quantised with ``FIXED_POINT_HEADROOM``); gate |ΔF1| ≤ 0.02. The note also gives the
-  float runtime's F1 (online NDT, float32): the float runtime vs the float detector isolates the online
-  threshold schedule (``fdir.ndt.StreamingNDT``), the fixed-point vs the float runtime isolates quantisation.
+  float runtime's F1 (online NDT, float32): the float runtime vs the float detector checks that the offline
+  detector's causal window schedule is the runtime's (``fdir.ndt.StreamingNDT``; float32 vs float64 forecasts
+  aside they decide alike), the fixed-point vs the float runtime isolates quantisation.
 """
 
 from __future__ import annotations

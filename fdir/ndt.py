@@ -12,7 +12,8 @@ error of test sample ``k + offset``):
    pandas' ``adjust=True`` weights; the first ``l_s`` values are replaced by mean(e_s[:2·l_s])
    (:func:`smooth_errors`).
 1. Windows of ``window_size`` trailing batches of ``batch_size`` values (30 x 70 = 2,100), advancing one batch at
-   a time; the last window ends at the last value (:func:`windows`).
+   a time; the last window ends at the last value (:func:`windows`; ``NDTParams.schedule`` "causal", the default
+   and the onboard runtime's, or telemanom's longer last window).
 2. Per window (mean μ, std σ of e_s): for z in 2.5, 3.0, ..., 11.5, ε = μ + zσ; e_a = {e_s ≥ ε} widened by
    ±(error_buffer − 1); Δμ = μ − mean(e_s < ε), Δσ = σ − std(e_s < ε); score = (Δμ/μ + Δσ/σ)/(|E_seq|² + |e_a|),
    E_seq the runs of e_a longer than one value. The largest score wins (ties: larger z), subject to
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "SCHEDULES",
     "NDTParams",
     "NDTResult",
     "StreamingNDT",
@@ -55,6 +57,9 @@ __all__ = [
     "window_flags",
     "windows",
 ]
+
+
+SCHEDULES = ("causal", "telemanom")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,11 @@ class NDTParams:
     max_sequences, max_fraction : candidate guards |E_seq| ≤ 5 and |e_a| < 0.5·window.
     min_rel_scale : scale guards relative to the target's std / 5-95 % range (0.05).
     min_abs_error : a window is skipped unless max e_s exceeds this (0.05, in target units).
+    schedule : window schedule of :func:`windows`: ``"causal"`` (default: windows of ``window_len`` values every
+        ``batch_size`` values and, at the end, one window ending at the last value; the schedule of
+        :class:`StreamingNDT`, so offline detections equal the onboard runtime's for any series length) or
+        ``"telemanom"`` (``khundman/telemanom``: the last window is longer and ends at the last value, which skips
+        the (n − window_len) mod batch_size values before its newest batch; it needs the series length in advance).
     """
 
     batch_size: int = 70
@@ -88,6 +98,7 @@ class NDTParams:
     max_fraction: float = 0.5
     min_rel_scale: float = 0.05
     min_abs_error: float = 0.05
+    schedule: str = "causal"
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "window_size", "error_buffer"):
@@ -105,6 +116,8 @@ class NDTParams:
             raise ValueError("max_fraction must be in (0, 1] and max_sequences >= 1")
         if self.min_rel_scale < 0 or self.min_abs_error < 0:
             raise ValueError("min_rel_scale and min_abs_error must be >= 0")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule={self.schedule!r}, accepted: {SCHEDULES}")
 
     @property
     def span(self) -> int:
@@ -184,9 +197,12 @@ def smooth_errors(e: np.ndarray, params: NDTParams = NDTParams()) -> np.ndarray:
 
 
 def windows(n: int, params: NDTParams = NDTParams()) -> list[tuple[int, int]]:
-    """Step 1: the (start, end) half-open windows over n error values, telemanom's schedule.
+    """Step 1: the (start, end) half-open windows over n error values (h = batch_size, w = window_size).
 
-    n_windows = trunc((n − h·w)/h) (the window count shrinks for short channels); window i spans
+    ``params.schedule == "causal"`` (:class:`StreamingNDT`'s): windows [e − w·h, e) for e = w·h, w·h + h, ... ≤ n;
+    when the last of them ends at e_last < n, one more window [e_last − w·h + h, n) (its newest batch is decided);
+    n < w·h: the single window [0, n).
+    ``"telemanom"``: n_windows = trunc((n − h·w)/h) (the window count shrinks for short channels); window i spans
     [i·h, min(w·h + i·h, n)), the last one [n_windows·h, n).
 
     Raises
@@ -197,6 +213,14 @@ def windows(n: int, params: NDTParams = NDTParams()) -> list[tuple[int, int]]:
     h, w = params.batch_size, params.window_size
     if n < h:
         raise ValueError(f"n={n} error values < batch_size={h}: too short to threshold")
+    if params.schedule == "causal":
+        W = params.window_len
+        if n < W:
+            return [(0, n)]
+        out = [(e - W, e) for e in range(W, n + 1, h)]
+        if out[-1][1] < n:
+            out.append((out[-1][1] - W + h, n))
+        return out
     n_windows = int((n - h * w) / h)
     ws = w
     while n_windows < 0:
@@ -459,10 +483,11 @@ class StreamingNDT:
     ``push(e, y)`` takes one raw error and its target value and returns ``None`` or, when a batch completes a
     window, the (start, end) half-open range of error indices just decided; :attr:`flags_out` (capacity,) holds
     the decisions of the last ``window_len + batch_size`` values (ring buffer by error index modulo capacity).
-    ``finish()`` decides the trailing values at the end of a stream. With the same inputs the decisions equal
-    :func:`detect`'s ``flags`` whenever n − window_len is a multiple of ``batch_size`` (tested); otherwise they
-    differ only in the last window: :func:`detect` follows telemanom, whose last window is longer and skips the
-    (n − window_len) mod batch_size values before its newest batch, while the stream decides every batch.
+    ``finish()`` decides the trailing values at the end of a stream. The stream always runs the ``"causal"``
+    schedule (:attr:`NDTParams.schedule` is not read): with the same inputs its decisions equal :func:`detect`'s
+    ``flags`` with ``schedule="causal"`` (tested); with ``"telemanom"`` they differ only in the last window,
+    telemanom's being longer and skipping the (n − window_len) mod batch_size values before its newest batch, while
+    the stream decides every batch.
     ``n_ignore`` is the first window's ignored prefix (2·l_s by default; :func:`detect` lowers it for channels
     shorter than 2,500 values).
     """

@@ -38,7 +38,7 @@ def test_smooth_errors_prefix():
 
 
 def test_window_schedule():
-    p = NDTParams()
+    p = NDTParams(schedule="telemanom")
     w = windows(8000, p)
     n_w = int((8000 - 2100) / 70)                      # 84 → 85 windows
     assert len(w) == n_w + 1 and w[0] == (0, 2100) and w[1] == (70, 2170) and w[-1] == (n_w * 70, 8000)
@@ -49,6 +49,22 @@ def test_window_schedule():
     with pytest.raises(ValueError, match="batch_size"):
         windows(50, p)
     assert [num_to_ignore(n) for n in (1799, 2499, 2500)] == [0, 250, 500]
+
+
+def test_causal_window_schedule():
+    """Default schedule: full windows every batch, plus one window ending at the last value (StreamingNDT's)."""
+    p = NDTParams()
+    assert p.schedule == "causal"
+    w = windows(8000, p)
+    full = (8000 - 2100) // 70 + 1                      # windows ending at 2100, 2170, ..., 7980
+    assert len(w) == full + 1 and w[0] == (0, 2100) and w[full - 1] == (5880, 7980)
+    assert w[-1] == (5880 + 70, 8000)                   # the next window's start, ending at the last value
+    assert windows(2170, p) == [(0, 2100), (70, 2170)]  # aligned: no extra window
+    assert windows(1000, p) == [(0, 1000)]
+    with pytest.raises(ValueError, match="batch_size"):
+        windows(50, p)
+    with pytest.raises(ValueError, match="schedule"):
+        NDTParams(schedule="sliding")
 
 
 def _find_z_loop(e_s, mean, sd, p):
@@ -150,10 +166,7 @@ def test_detect_ignores_small_errors_and_validates():
         NDTParams(p=1.5)
 
 
-def test_streaming_equals_offline():
-    p = NDTParams(l_s=50)
-    e, y = _bump_series(n=2100 + 70 * 20, at=2600)               # (n - window_len) multiple of batch_size
-    off = detect(e, y, p)
+def _stream(e, y, p):
     st = StreamingNDT(p, n_ignore=num_to_ignore(e.size, p))
     flags = np.zeros(e.size, bool)
     for v, t in zip(e, y):
@@ -163,5 +176,20 @@ def test_streaming_equals_offline():
     d = st.finish()
     if d is not None:
         flags[d[0]:d[1]] |= st.flags(*d)
+    return flags
+
+
+@pytest.mark.parametrize("n,at", [(2100 + 70 * 20, 2600), (2100 + 70 * 20 + 37, 3485), (1500, 900)])
+def test_streaming_equals_offline(n, at):
+    """StreamingNDT decides what detect decides with the causal schedule, for any length (aligned, with a
+    remainder whose last window holds the anomaly, shorter than one window); with telemanom's schedule only when
+    n − window_len is a multiple of batch_size."""
+    p = NDTParams(l_s=50)
+    e, y = _bump_series(n=n, at=at)
+    off = detect(e, y, p)
+    flags = _stream(e, y, p)
     np.testing.assert_array_equal(flags, off.flags)
-    assert off.flags.any()
+    assert off.flags[at - 50:at + 50].any()
+    tm = detect(e, y, NDTParams(l_s=50, schedule="telemanom"))
+    if (n - p.window_len) % p.batch_size == 0 or n < p.window_len:
+        np.testing.assert_array_equal(tm.flags, off.flags)
