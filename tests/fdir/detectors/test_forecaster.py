@@ -169,8 +169,8 @@ def test_mixed_ensemble_pairs_absolute_and_residual_members():
 
 def test_union_detection_flags_what_any_head_flags():
     """combine="union": channel_detections thresholds each member's errors with its own NDT and ORs the flags
-    (fdir.ndt.detect_any); the exported two-head bundle streamed through the runtime decides the same flags when
-    the stream length fits the window schedule (n − window_len a multiple of batch_size; fdir.ndt.StreamingNDT)."""
+    (fdir.ndt.detect_any); the exported two-head bundle streamed through the runtime decides the same flags
+    (offline NDT runs fdir.ndt.StreamingNDT's causal window schedule)."""
     from fdir.detectors.forecaster import channel_detections
     from fdir.ndt import NDTParams, detect, num_to_ignore, runs
     from fdir.runtime import from_arrays
