@@ -149,9 +149,9 @@ class ForecasterConfig:
     drift (seed 0 SMAP false alarms 18 → 26 with ``"all"``). Other subsets of the four streams, seed 0: absolute
     member only (first-step + horizon) 0.819 | 0.689, residual first-step + absolute horizon 0.824 | 0.727 (seeds
     1, 2: 0.819 0.800 | 0.621 0.667).
-    All figures above use telemanom's NDT window schedule. With the causal schedule (``NDTParams.schedule``, the
-    default since, and the onboard runtime's) only seed 0 MSL changes, by F-5's false alarm: ``"absolute"``
-    0.735 (P 0.781), ``"none"`` 0.656, ``"all"`` 0.714.
+    All figures above use telemanom's NDT window schedule. With the causal schedule (``NDTParams.schedule``, now
+    the default, and the onboard runtime's) only seed 0 MSL changes, by F-5's false alarm: ``"absolute"`` 0.735
+    (P 0.781), ``"none"`` 0.656, ``"all"`` 0.714.
     Seed-to-seed spread is about ±0.02 on SMAP and up to ±0.04 on MSL (one event moves F1 by about 0.015 on SMAP,
     0.03 on MSL). Reproduce with ``hwsim bench fdir`` (``benchmarks/bench_fdir.py``).
     """

@@ -31,8 +31,9 @@ Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: 
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
 batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
 :meth:`ForecastRuntime.flags` reads them.
-The window buffer, graph buffers and the NDT ring buffers are allocated once; the NDT threshold search every
-``batch_size`` samples works on temporary arrays of the window size (bounded, freed at once). Imports numpy
+The window buffer, graph buffers, the horizon registers and the NDT ring buffers are allocated once; the NDT
+threshold search every ``batch_size`` samples works on temporary arrays of the window size, and the horizon
+registers shift through a temporary of h·K_h·h values (bounded, freed at once). Imports numpy
 only (and :mod:`fdir.ndt`, numpy only).
 """
 
@@ -255,7 +256,7 @@ class ForecastRuntime:
                 decided = ndt.push(float(r.horizon_errors[i]), y_first)
         else:
             r.horizon_errors[:] = np.nan
-        self._fc[1:] = self._fc[:-1]
+        self._fc[1:] = self._fc[:-1]                           # overlapping copies: numpy buffers (h·K_h·h values)
         self._acc[1:] = self._acc[:-1]
         self._acc[0] = 0.0
         self._ys[1:] = self._ys[:-1]
