@@ -227,8 +227,7 @@ def _forecaster_channel(cid: str, quick: bool) -> dict:
         rt = from_arrays(*bundle)
         # every sample the offline detector scores: n_err first-step errors and, h − 1 samples on, as many
         # horizon-mean errors (the runtime's first-step streams see the h − 1 extra samples too)
-        end = rt.t0 + n_err + (rt.horizon - 1 if any(kind == "horizon_mean" for _, kind in rt.streams) else 0)
-        seqs = rt.run_series(ch.test[:end], n_ignore=num_to_ignore(n_err))["sequences"]
+        seqs = rt.run_series(ch.test[: rt.t0 + n_err + rt.decision_lag], n_ignore=num_to_ignore(n_err))["sequences"]
         for row in ch.labels:
             tot[key] = tot[key] + telemanom_counts(row.sequences, seqs)
     for row in ch.labels:

@@ -69,9 +69,10 @@ def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] 
     quick : reduced training and data (CI smoke runs; the numbers are then not representative).
     seed : training seed.
     combine : detection rule of the dense variants' forecaster pair
-        (:class:`fdir.detectors.forecaster.ForecasterConfig`): ``"union"`` (each member thresholded, flags OR-ed;
-        higher recall and F1) or ``"mean"`` (the members' mean forecast thresholded; higher precision and F0.5).
-        The spiking variants have one forecast and ignore it.
+        (:class:`fdir.detectors.forecaster.ForecasterConfig`): ``"union"`` (each member's first-step error and the
+        absolute member's horizon-mean error thresholded, flags OR-ed; higher recall and F1) or ``"mean"`` (the
+        members' mean forecast thresholded; higher precision and F0.5). The spiking variants have one forecast and
+        ignore it.
 
     Returns
     -------

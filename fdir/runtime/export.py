@@ -92,7 +92,7 @@ def _max_abs_sum(layer: dict, wq: np.ndarray) -> int:
 
 def _accumulator_fits(abs_sum: int, bias_q: np.ndarray | None, a_bits: int) -> bool:
     """Whether |Σ w_q·x_q + b_q| < 2^31 for every input with |x_q| ≤ 2^{a_bits−1} − 1 (exact worst case)."""
-    worst = abs_sum * (2 ** (a_bits - 1) - 1)
+    worst = abs_sum * qmax(a_bits)
     if bias_q is not None and np.size(bias_q):
         worst += int(np.max(np.abs(bias_q)))
     return worst < 2**31

@@ -46,7 +46,8 @@ from fdir.runtime.graph import FormatError, Graph
 __all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime"]
 
 ERROR_KINDS = ("first_step", "horizon_mean")
-"""Error streams of ``detector.streams`` (same names as :data:`fdir.detectors.forecaster.ERROR_KINDS`)."""
+"""Error kinds of ``detector.streams`` (FORMAT.md; :func:`fdir.detectors.forecaster.stream_errors` computes them
+offline)."""
 
 
 class ForecastResult:
@@ -73,6 +74,10 @@ class ForecastResult:
 
 class ForecastRuntime:
     """Forecast-detector runtime built from a bundle's ``(spec, arrays)`` (see module doc).
+
+    ``streams`` the ``(head, kind)`` error streams thresholded; ``decision_lag`` the samples by which an index's
+    last error trails its first-step error (h − 1 with ``horizon_mean`` streams, else 0): a series must run that
+    many samples past the last first-step error for every stream to score it.
 
     Raises
     ------
@@ -123,9 +128,9 @@ class ForecastRuntime:
         flat = self.graph.y.reshape(-1)
         self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
         self.streams = self._parse_streams(det.get("streams"))
-        self._first = [k for k, kind in self.streams if kind == "first_step"]
         hz = [k for k, kind in self.streams if kind == "horizon_mean"]
         H = self.horizon
+        self.decision_lag = H - 1 if hz else 0          # samples the horizon errors trail the first-step errors
         if hz and self.graph.y.size < self.n_heads * H:
             raise FormatError(f"horizon_mean streams need {self.n_heads} x {H} graph outputs, got {self.graph.y.size}")
         self._hz_src = [flat[k * H:(k + 1) * H] for k in hz]      # views of each head's graph outputs
@@ -153,8 +158,8 @@ class ForecastRuntime:
         n_ignore = th.pop("n_ignore", None)
         self.ndt_params = NDTParams(**th)
         self.ndts = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in self.streams]
-        self._ndt_first = [self.ndts[i] for i, (_, kind) in enumerate(self.streams) if kind == "first_step"]
-        self._ndt_hz = [self.ndts[i] for i, (_, kind) in enumerate(self.streams) if kind == "horizon_mean"]
+        self._first = [(k, n) for (k, kind), n in zip(self.streams, self.ndts, strict=True) if kind == "first_step"]
+        self._ndt_hz = [n for (_, kind), n in zip(self.streams, self.ndts, strict=True) if kind == "horizon_mean"]
         self.ndt = self.ndts[0]
         self.t0 = max(self.W, int(self.ndt_params.l_s))
         self.result = ForecastResult(self.n_heads, len(hz))
@@ -209,7 +214,7 @@ class ForecastRuntime:
             r.error = abs(self._pending - y)
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
-            for k, ndt in zip(self._first, self._ndt_first, strict=True):
+            for k, ndt in self._first:
                 decided = ndt.push(float(r.head_errors[k]), y)    # the same schedule for every stream
             if decided is not None:
                 self._decided_first = decided[1]

@@ -72,9 +72,10 @@ def test_int8_variant_tracks_float():
 
 def test_dense_variant_detection_rule_is_a_parameter():
     """combine="mean" and "union" threshold the same trained pair (same seed): same workload and size; the
-    detections come from the mean forecast (one stream) or from each member (flags OR-ed)."""
+    detections come from the mean forecast (one stream) or from each member's first-step error and the absolute
+    member's horizon-mean error (flags OR-ed; Forecaster.error_streams)."""
     from fdir.data.smap_msl import load_channel
-    from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, train_forecaster
+    from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, stream_errors, train_forecaster
     from fdir.metrics.telemanom import telemanom_counts
     from fdir.ndt import NDTParams, detect_any
 
@@ -84,9 +85,10 @@ def test_dense_variant_detection_rule_is_a_parameter():
     ch = load_channel("S-2")
     for c, r in runs.items():
         cfg = ForecasterConfig(epochs=3, combine=c)
-        heads, y = forecast_heads(train_forecaster(ch.train, cfg), ch.test)
+        model = train_forecaster(ch.train, cfg)
+        heads, Y = forecast_heads(model, ch.test, full=True)
         assert heads.shape[0] == (2 if c == "union" else 1)
-        det = detect_any(np.abs(heads - y), y, NDTParams(l_s=cfg.l_s), offset=cfg.l_s)
+        det = detect_any(stream_errors(heads, Y, model.error_streams), Y[:, 0], NDTParams(l_s=cfg.l_s), offset=cfg.l_s)
         k = [telemanom_counts(row.sequences, det.sequences) for row in ch.labels]
         assert (r.metrics["tp"], r.metrics["fp"]) == (sum(x.tp for x in k), sum(x.fp for x in k))
 
