@@ -9,7 +9,9 @@ zip archive with LZMA-compressed members (readable by :func:`numpy.load`):
 
 and a ``manifest.json`` member with, per array, its shape and the SHA-256 of the reconstructed float64 C-order
 bytes. :func:`read_array` rebuilds the exact float64 array and checks the digest, so a corrupt or truncated file
-fails with :class:`CorruptDataError` instead of yielding wrong numbers.
+fails with :class:`CorruptDataError` naming the file instead of yielding wrong numbers (a damaged LZMA stream or zip
+structure included). The shipped store is also checked whole against ``SHA256SUMS.txt`` before it is opened
+(:mod:`fdir.data.checksums`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -113,7 +117,8 @@ def read_manifest(path: str | Path) -> dict:
     try:
         with zipfile.ZipFile(path) as zf:
             man = json.loads(zf.read(MANIFEST))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, OSError, EOFError,
+            lzma.LZMAError, zlib.error) as exc:
         raise CorruptDataError(f"{path} is not a readable telemetry store ({type(exc).__name__}: {exc})") from exc
     if man.get("format") != STORE_FORMAT or man.get("version") != STORE_VERSION:
         raise CorruptDataError(f"{path}: format {man.get('format')!r} v{man.get('version')!r}, expected "
@@ -141,7 +146,7 @@ def read_array(path: str | Path, split: str, chan: str, manifest: dict | None = 
         with zipfile.ZipFile(path) as zf:
             value = np.lib.format.read_array(io.BytesIO(zf.read(f"{key}/value.npy")), allow_pickle=False)
             packed = np.lib.format.read_array(io.BytesIO(zf.read(f"{key}/commands.npy")), allow_pickle=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
         raise CorruptDataError(f"{path}: member {key} is unreadable ({type(exc).__name__}: {exc})") from exc
     if value.shape != (T,) or value.dtype != np.float64 or packed.dtype != np.uint8 or packed.shape[0] != T:
         raise CorruptDataError(f"{path}: member {key} has shape {value.shape}/{packed.shape}, manifest says ({T}, {D})")

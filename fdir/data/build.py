@@ -6,7 +6,8 @@ Usage (from the repository root)::
 
 reads ``SMAP_MSL/{train,test}/*.npy`` + ``SMAP_MSL/labeled_anomalies.csv`` and ``OPSSAT_AD/dataset.csv`` and writes
 ``fdir/data/smap_msl.npz`` (lossless store: an npz whose members are LZMA-compressed, see :mod:`fdir.data._store`),
-``fdir/data/labeled_anomalies.csv`` (verbatim) and ``fdir/data/opssat_ad.csv.xz`` (the CSV bytes, LZMA).
+``fdir/data/labeled_anomalies.csv`` (verbatim), ``fdir/data/opssat_ad.csv.xz`` (the CSV bytes, LZMA) and
+``fdir/data/SHA256SUMS.txt`` (the SHA-256 of each, checked on every load, :mod:`fdir.data.checksums`).
 Provenance and licences: ``PROVENANCE.md``.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fdir.data._store import write_store
+from fdir.data.checksums import SUMS_FILE, write_sums
 
 HERE = Path(__file__).resolve().parent
 SMAP_MSL_STORE = "smap_msl.npz"
@@ -29,8 +31,8 @@ OPSSAT_XZ = "opssat_ad.csv.xz"
 
 
 def build(source: str | Path, dest: str | Path = HERE) -> dict[str, int]:
-    """Write the three package-data files from ``source`` (a folder with ``SMAP_MSL/`` and ``OPSSAT_AD/``) into
-    ``dest``; returns their sizes in bytes.
+    """Write the three package-data files and their checksum list from ``source`` (a folder with ``SMAP_MSL/``
+    and ``OPSSAT_AD/``) into ``dest``; returns their sizes in bytes.
 
     Raises
     ------
@@ -55,7 +57,9 @@ def build(source: str | Path, dest: str | Path = HERE) -> dict[str, int]:
     shutil.copyfile(sm / LABELS_CSV, dest / LABELS_CSV)
     raw = (source / "OPSSAT_AD" / "dataset.csv").read_bytes()
     (dest / OPSSAT_XZ).write_bytes(lzma.compress(raw, preset=9 | lzma.PRESET_EXTREME))
-    return {n: (dest / n).stat().st_size for n in (SMAP_MSL_STORE, LABELS_CSV, OPSSAT_XZ)}
+    names = (SMAP_MSL_STORE, LABELS_CSV, OPSSAT_XZ)
+    write_sums(dest, names)
+    return {n: (dest / n).stat().st_size for n in (*names, SUMS_FILE)}
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point

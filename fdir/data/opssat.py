@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from fdir.data._store import CorruptDataError
+from fdir.data.checksums import read_verified
 
 __all__ = ["COLUMNS", "FEATURES", "OPSSAT_MD5", "CorruptDataError", "OpsSatSplit", "load_frame", "load_split"]
 
@@ -56,7 +57,7 @@ def _raw_bytes(source: str | Path | None) -> tuple[bytes, str]:
         if not _SHIPPED.is_file():
             raise FileNotFoundError(f"shipped OPS-SAT-AD copy {_SHIPPED} is missing")
         try:
-            raw = lzma.decompress(_SHIPPED.read_bytes())
+            raw = lzma.decompress(read_verified(_SHIPPED))
         except lzma.LZMAError as exc:
             raise CorruptDataError(f"{_SHIPPED} is not a valid .xz file: {exc}") from exc
         if hashlib.md5(raw).hexdigest() != OPSSAT_MD5:
@@ -73,14 +74,16 @@ def _raw_bytes(source: str | Path | None) -> tuple[bytes, str]:
 def load_frame(source: str | Path | None = None):
     """The feature table as a pandas DataFrame (2,123 rows for the published file), columns :data:`COLUMNS`.
 
-    ``source``: None (shipped copy, MD5-checked), a ``dataset.csv`` path or a folder holding one.
+    ``source``: None (shipped copy: the .xz file checked against ``SHA256SUMS.txt``, :mod:`fdir.data.checksums`,
+    and the decompressed CSV against its published MD5), a ``dataset.csv`` path or a folder holding one.
 
     Raises
     ------
     FileNotFoundError
         for a missing file.
     CorruptDataError
-        for a checksum mismatch, wrong columns, missing values, labels outside {0, 1} or duplicate segments.
+        naming the file for a checksum mismatch; for wrong columns, missing values, labels outside {0, 1} or
+        duplicate segments.
     """
     import pandas as pd
 

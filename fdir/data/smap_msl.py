@@ -17,7 +17,9 @@ Quirks handled here (reference sheet §2):
 * ``test/T-10.npy`` (and its training array) exist without a label row: it is loadable (spacecraft inferred from
   D = 55, MSL) but never part of a labelled evaluation.
 
-By default the loaders read the copy shipped in this package (``smap_msl.npz``, lossless, SHA-256 checked);
+By default the loaders read the copy shipped in this package (``smap_msl.npz``, lossless; every shipped file is
+checked against ``SHA256SUMS.txt`` on load, :mod:`fdir.data.checksums`, and each rebuilt array against its own
+SHA-256);
 ``source=`` a folder with the original layout (``train/``, ``test/``, ``labeled_anomalies.csv``) reads that
 instead (e.g. ``../shared/data/telemetry/SMAP_MSL``).
 """
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from fdir.data._store import CorruptDataError, read_array, read_manifest
+from fdir.data.checksums import read_verified
 
 __all__ = [
     "N_COLUMNS",
@@ -105,7 +108,15 @@ def _labels_text(source: str | Path | None) -> tuple[str, str]:
     path = (_HERE / _LABELS) if source is None else Path(source) / _LABELS
     if not path.is_file():
         raise FileNotFoundError(f"label file {path} is missing")
+    if source is None:                                   # the shipped copy: SHA-256 checked (fdir.data.checksums)
+        return read_verified(path).decode("utf-8"), str(path)
     return path.read_text(), str(path)
+
+
+def _shipped_manifest() -> dict:
+    """The shipped store's manifest, after the whole file passed its SHA-256 check."""
+    read_verified(_STORE)
+    return read_manifest(_STORE)
 
 
 def _parse_labels(text: str, where: str) -> list[LabelRow]:
@@ -154,7 +165,8 @@ def label_rows(spacecraft: str | None = None, *, p2: str = "both", source: str |
     ValueError
         for an unknown ``spacecraft`` or ``p2``.
     FileNotFoundError, CorruptDataError
-        for a missing or malformed label file.
+        for a missing or malformed label file, or a shipped one that fails its SHA-256 check (the message names
+        the file).
     """
     if spacecraft is not None and spacecraft not in SPACECRAFT:
         raise ValueError(f"spacecraft={spacecraft!r}, accepted: {SPACECRAFT} or None")
@@ -177,7 +189,7 @@ def channel_ids(spacecraft: str | None = None, *, source: str | Path | None = No
 def all_channel_ids(source: str | Path | None = None) -> list[str]:
     """Every channel with arrays (labelled or not, sorted): 82, including the unlabelled T-10."""
     if source is None:
-        keys = read_manifest(_STORE)["arrays"]
+        keys = _shipped_manifest()["arrays"]
         return sorted({k.split("/", 1)[1] for k in keys if k.startswith("test/")})
     return sorted(p.stem for p in (Path(source) / "test").glob("*.npy"))
 
@@ -208,11 +220,12 @@ def load_channel(chan_id: str, *, source: str | Path | None = None) -> Channel:
     FileNotFoundError
         for a missing file (``source`` given) or a missing shipped store.
     CorruptDataError
-        when an array is not float64 (T, D), train/test widths differ, D does not match the spacecraft
+        naming the file when a shipped file fails its SHA-256 check; when an array is not float64 (T, D), train/test
+        widths differ, D does not match the spacecraft
         (25 SMAP, 55 MSL), a command flag is not 0/1, the test length differs from ``num_values`` or a label falls
         outside the test array.
     """
-    manifest = read_manifest(_STORE) if source is None else None
+    manifest = _shipped_manifest() if source is None else None
     rows = tuple(r for r in label_rows(source=source) if r.chan_id == chan_id)
     train = _read("train", chan_id, source, manifest)
     test = _read("test", chan_id, source, manifest)

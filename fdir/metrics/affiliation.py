@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdir.metrics.intervals import cells, check_closed, check_samples
+from fdir.metrics.intervals import cells, check_closed, check_n_samples, check_samples
 
 __all__ = [
     "AffiliationResult",
@@ -148,8 +148,7 @@ def affiliation(labels: Sequence[Sequence[int]], predictions: Sequence[Sequence[
     ValueError
         for invalid events (see :func:`fdir.metrics.intervals.check_samples`) or ``n_samples < 1``.
     """
-    if int(n_samples) != n_samples or n_samples < 1:
-        raise ValueError(f"n_samples={n_samples} must be an integer >= 1")
+    n_samples = check_n_samples(n_samples)
     gt = cells(check_samples(labels, "labels", n_samples))
     pr = cells(check_samples(predictions, "predictions", n_samples))
     return affiliation_from_intervals(gt, pr, (0.0, float(n_samples)))

@@ -45,6 +45,7 @@ from fdir.metrics.affiliation import affiliation_from_intervals
 from fdir.metrics.intervals import (
     cells,
     check_closed,
+    check_n_samples,
     check_samples,
     intersection,
     intersection_measure,
@@ -228,12 +229,6 @@ def _counts(gt_closed: np.ndarray, pr_closed: np.ndarray, gt_meas: np.ndarray, p
     return ESACounts(**out)
 
 
-def _check_n(n_samples) -> int:
-    if isinstance(n_samples, bool) or int(n_samples) != n_samples or n_samples < 1:
-        raise ValueError(f"n_samples={n_samples} must be an integer >= 1")
-    return int(n_samples)
-
-
 def esa_counts(labels: Sequence[Sequence[int]], predictions: Sequence[Sequence[int]], n_samples: int) -> ESACounts:
     """ESA-ADB counts of one channel in sample time.
 
@@ -249,7 +244,7 @@ def esa_counts(labels: Sequence[Sequence[int]], predictions: Sequence[Sequence[i
     ValueError
         naming the parameter for invalid events or ``n_samples < 1``.
     """
-    n = _check_n(n_samples)
+    n = check_n_samples(n_samples)
     gt = check_samples(labels, "labels", n)
     pr = check_samples(predictions, "predictions", n)
     return _counts(gt, pr, cells(gt), cells(pr), (0.0, float(n)))
@@ -308,7 +303,7 @@ def event_metrics(labels: Sequence[Sequence[int]], predictions: Sequence[Sequenc
     ValueError
         naming the parameter for invalid events, ``n_samples < 1`` or ``scores`` of the wrong shape.
     """
-    n = _check_n(n_samples)
+    n = check_n_samples(n_samples)
     gt = check_samples(labels, "labels", n)
     pr = check_samples(predictions, "predictions", n)
     tm = telemanom_counts(gt.tolist(), pr.tolist())

@@ -24,6 +24,8 @@ import numpy as np
 __all__ = [
     "cells",
     "check_closed",
+    "check_indices",
+    "check_n_samples",
     "check_samples",
     "intersection",
     "intersection_measure",
@@ -40,7 +42,7 @@ def _as_pairs(intervals, name: str) -> np.ndarray:
     else:
         try:
             arr = np.asarray([tuple(p) for p in intervals], dtype=object)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ValueError(f"{name} must be a sequence of (start, end) pairs: {exc}") from exc
     if arr.size == 0:
         return np.zeros((0, 2), dtype=object)
@@ -61,6 +63,50 @@ def _check_order(arr: np.ndarray, name: str) -> None:
                          f"{arr[i + 1, 1]}) overlap or are unsorted: events must be sorted with start[k+1] > end[k]")
 
 
+def check_n_samples(n_samples) -> int:
+    """A series length: an integer >= 1 (bool, NaN, inf and fractional values rejected).
+
+    Raises
+    ------
+    ValueError
+        naming ``n_samples``.
+    """
+    try:
+        ok = not isinstance(n_samples, bool | np.bool_) and float(n_samples).is_integer() and n_samples >= 1
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"n_samples={n_samples!r} must be an integer >= 1")
+    return int(n_samples)
+
+
+def check_indices(intervals: Sequence[Sequence[int]] | np.ndarray, name: str) -> np.ndarray:
+    """Validate (start, end) pairs of sample indices without ordering rules; return an int64 array (k, 2).
+
+    Raises
+    ------
+    ValueError
+        naming ``name`` for a non-pair, an index that is not an integer in [0, 2^62) (NaN, inf, fractional,
+        bool, negative or huge values), or ``start > end``.
+    """
+    arr = _as_pairs(intervals, name)
+    out = np.zeros(arr.shape, dtype=np.int64)
+    for idx, v in np.ndenumerate(arr):
+        try:
+            ok = not isinstance(v, bool | np.bool_) and float(v).is_integer() and 0 <= v < 2**62
+        except (TypeError, ValueError, OverflowError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}[{idx[0]}] = {tuple(arr[idx[0]])}: sample indices must be integers in "
+                             "[0, 2**62)")
+        out[idx] = int(v)
+    bad = np.nonzero(out[:, 0] > out[:, 1])[0]
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(f"{name}[{i}] = ({out[i, 0]}, {out[i, 1]}): start must be <= end")
+    return out
+
+
 def check_samples(intervals: Sequence[Sequence[int]] | np.ndarray, name: str,
                   n_samples: int | None = None) -> np.ndarray:
     """Validate inclusive sample-index events; return them as an int64 array of shape (k, 2).
@@ -77,19 +123,7 @@ def check_samples(intervals: Sequence[Sequence[int]] | np.ndarray, name: str,
         naming ``name`` for a non-pair, a non-integer or negative index, ``start > end``, unsorted or overlapping
         events, or ``end >= n_samples``.
     """
-    arr = _as_pairs(intervals, name)
-    out = np.zeros(arr.shape, dtype=np.int64)
-    for idx, v in np.ndenumerate(arr):
-        try:
-            ok = not isinstance(v, bool | np.bool_) and float(v).is_integer()
-        except (TypeError, ValueError, OverflowError):
-            ok = False
-        if not ok:
-            raise ValueError(f"{name}[{idx[0]}] = {tuple(arr[idx[0]])}: sample indices must be integers")
-        out[idx] = int(v)
-    if out.size and out.min() < 0:
-        i = int(np.nonzero((out < 0).any(axis=1))[0][0])
-        raise ValueError(f"{name}[{i}] = {tuple(out[i])}: sample indices must be >= 0")
+    out = check_indices(intervals, name)
     _check_order(out, name)
     if n_samples is not None and out.size and out[:, 1].max() >= n_samples:
         i = int(np.nonzero(out[:, 1] >= n_samples)[0][0])

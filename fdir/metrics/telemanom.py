@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from fdir.metrics.intervals import check_indices
+
 __all__ = ["EventCounts", "f_beta", "sum_counts", "telemanom_counts"]
 
 
@@ -73,15 +75,7 @@ class EventCounts:
 
 
 def _check(seqs, name: str) -> list[tuple[int, int]]:
-    out = []
-    for s in seqs:
-        if len(s) != 2:
-            raise ValueError(f"{name}: each sequence must be (start, end), got {s!r}")
-        a, b = int(s[0]), int(s[1])
-        if a > b:
-            raise ValueError(f"{name}: start {a} > end {b}")
-        out.append((a, b))
-    return out
+    return [(int(a), int(b)) for a, b in check_indices(list(seqs), name)]
 
 
 def telemanom_counts(labels: Sequence[Sequence[int]], detections: Iterable[Sequence[int]]) -> EventCounts:
@@ -90,7 +84,8 @@ def telemanom_counts(labels: Sequence[Sequence[int]], detections: Iterable[Seque
     Raises
     ------
     ValueError
-        for a sequence that is not a (start, end) pair with start <= end.
+        naming ``labels`` or ``detections`` for a sequence that is not a (start, end) pair of integer indices
+        >= 0 with start <= end (overlapping detections are allowed).
     """
     labels = _check(labels, "labels")
     detections = _check(detections, "detections")

@@ -2,15 +2,19 @@
 
 A model is a folder with ``layers.json`` + ``weights.npz`` in the *embeddable layers* format (FORMAT.md in this
 package: ops, layouts, detector rule, peephole section, fixed-point export). :func:`load` builds the runtime with
-every buffer allocated once; ``step(sample)`` then processes one telemetry sample and allocates no arrays:
+every buffer allocated once; ``step(sample)`` then processes one telemetry sample and allocates no arrays (a
+non-finite or absurd sample is reported invalid and never enters the state, :mod:`fdir.runtime.sample` and
+FORMAT.md "Invalid samples"):
 
 * reconstruction detectors (the peephole CAE, :class:`~fdir.runtime.monitor.WindowRuntime`): one decision per
-  non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.logic`);
+  non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.runtime.logic`);
 * forecasting detectors (telemanom-style, :class:`~fdir.runtime.forecast.ForecastRuntime`): one forecast per
   sample, smoothed error and online nonparametric dynamic threshold.
 
 Writing bundles: :func:`fdir.runtime.export.export_bundle` (float32 or fixed point with int8 weights/activations,
-int32 accumulators, int16 probe parameters). This package imports numpy only.
+int32 accumulators, int16 probe parameters). The streaming thresholder (:mod:`fdir.runtime.ndt`) and the FDIR
+decision logic (:mod:`fdir.runtime.logic`) are part of this package; :mod:`fdir.ndt` and :mod:`fdir.logic` build
+the offline side on them. This package imports numpy only (and the standard library).
 """
 
 from __future__ import annotations

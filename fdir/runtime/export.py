@@ -211,7 +211,7 @@ def quantize_bundle(spec: dict, arrays: dict, calib_inputs: np.ndarray, *, w_bit
 
 
 def make_bundle(detector: tuple[dict, dict], *, probe=None, fdir_config=None) -> tuple[dict, dict]:
-    """Combine a detector ``(spec, arrays)`` with an optional probe and :class:`fdir.logic.FdirConfig`.
+    """Combine a detector ``(spec, arrays)`` with an optional probe and :class:`fdir.runtime.logic.FdirConfig`.
 
     Raises
     ------

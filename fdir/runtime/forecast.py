@@ -6,7 +6,7 @@ Per ``step(sample)`` (FORMAT.md, ``detector.kind == "forecast"``; Hundman et al.
 1. the sample (D channels) is standardised and appended to a doubled ring buffer (2W, D), so that the last W
    samples are always one contiguous block, copied into the graph input in the bundle's layout;
 2. if a forecast for this sample exists (made at the previous step), the raw error e = |ŷ − z_target| goes to
-   :class:`fdir.ndt.StreamingNDT` (EWMA smoothing with span batch·window·smoothing_perc, a threshold window of
+   :class:`fdir.runtime.ndt.StreamingNDT` (EWMA smoothing with span batch·window·smoothing_perc, a threshold window of
    ``window_size`` batches re-evaluated every ``batch_size`` errors, pruning);
 3. once W samples are buffered, the graph forecasts the next ``horizon`` values; the first one is kept for the
    next step. With a skip gain a (``detector.residual_gain``; bundles without it: a = 1 when
@@ -27,6 +27,11 @@ pushed with error index s + 1 − t₀, when sample s + h arrives (h − 1 sampl
 With horizon streams, ``result.decided`` reports a range once every stream has decided it (the horizon streams'
 schedule, h − 1 samples later).
 
+A non-finite (or absurd, :mod:`fdir.runtime.sample`) sample is marked invalid (``result.valid``) and never enters
+the state: invalid channels are replaced by their last valid value in the window buffer, and an invalid target
+gives the error streams a held error (:meth:`fdir.runtime.ndt.StreamingNDT.hold`) instead of a NaN (FORMAT.md,
+"Invalid samples").
+
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
 batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
@@ -34,14 +39,18 @@ batches: ``result.decided`` is the half-open range of error indices decided at t
 The window buffer, graph buffers, the horizon registers and the NDT ring buffers are allocated once; the NDT
 threshold search every ``batch_size`` samples works on temporary arrays of the window size, and the horizon
 registers shift through a temporary of h·K_h·h values (bounded, freed at once). Imports numpy
-only (and :mod:`fdir.ndt`, numpy only).
+only (and :mod:`fdir.runtime.ndt`).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fdir.runtime.graph import FormatError, Graph
+from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
+from fdir.runtime.sample import ERROR_CAP, SampleIntake
 
 __all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime"]
 
@@ -51,18 +60,21 @@ offline)."""
 
 
 class ForecastResult:
-    """Outcome of one ``step`` (reused): ``t`` sample index; ``prediction`` forecast for the next sample, the mean
-    over heads (NaN before W samples); ``error`` |prediction − value| of this sample (NaN when there was no
-    forecast); ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds);
-    ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean`` stream, for
-    error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed);
-    ``decided`` (a, b) error-index range decided now or None."""
+    """Outcome of one ``step`` (reused): ``t`` sample index; ``valid`` every channel of the sample was valid
+    (:mod:`fdir.runtime.sample`; invalid channels were replaced by their last valid value); ``prediction`` forecast
+    for the next sample, the mean over heads (NaN before W samples); ``error`` |prediction − value| of this sample
+    (NaN when there was no forecast or the target channel was invalid, ERROR_CAP when it overflowed float32);
+    ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds; NaN where the stream
+    was held); ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean``
+    stream, for error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed, NaN when
+    held); ``decided`` (a, b) error-index range decided now or None."""
 
     __slots__ = ("decided", "error", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
-                 "prediction", "t")
+                 "prediction", "t", "valid")
 
     def __init__(self, n_heads: int = 1, n_horizon: int = 0) -> None:
         self.t = -1
+        self.valid = True
         self.prediction = float("nan")
         self.error = float("nan")
         self.head_predictions = np.full(n_heads, np.nan)
@@ -90,8 +102,6 @@ class ForecastRuntime:
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
-        from fdir.ndt import NDTParams, StreamingNDT
-
         det = spec["detector"]
         if det.get("kind") != "forecast":
             raise FormatError("ForecastRuntime needs detector.kind 'forecast'")
@@ -140,19 +150,19 @@ class ForecastRuntime:
         self._ys = np.zeros(H)                        # first target value of the origin at lag j
         self._diag = np.diagonal(self._fc, axis1=0, axis2=2)   # view (K_h, H): [i, j] = lag-j forecast of z_t
         self._tmp = np.zeros((len(hz), H))
-        mean = np.zeros(self.D) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
-        std = np.ones(self.D) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
-        if mean.shape != (self.D,) or std.shape != (self.D,) or np.any(std <= 0):
-            raise FormatError(f"input mean/std must be ({self.D},) with std > 0")
-        self._mean = mean.astype(np.float32)
-        self._inv_std = (1.0 / std).astype(np.float32)
+        try:
+            self._intake = SampleIntake(self.D, None if inp.get("mean") is None else arrays[inp["mean"]],
+                                        None if inp.get("std") is None else arrays[inp["std"]])
+        except ValueError as exc:
+            raise FormatError(str(exc)) from None
+        self._held = np.zeros(self.D, np.float32)      # last valid standardised value per channel (0 = train mean)
+        self._hz_bad = np.zeros(H, bool)               # origin at lag j has an invalid target in its horizon
         self._ring = np.zeros((2 * self.W, self.D), np.float32)
         self._blocks = [self._ring[i:i + self.W] for i in range(self.W + 1)]  # views made once
         if inp["layout"] == "channels x samples":
             self._dst = self.graph.x.reshape(self.D, self.W).T
         else:
             self._dst = self.graph.x.reshape(self.W, self.D)
-        self._row = np.zeros(self.D, np.float32)
         th = dict(det.get("threshold") or {})
         th.pop("method", None)
         n_ignore = th.pop("n_ignore", None)
@@ -186,6 +196,8 @@ class ForecastRuntime:
         self._heads[:] = np.nan
         self._fc[:] = 0.0
         self._acc[:] = 0.0
+        self._held[:] = 0.0
+        self._hz_bad[:] = False
         self._reported = self._decided_first = 0
         for ndt in self.ndts:
             ndt.reset()
@@ -193,36 +205,56 @@ class ForecastRuntime:
     def step(self, sample: np.ndarray) -> ForecastResult:
         """Push one sample (D,) in raw units; returns the (reused) :class:`ForecastResult`.
 
+        Invalid samples (FORMAT.md "Invalid samples"; a channel is invalid when non-finite or beyond
+        :data:`~fdir.runtime.sample.Z_VALID` standard deviations): ``result.valid`` is False; each invalid channel
+        enters the window buffer as its last valid value (0, the training mean, before any); when the target
+        channel is invalid the sample's errors are NaN and every error stream it belongs to receives
+        :meth:`~fdir.runtime.ndt.StreamingNDT.hold` (its smoothed error keeps its level and the index schedule
+        stays aligned), so it raises no alarm by itself. A valid but extreme input whose forecast overflows float32
+        gets the error :data:`~fdir.runtime.sample.ERROR_CAP` (an alarm, never a NaN).
+
         Raises
         ------
         ValueError
             when ``sample`` does not hold D values.
         """
-        if np.size(sample) != self.D:
-            raise ValueError(f"sample must hold {self.D} values, got {np.size(sample)}")
+        intake = self._intake
         r = self.result
+        r.valid = intake.take(sample)
         self.t += 1
         r.t = self.t
         r.decided = None
-        row = self._row
-        np.copyto(row, sample, casting="unsafe")
-        np.subtract(row, self._mean, out=row)
-        np.multiply(row, self._inv_std, out=row)
+        row = intake.row
+        if not r.valid:
+            np.copyto(row, self._held, where=intake.bad)
+        np.copyto(self._held, row)
         y = float(row[self.target])
+        y_ok = bool(intake.ok[self.target])
         decided = None
-        if self.t >= self.t0 and self._pending == self._pending:  # a forecast exists for this sample
-            r.error = abs(self._pending - y)
+        if self.t >= self.t0:                                   # one push per stream and sample from t₀ on
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
-            for k, ndt in self._first:
-                decided = ndt.push(float(r.head_errors[k]), y)    # the same schedule for every stream
+            if y_ok:
+                e = abs(self._pending - y)
+                r.error = e if math.isfinite(e) else ERROR_CAP
+            else:
+                r.error = float("nan")
+            for k, ndt in self._first:                          # the same schedule for every stream
+                if not y_ok:
+                    r.head_errors[k] = np.nan
+                    decided = ndt.hold(y)
+                    continue
+                e = float(r.head_errors[k])
+                if not math.isfinite(e):                        # a valid input drove the forecast out of float32
+                    e = r.head_errors[k] = ERROR_CAP
+                decided = ndt.push(e, y)
             if decided is not None:
                 self._decided_first = decided[1]
         else:
             r.error = float("nan")
             r.head_errors[:] = np.nan
         if self._ndt_hz:
-            decided = self._horizon_step(y)
+            decided = self._horizon_step(y, y_ok)
         if decided is not None:
             r.decided = decided
             self._reported = decided[1]
@@ -232,39 +264,55 @@ class ForecastRuntime:
         self._pos = (p + 1) % self.W
         if self.t + 1 >= self.W:
             np.copyto(self._dst, self._blocks[self._pos])
-            self.graph.run()
-            np.multiply(self.head_gains, y, out=self._heads)
-            np.add(self._heads, self._pred_src, out=self._heads)
-            self._pending = float(self._heads.mean())
-            if self._ndt_hz:                                   # full-horizon forecast of this origin (lag 0)
-                for i, src in enumerate(self._hz_src):
-                    np.multiply(self._hz_gain[i], y, out=self._fc[0, i])
-                    np.add(self._fc[0, i], src, out=self._fc[0, i])
+            with np.errstate(over="ignore", invalid="ignore"):  # an overflowing forecast is caught at its error
+                self.graph.run()
+                np.multiply(self.head_gains, y, out=self._heads)
+                np.add(self._heads, self._pred_src, out=self._heads)
+                self._pending = float(self._heads.mean())
+                if self._ndt_hz:                               # full-horizon forecast of this origin (lag 0)
+                    for i, src in enumerate(self._hz_src):
+                        np.multiply(self._hz_gain[i], y, out=self._fc[0, i])
+                        np.add(self._fc[0, i], src, out=self._fc[0, i])
         r.prediction = self._pending
         return r
 
-    def _horizon_step(self, y: float) -> tuple[int, int] | None:
+    def _horizon_step(self, y: float, y_ok: bool) -> tuple[int, int] | None:
         """Add sample z_t's error to every pending forecast, push the completed horizon errors (origin t − h) and
-        shift the registers by one lag. Returns the horizon streams' decided range (or None)."""
+        shift the registers by one lag. An invalid target (``y_ok`` False) marks every pending origin: their
+        horizon errors are held (:meth:`~fdir.runtime.ndt.StreamingNDT.hold`), reported as NaN. Returns the
+        horizon streams' decided range (or None)."""
         r, H, decided = self.result, self.horizon, None
         r.horizon_index = -1
         if self.t >= self.t0:                                  # origins t−1−j for lags j; invalid ones never complete
-            np.subtract(self._diag, y, out=self._tmp)
-            np.abs(self._tmp, out=self._tmp)
-            np.add(self._acc, self._tmp.T, out=self._acc)
+            with np.errstate(over="ignore", invalid="ignore"):
+                np.subtract(self._diag, y, out=self._tmp)
+                np.abs(self._tmp, out=self._tmp)
+                np.add(self._acc, self._tmp.T, out=self._acc)
             self._ys[0] = y
+            if not y_ok:
+                self._hz_bad[:] = True
         if self.t >= self.t0 + H - 1:                          # origin t − h: all h targets seen
             np.divide(self._acc[H - 1], H, out=r.horizon_errors)
             r.horizon_index = self.t - self.t0 - H + 1
             y_first = float(self._ys[H - 1])
+            bad = bool(self._hz_bad[H - 1])
             for i, ndt in enumerate(self._ndt_hz):
-                decided = ndt.push(float(r.horizon_errors[i]), y_first)
+                if bad:
+                    r.horizon_errors[i] = np.nan
+                    decided = ndt.hold(y_first)
+                    continue
+                e = float(r.horizon_errors[i])
+                if not math.isfinite(e):                        # overflow from a valid input: an alarm, not a NaN
+                    e = r.horizon_errors[i] = ERROR_CAP
+                decided = ndt.push(e, y_first)
         else:
             r.horizon_errors[:] = np.nan
         self._fc[1:] = self._fc[:-1]                           # overlapping copies: numpy buffers (h·K_h·h values)
         self._acc[1:] = self._acc[:-1]
         self._acc[0] = 0.0
         self._ys[1:] = self._ys[:-1]
+        self._hz_bad[1:] = self._hz_bad[:-1]
+        self._hz_bad[0] = False
         return decided
 
     def finish(self) -> tuple[int, int] | None:
@@ -294,10 +342,14 @@ class ForecastRuntime:
         ``errors`` (T − t₀,), ``predictions`` (T − t₀,) (mean over heads), ``head_errors``, ``head_predictions``
         (T − t₀, K) per head, ``horizon_errors`` (T − t₀, K_h) per ``horizon_mean`` stream by error index (NaN for
         the last h − 1, never completed), ``flags`` (T − t₀,) bool per error index (any head) and
-        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀). ``n_ignore``
+        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀), ``valid`` (T,) bool per
+        sample (non-finite values are marked invalid, see :meth:`step`). ``n_ignore``
         overrides the first threshold window's ignored prefix (e.g. ``fdir.ndt.num_to_ignore(T − t₀)``, the
         offline rule, which needs the series length)."""
-        x = np.asarray(x, dtype=np.float32)
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"x must be a numeric array of shape (T, {self.D}): {exc}") from None
         if x.ndim != 2 or x.shape[1] != self.D:
             raise ValueError(f"x must have shape (T, {self.D}), got {x.shape}")
         T = x.shape[0]
@@ -309,6 +361,7 @@ class ForecastRuntime:
         hpred = np.full((n, self.n_heads), np.nan)
         hz = np.full((n, len(self._ndt_hz)), np.nan)
         flags = np.zeros(n, bool)
+        valid = np.zeros(T, bool)
         self.reset()
         keep = self.ndt.n_ignore
         if n_ignore is not None:
@@ -316,6 +369,7 @@ class ForecastRuntime:
                 ndt.n_ignore = int(n_ignore)
         for t in range(T):
             r = self.step(x[t])
+            valid[t] = r.valid
             if t >= t0:
                 err[t - t0] = r.error
                 herr[t - t0] = r.head_errors
@@ -331,11 +385,8 @@ class ForecastRuntime:
         if fin is not None:
             a, b = fin
             flags[a:b] |= self.flags(a, b)
-        from fdir.ndt import runs
-
         for ndt in self.ndts:
             ndt.n_ignore = keep
         seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
         return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred,
-                "horizon_errors": hz, "flags": flags,
-                "sequences": seqs}
+                "horizon_errors": hz, "flags": flags, "sequences": seqs, "valid": valid}

@@ -2,19 +2,22 @@
 
 :class:`WindowRuntime` holds a (W, C) sample buffer; every ``step(sample)`` standardises the sample into it and,
 when the window is full (every W samples, non-overlapping windows as in arXiv:2604.08424), runs the graph, the
-reconstruction score and decision, the peephole probe and one :meth:`fdir.logic.FdirManager.update`. A window
-with a non-finite sample is not scored (``result.valid`` False) and counts as an unflagged window for the FDIR
-persistence. All buffers are allocated in the constructor. Imports numpy only (and :mod:`fdir.logic`, which
-imports numpy only).
+reconstruction score and decision, the peephole probe and one :meth:`fdir.runtime.logic.FdirManager.update`. A
+window with an invalid sample (non-finite or beyond :data:`fdir.runtime.sample.Z_VALID` standard deviations,
+:mod:`fdir.runtime.sample`) is not scored (``result.valid`` False) and counts as an unflagged window for the FDIR
+persistence. All buffers are allocated in the constructor. Imports numpy only (and :mod:`fdir.runtime.logic`).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from fdir.logic import FdirConfig, FdirManager
 from fdir.runtime.graph import FormatError, Graph
+from fdir.runtime.logic import FdirConfig, FdirManager
 from fdir.runtime.probe import RuntimeProbe
+from fdir.runtime.sample import ERROR_CAP, SampleIntake
 
 __all__ = ["StepResult", "WindowRuntime"]
 
@@ -23,10 +26,11 @@ class StepResult:
     """Outcome of one ``step`` (the same object is updated in place every step).
 
     ``window_done`` a window was completed and scored this step; ``window`` index of the last scored window;
-    ``valid`` its samples were finite; ``score`` (standardised MSE) and ``flag`` (score > threshold); ``alarm``
-    FDIR alarm state; ``wheel``/``type``/``channel`` peephole codes (−1 unknown) and ``p_wheel``/``p_type``/
-    ``p_channel`` their posteriors; ``ood`` low GMM likelihood; ``action`` code of the FDIR action taken
-    (:data:`fdir.logic.ACTIONS`, 0 = none)."""
+    ``valid`` its samples were valid (:mod:`fdir.runtime.sample`); ``score`` (standardised MSE, NaN when not
+    valid, ERROR_CAP when it overflowed float32) and ``flag`` (score > threshold); ``alarm`` FDIR alarm state;
+    ``wheel``/``type``/``channel`` peephole codes (−1 unknown) and ``p_wheel``/``p_type``/``p_channel`` their
+    posteriors; ``ood`` low GMM likelihood; ``action`` code of the FDIR action taken
+    (:data:`fdir.runtime.logic.ACTIONS`, 0 = none)."""
 
     __slots__ = (
         "action",
@@ -84,12 +88,11 @@ class WindowRuntime:
         self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
         if self.graph.y.size != self.C * self.W:
             raise FormatError(f"reconstruction output has {self.graph.y.size} values, window has {self.C * self.W}")
-        mean = np.zeros(self.C) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
-        std = np.ones(self.C) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
-        if mean.shape != (self.C,) or std.shape != (self.C,) or np.any(std <= 0):
-            raise FormatError(f"input mean/std must be ({self.C},) with std > 0")
-        self._mean = mean.astype(np.float32)
-        self._inv_std = (1.0 / std).astype(np.float32)
+        try:
+            self._intake = SampleIntake(self.C, None if inp.get("mean") is None else arrays[inp["mean"]],
+                                        None if inp.get("std") is None else arrays[inp["std"]])
+        except ValueError as exc:
+            raise FormatError(str(exc)) from None
         # the window as the graph reads it, and its (W, C) sample view for writing one sample per step
         self._z = self.graph.x.reshape(-1)
         if self.layout == "channels x samples":
@@ -100,8 +103,6 @@ class WindowRuntime:
         self._zwin = self._z.copy()  # standardised input kept for the score (the graph may overwrite x)
         self._out = self.graph.y.reshape(-1)
         self._diff = np.zeros(self._z.size, np.float32)
-        self._row = np.zeros(self.C, np.float32)
-        self._nan = np.zeros(self.C, bool)
         self.pos = 0
         self.window = -1
         self._bad = False
@@ -120,7 +121,7 @@ class WindowRuntime:
     def nbytes(self) -> dict[str, int]:
         """Bytes held: ``detector_params``, ``detector_buffers``, ``probe_params``, ``probe_buffers``."""
         out = {"detector_params": self.graph.nbytes_weights,
-               "detector_buffers": self.graph.nbytes_buffers + 3 * self._z.nbytes + self._row.nbytes}
+               "detector_buffers": self.graph.nbytes_buffers + 3 * self._z.nbytes + self._intake.row.nbytes}
         if self.probe is not None:
             out["probe_params"] = self.probe.nbytes_params
             out["probe_buffers"] = self.probe.nbytes_buffers
@@ -134,6 +135,11 @@ class WindowRuntime:
     def step(self, sample: np.ndarray) -> StepResult:
         """Push one telemetry sample (C,) in raw units; returns the (reused) :class:`StepResult`.
 
+        A sample with an invalid channel (NaN, ±inf, |z| > :data:`~fdir.runtime.sample.Z_VALID`) makes its window
+        invalid: it is not scored (``valid`` False, ``score`` NaN, no flag) and counts as an unflagged window for
+        the FDIR persistence; the next window starts clean. A valid window whose score overflows float32 scores
+        :data:`~fdir.runtime.sample.ERROR_CAP` and is flagged, with an unknown peephole answer.
+
         Raises
         ------
         ValueError
@@ -142,16 +148,9 @@ class WindowRuntime:
         r = self.result
         r.window_done = False
         r.action = 0
-        if np.size(sample) != self.C:
-            raise ValueError(f"sample must hold {self.C} values, got {np.size(sample)}")
-        row = self._row
-        np.copyto(row, sample, casting="unsafe")
-        np.isnan(row, out=self._nan)
-        if self._nan.any():
+        if not self._intake.take(sample):
             self._bad = True
-        np.subtract(row, self._mean, out=row)
-        np.multiply(row, self._inv_std, out=row)
-        np.copyto(self._row_views[self.pos], row)
+        np.copyto(self._row_views[self.pos], self._intake.row)
         self.pos += 1
         if self.pos < self.W:
             return r
@@ -161,17 +160,26 @@ class WindowRuntime:
         r.window = self.window
         r.valid = not self._bad
         self._bad = False
+        overflow = False
+        if r.valid:
+            np.copyto(self._zwin, self._z)
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.graph.run()
+                np.subtract(self._zwin, self._out, out=self._diff)
+                np.multiply(self._diff, self._diff, out=self._diff)
+                r.score = float(self._diff.mean())
+            overflow = not math.isfinite(r.score)
+            if overflow:                                      # a valid but extreme window: an alarm, not a NaN
+                r.score = ERROR_CAP
+        if not r.valid or overflow:
+            r.wheel = r.type = r.channel = -1
+            r.p_wheel = r.p_type = r.p_channel = 0.0
+            r.ood = False
         if not r.valid:
             r.score, r.flag = float("nan"), False
-            r.wheel = r.type = r.channel = -1
         else:
-            np.copyto(self._zwin, self._z)
-            self.graph.run()
-            np.subtract(self._zwin, self._out, out=self._diff)
-            np.multiply(self._diff, self._diff, out=self._diff)
-            r.score = float(self._diff.mean())
             r.flag = r.score > self.threshold
-            if self.probe is not None:
+            if self.probe is not None and not overflow:
                 self.probe.run()
                 code, conf = self.probe.code, self.probe.conf
                 r.wheel, r.p_wheel = code.get("wheel", -1), conf.get("wheel", 0.0)
@@ -188,18 +196,29 @@ class WindowRuntime:
 
     def run_windows(self, xw: np.ndarray) -> dict[str, np.ndarray]:
         """Score whole windows (N, C, W) in raw units by feeding their samples through :meth:`step`; returns
-        arrays ``score``, ``flag``, ``wheel``, ``type``, ``channel``, ``p_wheel``, ``p_type``, ``action`` (N,).
-        Allocates its outputs (an offline convenience for tests and benchmarks, not for onboard use)."""
-        xw = np.asarray(xw, dtype=np.float32)
+        arrays ``score``, ``flag``, ``valid``, ``wheel``, ``type``, ``channel``, ``p_wheel``, ``p_type``, ``action``
+        (N,). Allocates its outputs (an offline convenience for tests and benchmarks, not for onboard use).
+
+        Raises
+        ------
+        ValueError
+            when ``xw`` is not a numeric array of shape (N, C, W)."""
+        try:
+            xw = np.asarray(xw, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"xw must be a numeric array of shape (N, {self.C}, {self.W}): {exc}") from None
+        if xw.ndim != 3 or xw.shape[1:] != (self.C, self.W):
+            raise ValueError(f"xw must have shape (N, {self.C}, {self.W}), got {xw.shape}")
         N = xw.shape[0]
         out = {k: np.zeros(N) for k in ("score", "p_wheel", "p_type")}
-        out.update({k: np.zeros(N, np.int64) for k in ("flag", "wheel", "type", "channel", "action")})
+        out.update({k: np.zeros(N, np.int64) for k in ("flag", "valid", "wheel", "type", "channel", "action")})
         self.reset()
         for i in range(N):
             for t in range(self.W):
                 r = self.step(xw[i, :, t])
-            out["score"][i], out["flag"][i] = r.score, r.flag
+            out["score"][i], out["flag"][i], out["valid"][i] = r.score, r.flag, r.valid
             out["wheel"][i], out["type"][i], out["channel"][i] = r.wheel, r.type, r.channel
             out["p_wheel"][i], out["p_type"][i], out["action"][i] = r.p_wheel, r.p_type, r.action
         out["flag"] = out["flag"].astype(bool)
+        out["valid"] = out["valid"].astype(bool)
         return out

@@ -5,6 +5,9 @@ pruning on a hand-computed case, end-to-end detection and the streaming variant.
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from fdir.ndt import (
     NDTParams,
@@ -162,8 +165,22 @@ def test_detect_ignores_small_errors_and_validates():
         detect(e, y[:-1])
     with pytest.raises(ValueError, match="finite"):
         detect(np.r_[e[:-1], np.nan], y)
+    with pytest.raises(ValueError, match="y must be finite"):
+        detect(e, np.r_[y[:-1], np.inf])
     with pytest.raises(ValueError):
         NDTParams(p=1.5)
+    for name in ("min_rel_scale", "min_abs_error", "z_step", "max_fraction"):
+        with pytest.raises(ValueError, match=name):
+            NDTParams(**{name: float("nan")})
+
+
+def test_offline_ndt_reuses_the_runtime_core():
+    """One implementation: the offline module re-exports the numpy-only runtime's pieces (issue 16)."""
+    import fdir.ndt
+    import fdir.runtime.ndt
+
+    for name in ("NDTParams", "StreamingNDT", "find_z", "prune", "runs", "window_flags", "SCHEDULES"):
+        assert getattr(fdir.ndt, name) is getattr(fdir.runtime.ndt, name)
 
 
 def _stream(e, y, p):
@@ -193,3 +210,23 @@ def test_streaming_equals_offline(n, at):
     tm = detect(e, y, NDTParams(l_s=50, schedule="telemanom"))
     if (n - p.window_len) % p.batch_size == 0 or n < p.window_len:
         np.testing.assert_array_equal(tm.flags, off.flags)
+
+
+# ------------------------------------------------------------------------------ bad input (issue 18, hypothesis)
+SMALL = NDTParams(batch_size=10, window_size=4, l_s=5, error_buffer=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(e=hnp.arrays(np.float64, st.integers(10, 120), elements=st.floats(0.0, 1e6)),
+       bad=st.sampled_from([np.nan, np.inf, -np.inf]), where=st.sampled_from(["e", "y"]), at=st.integers(0, 9))
+def test_detect_flags_finite_input_and_rejects_nonfinite(e, bad, where, at):
+    y = np.sin(np.arange(e.size) / 5.0)
+    r = detect(e, y, SMALL)
+    assert r.flags.shape == e.shape and np.all(np.isfinite(r.e_s))
+    assert all(SMALL.l_s <= a <= b < e.size + SMALL.l_s for a, b in r.sequences)
+    arrs = {"e": e.copy(), "y": y.copy()}
+    arrs[where][at] = bad
+    with pytest.raises(ValueError, match=f"{where} must be finite"):
+        detect(arrs["e"], arrs["y"], SMALL)
+    with pytest.raises(ValueError, match="e and y"):
+        detect(e[:, None], y[:, None], SMALL)

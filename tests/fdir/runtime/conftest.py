@@ -1,0 +1,63 @@
+"""Hand-built runtime bundles (numpy only, no training): a persistence forecaster and a PCA autoencoder with an
+FDIR table, so the runtime tests need neither JAX nor a trained model."""
+
+import numpy as np
+import pytest
+
+from fdir.runtime.logic import FdirConfig
+
+
+def persistence_forecaster(W=30, D=2, l_s=None, std=None, horizon_stream=False, batch_size=70, window_size=30):
+    """Dense 'forecaster' whose prediction of channel 0 is its last value (layout samples x channels), so every
+    expected forecast and error is known in closed form: ŷ_{t+1} = z_t, e_t = |z_t − z_{t−1}|. With
+    ``horizon_stream`` it predicts h = 3 steps (all equal to z_t) and thresholds the horizon-mean error too."""
+    H = 3 if horizon_stream else 1
+    w = np.zeros((W * D, H), np.float32)
+    w[(W - 1) * D + 0, :] = 1.0
+    det = {"kind": "forecast", "target": 0, "horizon": H,
+           "threshold": {"batch_size": batch_size, "window_size": window_size, "l_s": W if l_s is None else l_s}}
+    if horizon_stream:
+        det["streams"] = [{"head": 0, "error": "first_step"}, {"head": 0, "error": "horizon_mean"}]
+    arrays = {"fc.w": w, "fc.b": np.zeros(H, np.float32)}
+    inp = {"channels": D, "window": W, "layout": "samples x channels", "shape": [W * D], "mean": None, "std": None}
+    if std is not None:
+        arrays["in.mean"] = np.zeros(D, np.float32)
+        arrays["in.std"] = np.full(D, std, np.float32)
+        inp.update(mean="in.mean", std="in.std")
+    spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "persistence", "input": inp,
+            "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}], "detector": det}
+    return spec, arrays
+
+
+def nominal_windows(n, C=2, W=16, seed=0):
+    """Nominal raw windows (n, C, W): two phase-shifted sines of random phase plus small noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(W) / W
+    ph = rng.uniform(0, 2 * np.pi, (n, 1))
+    x = np.stack([np.sin(2 * np.pi * t + ph), np.cos(2 * np.pi * t + ph)], axis=1)
+    return x + 0.01 * rng.normal(size=x.shape)
+
+
+def pca_autoencoder(C=2, W=16, k=2, fdir=True):
+    """Linear autoencoder: encoder Vᵀ (k principal directions of nominal windows), decoder V, threshold = 4 x the
+    largest nominal score (standardised MSE). Layout channels x samples, (C, W) input."""
+    x = nominal_windows(400, C, W).reshape(400, -1)
+    V = np.linalg.svd(x, full_matrices=False)[2][:k].T                       # (C·W, k), orthonormal
+    scores = np.mean((x - x @ V @ V.T) ** 2, axis=1)
+    arrays = {"enc.w": V.astype(np.float32), "enc.b": np.zeros(k, np.float32),
+              "dec.w": V.T.astype(np.float32), "dec.b": np.zeros(C * W, np.float32)}
+    spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "pca-ae",
+            "input": {"channels": C, "window": W, "layout": "channels x samples", "shape": [C * W],
+                      "mean": None, "std": None},
+            "layers": [{"name": "enc", "op": "dense", "w": "enc.w", "b": "enc.b"},
+                       {"name": "dec", "op": "dense", "w": "dec.w", "b": "dec.b"}],
+            "detector": {"kind": "reconstruction", "score": "mse", "threshold": float(4 * scores.max())}}
+    if fdir:
+        spec["fdir"] = FdirConfig(n_of_m=(3, 5)).to_dict()
+    return spec, arrays
+
+
+@pytest.fixture
+def builders():
+    """The bundle builders of this module (conftest helpers are not importable under importlib mode)."""
+    return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows}
