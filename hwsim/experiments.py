@@ -27,7 +27,10 @@ dependency rule between packages holds):
 
 Rule grammar: ``(low, high)`` is the closed interval [low, high] (``None`` leaves an end open);
 ``(low, high, bounds)`` with ``bounds`` one of ``"[]"``, ``"[)"``, ``"(]"``, ``"()"`` chooses open/closed ends;
-a ``list``/``set``/``frozenset`` lists the accepted values.
+a ``list``/``set``/``frozenset`` lists the accepted values; a callable is a validator, called with each value
+when the spec is checked and raising ``ValueError`` for a value it does not accept (its return value is ignored):
+a catalogue look-up such as ``{"target": hwsim.targets.catalogue.path_of}`` makes a misspelt target fail before
+any work starts.
 
 An experiment may also carry a ``FILES`` attribute, a list of data files whose contents enter the hash that
 keys each stored point (so a changed target catalogue re-runs the points): paths, globs, or
@@ -76,6 +79,7 @@ REGISTRY: dict[str, str] = {
     "ir_file": "hwsim.experiments_cost:ir_file",
     "keyword_spotter": "hwsim.experiments_cost:keyword_spotter",
     "lora_training_memory": "hwsim.experiments_cost:lora_training_memory",
+    "model_cost": "hwsim.experiments_cost:model_cost",
 }
 """Registered experiment name -> ``"module:function"``; modules are imported only when an experiment is used."""
 
@@ -90,7 +94,8 @@ class Param:
 
     ``kind`` is ``int``, ``float``, ``str``, ``bool`` or ``None`` (any scalar); ``choices`` lists accepted
     values; ``low``/``high`` bound numeric values with ends chosen by ``bounds`` (``"[]"``, ``"[)"``, ``"(]"``,
-    ``"()"``). ``required`` is True when the function gives no default.
+    ``"()"``). ``required`` is True when the function gives no default. ``validator`` (from a callable
+    ``RANGES`` rule) is called with each value and raises ``ValueError`` for one it does not accept.
     """
 
     name: str
@@ -102,6 +107,7 @@ class Param:
     low: float | None = None
     high: float | None = None
     bounds: str = "[]"
+    validator: Callable[[Any], Any] | None = None
 
     def describe(self) -> str:
         """Human-readable accepted values, e.g. ``"float in (0, 1]"`` or ``"one of 'lif', 'mtj'"``."""
@@ -131,6 +137,11 @@ class Param:
         if self.choices is not None and value not in self.choices:
             raise SpecError(f"{self.name}={value!r} is not accepted (expects {self.describe()}){where}",
                             key=self.name)
+        if self.validator is not None:
+            try:
+                self.validator(value)
+            except ValueError as exc:
+                raise SpecError(f"{self.name}={value!r} is not accepted: {exc}{where}", key=self.name) from exc
         if self.low is not None or self.high is not None:
             x = float(value)
             ok = not math.isnan(x)
@@ -360,6 +371,8 @@ def _from_annotation(ann: Any) -> dict[str, Any]:
 
 def _rule(rule: Any, where: str) -> dict[str, Any]:
     """Parse one accepted-values rule (see the module docstring) into :class:`Param` fields."""
+    if callable(rule):  # a validator, e.g. a catalogue look-up: called on each value when the spec is checked
+        return {"validator": rule}
     if isinstance(rule, list | set | frozenset):
         vals = list(rule)
         try:

@@ -17,7 +17,9 @@ key            meaning
                ``"got"`` and optionally ``"expected"`` (when the same run yields both) and ``"details"``
 ``mode``       ``"rel"`` (default): abs(got - expected) <= tolerance * abs(expected);
                ``"abs"``: abs(got - expected) <= tolerance;
-               ``"le"``: got <= expected + tolerance;  ``"ge"``: got >= expected - tolerance
+               ``"le"``: got <= expected + tolerance;  ``"ge"``: got >= expected - tolerance;
+               ``"factor"``: got and expected positive and max(got/expected, expected/got) <= tolerance
+               (tolerance >= 1; for order-of-magnitude references such as closed-form estimates)
 ``unit``       optional unit string for display
 =============  =====================================================================================
 
@@ -36,7 +38,7 @@ from typing import Any
 
 from hwsim import PACKAGES
 
-MODES = ("rel", "abs", "le", "ge")
+MODES = ("rel", "abs", "le", "ge", "factor")
 
 
 class UnknownPackageError(ValueError):
@@ -61,6 +63,8 @@ class ValidationCase:
             raise ValueError(f"case {self.package}/{self.case}: mode={self.mode!r}, accepted: {MODES}")
         if not (isinstance(self.tolerance, int | float) and self.tolerance >= 0):
             raise ValueError(f"case {self.package}/{self.case}: tolerance must be a number >= 0")
+        if self.mode == "factor" and self.tolerance < 1:
+            raise ValueError(f"case {self.package}/{self.case}: mode 'factor' needs tolerance >= 1")
         if not callable(self.compute):
             raise ValueError(f"case {self.package}/{self.case}: compute must be callable")
 
@@ -115,6 +119,8 @@ def compare(got: float, expected: float, tolerance: float, mode: str) -> bool:
         return got <= expected + tolerance
     if mode == "ge":
         return got >= expected - tolerance
+    if mode == "factor":
+        return got > 0 and expected > 0 and max(got / expected, expected / got) <= tolerance
     raise ValueError(f"mode={mode!r}, accepted: {MODES}")
 
 

@@ -1,8 +1,14 @@
 """Known-answer cases of the hwsim cost side (``hwsim validate hwsim``): V1-V10 of ../shared/reference/hwsim.md.
 
 Expected values are computed from the published configurations and formulas where possible; published
-measurements (Timeloop reference outputs, Blouw et al., arXiv:2606.19528) are the expected values of the cases that
-check the model against them, with the tolerances of the reference sheet.
+measurements (Timeloop reference outputs, arXiv:2606.19528, a llama.cpp decode measurement) are the expected values
+of the cases that check the model against them, with the tolerances of the reference sheet. No expected value is
+computed by the code under test (``tests/test_validation_cases.py`` checks the cases named in issue 18).
+
+Not cases here, by design: the Loihi primitive energies and the Horowitz constants are model inputs with their
+source in the target/primitive tables (a second typed copy checks nothing), and Loihi's per-time-step energy is
+fitted to the keyword-spotting measurement of Blouw et al. (``hwsim.targets.calibrate.fit_loihi``), so that
+measurement cannot validate it; a Loihi measurement on a different published workload is still to be added.
 """
 
 from __future__ import annotations
@@ -72,28 +78,23 @@ def _v2_kv() -> float:
     return float(res.totals["kv_cache_B"][0] / ctx)
 
 
-def _v3_decode(bits: int) -> float:
+# Measured decode speed, batch 1: llama.cpp (build d11afd66, CUDA 12.1) llama-bench "tg 512" on one
+# NVIDIA A100-SXM4-80GB, Meta-Llama-3-8B (same shapes as Llama-3.1-8B) in F16: 53.49 +/- 0.19 tokens/s.
+# XiongjieDai/GPU-Benchmarks-on-LLM-Inference, "LLaMA 3/Professional GPUs/A100_SXM_v3.ipynb" (May 2024).
+LLAMACPP_A100_F16_TOK_PER_S = 53.49
+LLAMACPP_SRC = ("llama.cpp d11afd66 llama-bench tg512, Llama-3-8B F16, A100-SXM4-80GB: 53.49 tok/s "
+                "(XiongjieDai/GPU-Benchmarks-on-LLM-Inference, LLaMA 3/Professional GPUs/A100_SXM_v3.ipynb)")
+
+
+def _v3_decode_measured() -> dict[str, Any]:
+    """Modelled time per decoded token (batch 1, bf16 weights) with the share of HBM bandwidth it assumes."""
     from hwsim.cost.model import evaluate_arrays
     from hwsim.workloads.transformer import LLAMA_3_1_8B, llama
-    from hwsim.workloads.transforms import quantize
 
-    t = llama(LLAMA_3_1_8B, phase="decode", context=0)
-    if bits < 16:
-        t = quantize(t, bits, group_size=128, scale_bits=16, kinds=("linear",))
-    res = evaluate_arrays(t, "a100_sxm4_80gb")
-    return float(res.totals["latency_memory_s"][0])
-
-
-def _v3_bound(bits: int) -> float:
-    """Weights streamed per decoded token / HBM bandwidth. The embedding table is gathered (one row of h), not
-    streamed: the reference sheet's 7.877 ms (16.06 GB / 2.039 TB/s) counts the whole table and is 7% looser."""
-    from hwsim.targets.catalogue import load
-    from hwsim.workloads.transformer import LLAMA_3_1_8B as c
-
-    bw = load("a100_sxm4_80gb").memory[-1].bandwidth_B_per_s.value
-    size = _w4_expected() if bits < 16 else _llama_formula(c)["total"] * 2
-    table = c["vocab_size"] * c["hidden_size"] * 2
-    return (size - table + c["hidden_size"] * 2) / bw
+    res = evaluate_arrays(llama(LLAMA_3_1_8B, phase="decode", context=512), "a100_sxm4_80gb")
+    lat = float(res.totals["latency_s"][0])
+    measured = 1.0 / LLAMACPP_A100_F16_TOK_PER_S
+    return {"got": lat, "details": {"measured_s": measured, "measured_over_model": measured / lat}}
 
 
 def _v3_ridge() -> dict[str, Any]:
@@ -151,38 +152,6 @@ def _v5(layer: str, quantity: str) -> dict[str, Any]:
     return {"got": float(got), "details": details}
 
 
-def _v6_primitives() -> float:
-    from hwsim.targets.catalogue import load
-
-    t = load("loihi")
-    davies = {"synop_J": 23.6e-12, "syn_update_J": 120e-12, "neuron_update_J": 52e-12,
-              "neuron_update_active_J": 81e-12, "spike_J": 1.7e-12, "hop_J": 3.5e-12}
-    return max(abs(t.p(k) / v - 1) for k, v in davies.items())
-
-
-def _v6_kws() -> dict[str, Any]:
-    from hwsim.cost.model import evaluate_arrays
-    from hwsim.targets.catalogue import load
-    from hwsim.workloads.kws import keyword_spotter
-
-    t = load("loihi")
-    res = evaluate_arrays(keyword_spotter(time_steps=int(t.p("_kws_steps"))), t)
-    return {"got": float(res.totals["energy_dynamic_J"][0]),
-            "details": {"primitive_only_J": float(res.totals["energy_primitive_J"][0]),
-                        "total_with_idle_J": float(res.totals["energy_J"][0])}}
-
-
-def _v7(which: str) -> float:
-    from hwsim.cost.primitives import HOROWITZ_45NM_J as H
-    from hwsim.cost.primitives import int_mac_J
-
-    if which == "mac":
-        return float(int_mac_J(8, 8))
-    if which == "ratio":
-        return H["fp32_mult"] / H["int8_mult"]
-    return H["dram_read_64b_low"] / H["fp32_mult"]
-
-
 def _v8(which: str) -> float:
     from hwsim import ir
     from hwsim.workloads.moe import active_parameter_count
@@ -190,6 +159,38 @@ def _v8(which: str) -> float:
 
     t = llama(MIXTRAL_8X7B)
     return float(ir.parameter_count(t) if which == "total" else active_parameter_count(t))
+
+
+def _v8_imbalance_delta(seq_len: int = 4096, imbalance: float = 3.0) -> float:
+    """Prefill latency at expert load ``imbalance`` minus that at 1 (Mixtral-8x7B, bf16, A100) [s]."""
+    from hwsim.cost.model import evaluate_arrays
+    from hwsim.workloads.transformer import MIXTRAL_8X7B, llama
+
+    t = llama(MIXTRAL_8X7B, phase="prefill", seq_len=seq_len)
+    lat = evaluate_arrays(t, "a100_sxm4_80gb", {"imbalance": [1.0, imbalance]}).totals["latency_s"]
+    return float(lat[1] - lat[0])
+
+
+E2312 = ("Eliseev & Mazur, arXiv:2312.17238, Table 2 (Mixtral-8x7B-Instruct, batch 1, A100-80GB-SXM, HQQ 4-bit "
+         "attention, 2-bit experts at 2.6 bits/param (section 4.2), 3-bit experts at 2.6 + 8 x (21.37 - 17.54) GB / "
+         "45.1e9 bits/param from Table 1)")
+
+
+def _offload_bits(expert: int) -> float:
+    return 2.6 if expert == 2 else 2.6 + 8 * (21.37e9 - 17.54e9) / 45.1e9
+
+
+def _v11_offload(expert: int, load_unit: str) -> float:
+    """Decode latency [s] of offloaded Mixtral-8x7B on the A100 server; the per-expert software overhead is fitted
+    on one other cell of Table 2 (2-bit experts, no cache, no pre-loading: 2.265 tokens/s)."""
+    from hwsim.workloads.offload import decode_step, fit_expert_use_overhead
+    from hwsim.workloads.transformer import MIXTRAL_8X7B
+
+    kw = {"other_bits": 4.5}  # HQQ 4-bit, one fp16 scale and zero per 64 weights
+    o = fit_expert_use_overhead(MIXTRAL_8X7B, "a100_sxm4_80gb_host", 2.265, expert_bits=_offload_bits(2), **kw)
+    r = decode_step(MIXTRAL_8X7B, "a100_sxm4_80gb_host", expert_bits=_offload_bits(expert), load_unit=load_unit,
+                    expert_use_overhead_s=o, **kw)
+    return r.latency_s
 
 
 def _v9(which: str) -> float:
@@ -213,12 +214,49 @@ def _v9_lora_expected() -> float:
     return float(c["num_hidden_layers"] * 16 * ((c["hidden_size"] + q) + (c["hidden_size"] + kv)))
 
 
-def _v10_mtj() -> dict[str, Any]:
-    from devices.compact import default_signed_mtj_neuron
+def _v10_core_spike_J() -> float:
     from hwsim.targets.catalogue import load
 
-    dev = float(default_signed_mtj_neuron().energy_per_spike_J)
-    return {"got": load("mtj_core").p("spike_J"), "expected": dev}
+    return float(load("mtj_core").p("spike_J"))
+
+
+def _v10_closed_form_J() -> float:
+    """Closed-form energy per spike of the signed MTJ-LIF preset from its device parameters only.
+
+    E = I^2 R(pi/2) tau ln(I / (I - I_c)) at I = 1.2 I_c (the operating point of the devices fit): the LIF
+    inter-spike time for a constant drive, with
+    * ellipsoid demagnetising factors N_i = (abc/3) R_D (Osborn, Phys. Rev. 67, 351 (1945); Carlson's R_D,
+      DLMF 19.16.5) giving the stiffness fields B_x,y = mu0 Ms (N_x,y - N_z) about the easy axis z;
+    * the small-tilt relaxation time tau = 2 (1 + alpha^2) / (alpha gamma (B_x + B_y)) (the leak);
+    * the threshold where no tilted equilibrium remains, a_J = B_y / 2, with the Slonczewski torque field
+      a_J = hbar eta J / (2 e Ms t_F) (Slonczewski, JMMM 159, L1 (1996); Sun, PRB 62, 570 (2000));
+    * R(pi/2) = 2 R_P R_AP / (R_P + R_AP) (m orthogonal to the polariser, Slonczewski PRB 39, 6995 (1989)).
+    Inputs are the preset's parameters (devices/presets.toml), not any devices function. Sun's collinear
+    switching time tau0 ln(pi/2 theta0)/(I/I_c - 1) does not describe this orthogonal geometry (it gives about
+    24x the macrospin energy) and is not used.
+    """
+    import math
+
+    from scipy import constants as sc
+    from scipy.special import elliprd
+
+    from devices.presets import preset
+
+    v = preset("signed_orthogonal_ellipse").values
+    a, b, c = v["lx_m"] / 2, v["ly_m"] / 2, v["lz_m"] / 2
+    Nx, Ny, Nz = (a * b * c / 3 * float(elliprd(*q)) for q in ((b * b, c * c, a * a), (c * c, a * a, b * b),
+                                                               (a * a, b * b, c * c)))
+    mu0Ms = sc.mu_0 * v["Ms_A_per_m"]
+    Bx, By = mu0Ms * (Nx - Nz), mu0Ms * (Ny - Nz)
+    gamma = sc.physical_constants["electron gyromag. ratio"][0]
+    tau = 2 * (1 + v["alpha"] ** 2) / (v["alpha"] * gamma * (Bx + By))
+    area = math.pi / 4 * v["lx_m"] * v["ly_m"]
+    aJ_per_A = sc.hbar * v["eta"] / (2 * sc.e * v["Ms_A_per_m"] * v["lz_m"]) / area
+    I_c = By / 2 / aJ_per_A
+    I = 1.2 * I_c
+    R_P = v["RA_ohm_m2"] / area
+    R_AP = R_P * (1 + v["TMR"])
+    return I**2 * (2 * R_P * R_AP / (R_P + R_AP)) * tau * math.log(I / (I - I_c))
 
 
 def _v10_synops() -> dict[str, Any]:
@@ -262,14 +300,12 @@ def cases() -> list[dict]:
              expected=_w4_expected, tolerance=0.005, compute=lambda: _weights_B(4), unit="B"),
         dict(case="V2 KV cache per token bf16", source="2 x 32 layers x 8 KV heads x 128 x 2 B (reference V2)",
              expected=2.0 * 32 * 8 * 128 * 2, tolerance=0.0, compute=_v2_kv, unit="B/token"),
-        dict(case="V3 decode bf16 A100 memory bound",
-             source="NVIDIA A100 datasheet 2.039 TB/s; weights less the gathered embedding table (reference V3: "
-                    "7.877 ms counts the table)",
-             expected=lambda: _v3_bound(16), tolerance=0.005, compute=lambda: _v3_decode(16), unit="s"),
-        dict(case="V3 decode W4 g128 A100 memory bound",
-             source="NVIDIA A100 datasheet 2.039 TB/s; weights less the gathered embedding table (reference V3: "
-                    "2.796 ms counts the table)",
-             expected=lambda: _v3_bound(4), tolerance=0.005, compute=lambda: _v3_decode(4), unit="s"),
+        dict(case="V3 decode bf16 A100 roofline <= measured (llama.cpp)", source=LLAMACPP_SRC +
+             "; the roofline is a lower bound on the time per token", expected=1.0 / LLAMACPP_A100_F16_TOK_PER_S,
+             tolerance=0.0, mode="le", compute=_v3_decode_measured, unit="s"),
+        dict(case="V3 decode bf16 A100 within 3x of measured (llama.cpp)", source=LLAMACPP_SRC +
+             "; llama.cpp F16 reaches about 40% of HBM bandwidth", expected=1.0 / LLAMACPP_A100_F16_TOK_PER_S,
+             tolerance=3.0, mode="factor", compute=_v3_decode_measured, unit="s"),
         dict(case="V3 decode turns compute-bound at batch", source="ridge 312 TFLOP/s / 2.039 TB/s = 153 FLOP/B, "
              "plus the activation bytes of each GEMM (reference V3: about 150)", expected=0.0, tolerance=0.0,
              mode="abs", compute=_v3_ridge, unit="sequences"),
@@ -298,21 +334,24 @@ def cases() -> list[dict]:
              tolerance=1e-12, mode="abs", compute=lambda: _v5("b", "util")),
         dict(case="V5b AlexNet conv1 total energy (mapper loop nest)", source=TL + ": 866.32 uJ",
              expected=866.32e-6, tolerance=0.30, compute=lambda: _v5("b", "total"), unit="J"),
-        dict(case="V6 Loihi primitive energies", source="Davies et al., IEEE Micro 38(1), 2018, Table 1",
-             expected=0.0, tolerance=0.0, mode="abs", compute=_v6_primitives, unit="max rel. deviation"),
-        dict(case="V6 Loihi keyword spotting calibrated dynamic energy",
-             source="Blouw et al., arXiv:1812.01739, Table 1: 0.081 W / 296 inf/s = 0.27 mJ (dynamic)",
-             expected=0.081 / 296, tolerance=0.10, compute=_v6_kws, unit="J"),
-        dict(case="V7 Horowitz int8 MAC", source="Horowitz ISSCC 2014: 0.2 + 0.03 pJ", expected=0.2e-12 + 0.03e-12,
-             tolerance=1e-12, compute=lambda: _v7("mac"), unit="J"),
-        dict(case="V7 Horowitz fp32 mult / int8 mult", source="Horowitz ISSCC 2014: 3.7 / 0.2",
-             expected=3.7 / 0.2, tolerance=1e-12, compute=lambda: _v7("ratio")),
-        dict(case="V7 Horowitz DRAM access vs fp32 multiplies", source="Horowitz ISSCC 2014: >= 350",
-             expected=350.0, tolerance=0.0, mode="ge", compute=lambda: _v7("dram")),
         dict(case="V8 Mixtral-8x7B total parameters", source="mistralai/Mixtral-8x7B config.json",
              expected=float(mx["total"]), tolerance=0.0, compute=lambda: _v8("total"), unit="params"),
         dict(case="V8 Mixtral-8x7B active parameters", source="mistralai/Mixtral-8x7B config.json, top-2",
              expected=float(mx["active"]), tolerance=0.0, compute=lambda: _v8("active"), unit="params"),
+        dict(case="V8 Mixtral-8x7B prefill: the busiest expert sets the step time",
+             source="hand formula: (imbalance 3 - 1) x 32 layers x 3 projections x top-2 x 4096 tokens x 4096 x "
+                    "14336 MAC / (312 TFLOP/s / 2), NVIDIA A100 datasheet dense BF16; the expert GEMMs are "
+                    "compute-bound at 4096 tokens", expected=2.0 * 32 * 3 * 2 * 4096 * 4096 * 14336 / (312e12 / 2),
+             tolerance=1e-9, compute=_v8_imbalance_delta, unit="s"),
+        dict(case="V11 offloaded Mixtral-8x7B 3-bit experts, no cache (A100)",
+             source=E2312 + ": W/o LRU cache & pre-loading, 3-bit: 2.055 tokens/s; overhead fitted on the 2-bit cell",
+             expected=1 / 2.055, tolerance=0.25, compute=lambda: _v11_offload(3, "expert"), unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 2-bit experts, layer-wise offloading (A100)",
+             source=E2312 + ": naive offloading (accelerate), 2-bit: 1.392 tokens/s",
+             expected=1 / 1.392, tolerance=0.25, compute=lambda: _v11_offload(2, "layer"), unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 3-bit experts, layer-wise offloading (A100)",
+             source=E2312 + ": naive offloading (accelerate), 3-bit: 1.246 tokens/s",
+             expected=1 / 1.246, tolerance=0.25, compute=lambda: _v11_offload(3, "layer"), unit="s/token"),
         dict(case="V9 AdamW mixed precision state Llama-3.1-8B",
              source="Rajbhandari et al., ZeRO, SC 2020: 16 B/param", expected=float(16 * f8["total"]),
              tolerance=0.0, compute=lambda: _v9("adamw"), unit="B"),
@@ -320,8 +359,10 @@ def cases() -> list[dict]:
              expected=_v9_lora_expected, tolerance=0.0, compute=lambda: _v9("lora_ir"), unit="params"),
         dict(case="V9 LoRA trains only adapters (memory model)", source="r x (in + out) per adapted projection",
              expected=_v9_lora_expected, tolerance=0.0, compute=lambda: _v9("lora_model"), unit="params"),
-        dict(case="V10 MTJ core energy per spike = devices", source="devices.compact.default_signed_mtj_neuron",
-             expected=0.0, tolerance=0.0, compute=_v10_mtj, unit="J"),
+        dict(case="V10 MTJ core energy per spike vs closed-form I^2 R t", source="closed form from the device "
+             "parameters (see _v10_closed_form_J: ellipsoid demag, Slonczewski threshold, LIF inter-spike time); "
+             "a macrospin spike is not a constant-tilt LIF step, so the estimate holds to a factor of 4",
+             expected=_v10_closed_form_J, tolerance=4.0, mode="factor", compute=_v10_core_spike_J, unit="J"),
         dict(case="V10 SNN synaptic ops = snn engine", source="snn.engine_numba.simulate syn_ops",
              expected=0.0, tolerance=0.0, compute=_v10_synops, unit="synops"),
     ]

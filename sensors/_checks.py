@@ -1,6 +1,7 @@
 """Parameter checks shared by the sensor models: clear ``ValueError``s naming the parameter and its range.
 
-Checks run only on concrete values (Python numbers, NumPy scalars/arrays); JAX tracers and placeholder leaves
+Checks run only on concrete values (Python numbers, NumPy scalars/arrays, numeric lists, concrete JAX arrays);
+JAX tracers and placeholder leaves
 that JAX's tree utilities pass through dataclass constructors are skipped, so parameter dataclasses stay
 usable under ``jit``/``vmap``.
 """
@@ -17,6 +18,17 @@ def _concrete(value) -> np.ndarray | None:
         return np.asarray(value)
     if isinstance(value, numbers.Number | np.ndarray | np.generic):
         return np.asarray(value)
+    if type(value).__module__.startswith("jax") and hasattr(value, "__array__"):
+        try:  # a concrete JAX array; a tracer under jit/vmap cannot be converted and stays unchecked
+            return np.asarray(value)
+        except TypeError:
+            return None
+    if isinstance(value, list | tuple):
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        return arr
     return None
 
 

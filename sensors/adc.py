@@ -41,7 +41,9 @@ def sqnr_db(bits: int) -> float:
 
 
 def enob(sndr_db: float) -> float:
-    """Effective number of bits (SNDR - 1.76) / 6.02 with the exact constants of :func:`sqnr_db`."""
+    """Effective number of bits (SNDR - 1.76) / 6.02 with the exact constants of :func:`sqnr_db`. Raises
+    ``ValueError`` for a non-finite ``sndr_db``."""
+    check_range("sndr_db", sndr_db)
     return (float(sndr_db) - 10.0 * math.log10(1.5)) / (20.0 * math.log10(2.0))
 
 
@@ -73,8 +75,13 @@ def adc_codes(x, bits: int, full_scale: float = 1.0, v_min: float = 0.0, *, dith
     Returns
     -------
     codes : int64 array of x's shape in [0, 2^bits - 1] (and the dither array in LSB if requested).
+
+    Raises ``ValueError`` for non-finite ``x`` or ``v_min``, bad bits/full_scale/dither.
     """
     step = lsb(bits, full_scale)
+    check_range("v_min", v_min)
+    x = np.asarray(x, dtype=np.float64)
+    check_range("x", x)
     check_choice("dither", dither, DITHERS)
     check_range("dither_lsb", dither_lsb, 0.0, None, lo_open=True)
     u = (np.asarray(x, dtype=np.float64) - v_min) / step
@@ -107,7 +114,15 @@ def quantise(x, bits: int, full_scale: float = 1.0, v_min: float = 0.0, *, dithe
 
 
 def sndr_db(x, x_hat) -> float:
-    """Signal-to-noise-and-distortion ratio 10 log10(mean(x²) / mean((x_hat - x)²)) in dB (x zero-mean)."""
+    """Signal-to-noise-and-distortion ratio 10 log10(mean(x²) / mean((x_hat - x)²)) in dB (x zero-mean).
+    Raises ``ValueError`` for non-finite or empty inputs, shapes that differ, or x_hat == x (no error)."""
     x = np.asarray(x, dtype=np.float64)
-    err = np.asarray(x_hat, dtype=np.float64) - x
+    xh = np.asarray(x_hat, dtype=np.float64)
+    check_range("x", x)
+    check_range("x_hat", xh)
+    if x.shape != xh.shape or x.size == 0:
+        raise ValueError(f"x and x_hat must be non-empty arrays of one shape, got {x.shape}, {xh.shape}")
+    err = xh - x
+    if not np.any(err):
+        raise ValueError("x_hat equals x: no noise, the SNDR is unbounded")
     return 10.0 * math.log10(float(np.mean(x**2)) / float(np.mean(err**2)))

@@ -56,10 +56,12 @@ def allan_variance(omega, fs_Hz: float, m=None) -> tuple[np.ndarray, np.ndarray]
     Raises
     ------
     ValueError
-        for fewer than 3 samples, fs <= 0, m out of range.
+        for fewer than 3 samples, non-finite samples or an integral that overflows float64, fs <= 0, m out of
+        range.
     """
     check_range("fs_Hz", fs_Hz, 0.0, None, lo_open=True)
     y = np.asarray(omega, dtype=np.float64)
+    check_range("omega", y)
     if y.ndim not in (1, 2) or y.shape[0] < 3:
         raise ValueError(f"omega must have shape (N,) or (N, C) with N >= 3, got {y.shape}")
     n = y.shape[0]
@@ -67,7 +69,10 @@ def allan_variance(omega, fs_Hz: float, m=None) -> tuple[np.ndarray, np.ndarray]
     if m.size == 0 or m.min() < 1 or 2 * m.max() > n:
         raise ValueError(f"cluster sizes m must lie in [1, {n // 2}] for N={n}")
     tau0 = 1.0 / fs_Hz
-    theta = np.concatenate([np.zeros((1, *y.shape[1:])), np.cumsum(y, axis=0) * tau0], axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        theta = np.concatenate([np.zeros((1, *y.shape[1:])), np.cumsum(y, axis=0) * tau0], axis=0)
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("omega too large: its running integral overflows float64 (rescale the samples)")
     out = []
     for mi in m:
         d = theta[2 * mi:] - 2.0 * theta[mi:-mi] + theta[: -2 * mi]
@@ -83,8 +88,12 @@ def allan_deviation(omega, fs_Hz: float, m=None) -> tuple[np.ndarray, np.ndarray
 
 
 def allan_model(tau_s, Q=0.0, N=0.0, B=0.0, K=0.0, R=0.0) -> np.ndarray:
-    """Model Allan variance 3Q²/τ² + N²/τ + (2 ln2/π) B² + K² τ/3 + R² τ²/2."""
+    """Model Allan variance 3Q²/τ² + N²/τ + (2 ln2/π) B² + K² τ/3 + R² τ²/2. Raises ``ValueError`` for
+    non-positive or non-finite ``tau_s`` or non-finite coefficients."""
     t = np.asarray(tau_s, dtype=np.float64)
+    check_range("tau_s", t, 0.0, None, lo_open=True)
+    for name, v in (("Q", Q), ("N", N), ("B", B), ("K", K), ("R", R)):
+        check_range(name, v)
     return 3 * Q**2 / t**2 + N**2 / t + FLICKER_FACTOR * B**2 + K**2 * t / 3 + R**2 * t**2 / 2
 
 
@@ -127,6 +136,8 @@ def fit_allan(tau_s, avar, terms=TERMS, *, n_samples: int | None = None, fs_Hz: 
     a = np.asarray(avar, dtype=np.float64)
     if tau.shape != a.shape or tau.ndim != 1:
         raise ValueError(f"tau_s and avar must be 1-D of equal length, got {tau.shape}, {a.shape}")
+    check_range("tau_s", tau)
+    check_range("avar", a)
     if np.any(a <= 0) or np.any(tau <= 0):
         raise ValueError("tau_s and avar must be > 0")
     if tau.size < len(terms):
@@ -147,12 +158,18 @@ def fit_allan(tau_s, avar, terms=TERMS, *, n_samples: int | None = None, fs_Hz: 
 
 
 def loglog_slope(tau_s, adev, tau_min: float, tau_max: float) -> float:
-    """Least-squares slope of log σ vs log τ over tau_min <= τ <= tau_max (needs >= 2 points)."""
+    """Least-squares slope of log σ vs log τ over tau_min <= τ <= tau_max (needs >= 2 points). Raises
+    ``ValueError`` for non-positive or non-finite ``tau_s``/``adev`` or shapes that differ."""
     tau = np.asarray(tau_s, dtype=np.float64)
+    dev = np.asarray(adev, dtype=np.float64)
+    check_range("tau_s", tau, 0.0, None, lo_open=True)
+    check_range("adev", dev, 0.0, None, lo_open=True)
+    if dev.shape[:1] != tau.shape or tau.ndim != 1:
+        raise ValueError(f"tau_s (M,) and adev (M, ...) must match, got {tau.shape}, {dev.shape}")
     sel = (tau >= tau_min) & (tau <= tau_max)
     if sel.sum() < 2:
         raise ValueError(f"fewer than 2 points with {tau_min} <= tau <= {tau_max}")
-    return float(np.polyfit(np.log(tau[sel]), np.log(np.asarray(adev)[sel]), 1)[0])
+    return float(np.polyfit(np.log(tau[sel]), np.log(dev[sel]), 1)[0])
 
 
 def gyro_coefficients_to_datasheet(N_deg_s_rtHz: float = 0.0, B_deg_s: float = 0.0,

@@ -145,7 +145,6 @@ def _gaussian_electrons(xp, p: CameraParams, mu_e, mu_dc, noise: CameraNoise):
     return shot + dark + p.dark_offset_e
 
 
-@partial(jax.jit, static_argnames=("shot", "analog"))
 def capture(params: CameraParams, photons, t_exp_s, key=None, fpn: FixedPattern | None = None,
             noise: CameraNoise | None = None, shot: str = "gaussian", analog: bool = False):
     """Simulate one exposure (JAX).
@@ -170,7 +169,20 @@ def capture(params: CameraParams, photons, t_exp_s, key=None, fpn: FixedPattern 
     Returns
     -------
     y : float array (..., H, W) of DN codes in [0, 2^b - 1] (integer-valued).
+
+    Raises ``ValueError`` for negative or non-finite concrete ``photons``/``t_exp_s`` (values traced under
+    ``jit``/``vmap`` are not checked) or an unknown ``shot`` model.
     """
+    check_choice("shot", shot, SHOT_MODELS)
+    check_range("t_exp_s", t_exp_s, 0.0)
+    check_range("photons", photons, 0.0)
+    return _capture_jit(params, photons, t_exp_s, key, fpn, noise, shot=shot, analog=analog)
+
+
+@partial(jax.jit, static_argnames=("shot", "analog"))
+def _capture_jit(params: CameraParams, photons, t_exp_s, key, fpn: FixedPattern | None, noise: CameraNoise | None,
+                 shot: str, analog: bool):
+    """The jit-compiled body of :func:`capture` (inputs already checked where concrete)."""
     photons = jnp.asarray(photons)
     mu_e, mu_dc, dsnu = _electrons_mean(jnp, params, photons, t_exp_s, fpn)
     shape = jnp.shape(mu_e)
@@ -216,7 +228,10 @@ def capture_numpy(params: CameraParams, photons, t_exp_s: float, rng=None, fpn: 
 def dark_current_at(dark_current_ref_e_per_s: float, T_K: float, T_ref_K: float = 298.15,
                     T_doubling_K: float = 7.0) -> float:
     """Dark current μ_I(T) = μ_I(T_ref) · 2^((T − T_ref)/T_d) in e⁻/s (EMVA 1288 §"dark current vs temperature";
-    the doubling temperature T_d, default 7 K, is sensor specific: assumed)."""
+    the doubling temperature T_d, default 7 K, is sensor specific: assumed). Raises ``ValueError`` for a
+    negative or non-finite current or non-positive temperatures."""
+    check_range("dark_current_ref_e_per_s", dark_current_ref_e_per_s, 0.0)
+    check_range("T_ref_K", T_ref_K, 0.0, None, lo_open=True)
     check_range("T_K", T_K, 0.0, None, lo_open=True)
     check_range("T_doubling_K", T_doubling_K, 0.0, None, lo_open=True)
     return float(dark_current_ref_e_per_s) * 2.0 ** ((T_K - T_ref_K) / T_doubling_K)
@@ -231,8 +246,13 @@ def exposure_photons(scene_rate, t_exp_s, velocity_px_per_s=(0.0, 0.0), n_sub: i
     px/s; the exposure integrates ``n_sub`` equally spaced sub-frames (bilinear resampling, edges per ``mode``
     as in ``jax.scipy.ndimage.map_coordinates``) centred on the exposure mid-point:
     photons = t_exp · mean_j scene(r − v (t_j − t_exp/2)), t_j = (j + 1/2) t_exp / n_sub.
-    Blur length = |v| · t_exp pixels. Returns an (H, W) array.
+    Blur length = |v| · t_exp pixels. Returns an (H, W) array. Raises ``ValueError`` for a negative or
+    non-finite concrete scene, exposure or velocity, or ``n_sub`` < 1.
     """
+    check_range("scene_rate", scene_rate, 0.0)
+    check_range("t_exp_s", t_exp_s, 0.0)
+    check_range("velocity_px_per_s", velocity_px_per_s)
+    check_int("n_sub", n_sub, 1)
     scene = jnp.asarray(scene_rate)
     vy, vx = velocity_px_per_s
     ts = (jnp.arange(n_sub) + 0.5) / n_sub - 0.5
@@ -252,8 +272,10 @@ def exposure_photons_numpy(scene_rate, t_exp_s: float, velocity_px_per_s=(0.0, 0
     from scipy import ndimage
 
     check_range("t_exp_s", t_exp_s, 0.0)
+    check_range("velocity_px_per_s", velocity_px_per_s)
     n = check_int("n_sub", n_sub, 1)
     scene = np.asarray(scene_rate, dtype=np.float64)
+    check_range("scene_rate", scene, 0.0)
     if scene.ndim != 2:
         raise ValueError(f"scene_rate must have shape (H, W), got {scene.shape}")
     vy, vx = velocity_px_per_s

@@ -147,6 +147,7 @@ def _init(xp, p: DVSParams, frame0, z_on, z_off, z_rho, t0):
 def dvs_init(params: DVSParams, frame0, key, t0_s: float = 0.0) -> DVSState:
     """Initial pixel state from the first frame (H, W) (DN) at time ``t0_s``; draws the threshold-mismatch
     and leak-rate maps from ``key``."""
+    check_range("frame0", frame0, 0.0)
     frame0 = jnp.asarray(frame0)
     if frame0.ndim != 2:
         raise ValueError(f"frame0 must have shape (H, W), got {frame0.shape}")
@@ -158,6 +159,7 @@ def dvs_init(params: DVSParams, frame0, key, t0_s: float = 0.0) -> DVSState:
 def dvs_init_numpy(params: DVSParams, frame0, rng=None, t0_s: float = 0.0, *, maps=None) -> DVSState:
     """NumPy :func:`dvs_init`; ``maps`` = (z_on, z_off, z_rho) standard normals to reproduce a JAX state."""
     frame0 = np.asarray(frame0, dtype=np.float64)
+    check_range("frame0", frame0, 0.0)
     if frame0.ndim != 2:
         raise ValueError(f"frame0 must have shape (H, W), got {frame0.shape}")
     if maps is None:
@@ -231,8 +233,10 @@ def dvs_simulate(params: DVSParams, state: DVSState, frames, dt_s: float, key=No
     Raises
     ------
     ValueError
-        for frames not of shape (T, H, W) matching the state, dt_s <= 0, a missing key.
+        for frames not of shape (T, H, W) matching the state, negative or non-finite (concrete) frames,
+        dt_s <= 0, a missing key.
     """
+    check_range("frames", frames, 0.0)
     frames = jnp.asarray(frames)
     if frames.ndim != 3 or frames.shape[1:] != tuple(state.L.shape):
         raise ValueError(f"frames must have shape (T, H, W) = (T, {tuple(state.L.shape)}), got {frames.shape}")
@@ -279,6 +283,7 @@ def dvs_simulate_numpy(params: DVSParams, state: DVSState, frames, dt_s: float, 
     """Straightforward NumPy reference of :func:`dvs_simulate` (loop over time, vectorised over pixels);
     same arguments with ``rng`` (Generator or seed) instead of a key; noise drawn per step when not given."""
     frames = np.asarray(frames, dtype=np.float64)
+    check_range("frames", frames, 0.0)
     if frames.ndim != 3 or frames.shape[1:] != tuple(np.shape(state.L)):
         raise ValueError(f"frames must have shape (T, H, W) = (T, {tuple(np.shape(state.L))}), got {frames.shape}")
     check_range("dt_s", dt_s, 0.0, None, lo_open=True)
@@ -309,6 +314,7 @@ def dvs_simulate_numba(params: DVSParams, state: DVSState, frames, dt_s: float, 
     dvs_kernel = dvs_kernel_parallel if parallel else dvs_kernel_serial
 
     frames = np.asarray(frames, dtype=np.float64)
+    check_range("frames", frames, 0.0)
     shape = tuple(np.shape(state.L))
     if frames.ndim != 3 or frames.shape[1:] != shape:
         raise ValueError(f"frames must have shape (T, H, W) = (T, {shape}), got {frames.shape}")
@@ -336,8 +342,6 @@ def dvs_simulate_numba(params: DVSParams, state: DVSState, frames, dt_s: float, 
             min(float(np.min(arrs[3])), float(np.min(arrs[4])))
         if p_max >= 0.5:
             raise ValueError(f"shot-noise probability per step {p_max:.3g} >= 0.5: reduce dt_s or shot_noise_rate_Hz")
-    if np.any(f2 < 0):
-        raise ValueError("frames must be >= 0 (linear intensity in DN)")
     counts = dvs_kernel(f2, *arrs, t0, float(dt_s), prm, u, z, rs, shot, jitter, noise is not None,
                         ZIG_KN, ZIG_WN, ZIG_FN)
     t_end = t0

@@ -43,7 +43,10 @@ def dark_variance_e2(params: CameraParams, t_exp_s: float) -> float:
 
 def snr(mu_p, params: CameraParams, t_exp_s: float = 0.0, *, spatial: bool = False):
     """EMVA 1288 SNR of the linear model at mean photon count(s) ``mu_p`` (no saturation; ratio, not dB).
-    With ``spatial=True`` DSNU and PRNU enter the noise."""
+    With ``spatial=True`` DSNU and PRNU enter the noise. Raises ``ValueError`` for negative or non-finite
+    ``mu_p`` or ``t_exp_s``."""
+    check_range("mu_p", mu_p, 0.0)
+    check_range("t_exp_s", t_exp_s, 0.0)
     mu_e = params.qe * np.asarray(mu_p, dtype=np.float64)
     var = dark_variance_e2(params, t_exp_s) + (1.0 / 12.0) / params.gain_DN_per_e**2 + mu_e
     if spatial:
@@ -84,6 +87,8 @@ def temporal_stats(frame_a, frame_b) -> tuple[float, float]:
     σ² = var(a − b)/2 (removes fixed-pattern noise). Frames: arrays of equal shape (DN)."""
     a = np.asarray(frame_a, dtype=np.float64)
     b = np.asarray(frame_b, dtype=np.float64)
+    check_range("frame_a", a)
+    check_range("frame_b", b)
     if a.shape != b.shape or a.size < 2:
         raise ValueError(f"frame_a and frame_b must have the same shape with >= 2 pixels, got {a.shape}, {b.shape}")
     return float(0.5 * (a.mean() + b.mean())), float(np.var(a - b) / 2.0)
@@ -116,8 +121,11 @@ def dsnu_prnu(dark_stack, bright_stack, K: float) -> dict[str, float]:
     DSNU = s_y,dark / K (e⁻) and PRNU = sqrt(s_y,50² − s_y,dark²) / (μ_y,50 − μ_y,dark) (fraction), where the
     spatial variances of the L-frame mean images have their residual temporal part σ²/L removed.
     """
+    check_range("K", K, 0.0, None, lo_open=True)
     d = np.asarray(dark_stack, dtype=np.float64)
     b = np.asarray(bright_stack, dtype=np.float64)
+    check_range("dark_stack", d)
+    check_range("bright_stack", b)
     if d.ndim != 3 or b.ndim != 3 or d.shape[0] < 2 or b.shape[0] < 2:
         raise ValueError("dark_stack and bright_stack must have shape (L, H, W) with L >= 2")
 

@@ -125,6 +125,9 @@ def reconstruct_send_on_delta(counts, delta, x0=0.0) -> np.ndarray:
     c = np.asarray(counts)
     if c.ndim < 1:
         raise ValueError(f"counts must have shape (T, ...), got shape {c.shape}")
+    check_range("counts", c)
+    check_range("delta", delta, 0.0, None, lo_open=True)
+    check_range("x0", x0)
     m = np.cumsum(c.astype(np.int64), axis=0)
     return np.asarray(x0, dtype=np.float64) + np.asarray(delta, dtype=np.float64) * m
 
@@ -194,6 +197,8 @@ def reconstruct_sigma_delta(counts, delta, window: int) -> np.ndarray:
     c = np.asarray(counts).astype(np.float64)
     if c.ndim < 1:
         raise ValueError(f"counts must have shape (T, ...), got shape {c.shape}")
+    check_range("counts", c)
+    check_range("delta", delta, 0.0, None, lo_open=True)
     cs = np.cumsum(c, axis=0)
     lagged = np.concatenate([np.zeros((min(W, c.shape[0]), *c.shape[1:])), cs[:-W]], axis=0)[: c.shape[0]]
     n = np.minimum(np.arange(1, c.shape[0] + 1), W).reshape((-1,) + (1,) * (c.ndim - 1))
@@ -203,8 +208,10 @@ def reconstruct_sigma_delta(counts, delta, window: int) -> np.ndarray:
 def split_on_off(s) -> tuple[np.ndarray, np.ndarray]:
     """Split signed counts into two non-negative channels ``(on, off) = (max(s, 0), max(-s, 0))``.
 
-    ``on - off == s`` exactly; dtype and shape of ``s`` are kept. Works on NumPy and JAX arrays.
+    ``on - off == s`` exactly; dtype and shape of ``s`` are kept. Works on NumPy and JAX arrays. Raises
+    ``ValueError`` for non-finite concrete values.
     """
+    check_range("s", s)
     if type(s).__module__.startswith(("jax", "jaxlib")):
         import jax.numpy as jnp
 
@@ -255,7 +262,7 @@ def rate_encode(x, n_steps: int, *, f_max_Hz: float = 1000.0, dt_s: float = 1e-3
     Raises
     ------
     ValueError
-        for n_steps < 1, f_max_Hz or dt_s <= 0, f_max*dt > 1 with "bernoulli", an unknown method.
+        for n_steps < 1, f_max_Hz or dt_s <= 0, f_max*dt > 1 with "bernoulli", an unknown method, non-finite x.
     """
     T = check_int("n_steps", n_steps, 1)
     check_range("f_max_Hz", f_max_Hz, 0.0, None, lo_open=True)
@@ -265,6 +272,7 @@ def rate_encode(x, n_steps: int, *, f_max_Hz: float = 1000.0, dt_s: float = 1e-3
     if method == "bernoulli" and lam > 1.0:
         raise ValueError(f"f_max_Hz*dt_s={lam:g} must be <= 1 for Bernoulli rate coding (use method='poisson')")
     xa = np.asarray(x, dtype=np.float64)
+    check_range("x", xa)
     sign = np.sign(xa) if signed else 1.0
     p = np.clip(np.abs(xa) if signed else xa, 0.0, 1.0) * lam
     g = _rng(rng)
@@ -299,7 +307,7 @@ def latency_encode(x, n_steps: int, *, x_min: float = 0.0, mode: str = "linear",
     Raises
     ------
     ValueError
-        for n_steps < 1, x_min outside [0, 1), non-positive tau/theta/dt, an unknown mode.
+        for n_steps < 1, x_min outside [0, 1), non-positive tau/theta/dt, an unknown mode, non-finite x.
     """
     T = check_int("n_steps", n_steps, 1)
     check_range("x_min", x_min, 0.0, 1.0, hi_open=True)
@@ -307,6 +315,7 @@ def latency_encode(x, n_steps: int, *, x_min: float = 0.0, mode: str = "linear",
     for name, v in (("tau_s", tau_s), ("theta", theta), ("dt_s", dt_s)):
         check_range(name, v, 0.0, None, lo_open=True)
     xa = np.asarray(x, dtype=np.float64)
+    check_range("x", xa)
     mag = np.clip(np.abs(xa) if signed else xa, 0.0, 1.0)
     if mode == "linear":
         fire = mag > x_min

@@ -101,7 +101,11 @@ def imu_measure(params: ImuParams, truth, bias_process, white_noise):
 
     ``truth``, ``bias_process`` (b_BI + b_RRW, time-varying) and ``white_noise`` are arrays (..., T, 3) of the
     same unit; NumPy or JAX (the namespace follows ``truth``). Returns the measured samples (..., T, 3).
+    Raises ``ValueError`` for non-finite concrete inputs (values traced under ``jit`` are not checked).
     """
+    check_range("truth", truth)
+    check_range("bias_process", bias_process)
+    check_range("white_noise", white_noise)
     if type(truth).__module__.startswith(("jax", "jaxlib")):
         import jax.numpy as xp
     else:
@@ -132,9 +136,10 @@ def imu_noise(params: ImuParams, n: int, fs_Hz: float, rng=None) -> tuple[np.nda
 def simulate_imu(params: ImuParams, truth, fs_Hz: float, rng=None) -> np.ndarray:
     """Measured samples (T, 3) for true rates/accelerations ``truth`` (T, 3) sampled at ``fs_Hz``.
 
-    Raises ``ValueError`` for truth not of shape (T, 3), fs <= 0.
+    Raises ``ValueError`` for truth not of shape (T, 3) or not finite, fs <= 0.
     """
     truth = np.asarray(truth, dtype=np.float64)
+    check_range("truth", truth)
     if truth.ndim != 2 or truth.shape[1] != 3 or truth.shape[0] < 2:
         raise ValueError(f"truth must have shape (T, 3) with T >= 2, got {truth.shape}")
     check_range("fs_Hz", fs_Hz, 0.0, None, lo_open=True)

@@ -89,12 +89,14 @@ class MicParams:
 
 
 def spl_to_pa(spl_dB: float) -> float:
-    """RMS pressure (Pa) of a sound pressure level (dB SPL re 20 µPa)."""
+    """RMS pressure (Pa) of a sound pressure level (dB SPL re 20 µPa). Raises ``ValueError`` if not finite."""
+    check_range("spl_dB", spl_dB)
     return P_REF_PA * 10.0 ** (spl_dB / 20.0)
 
 
 def pa_to_spl(p_rms_Pa: float) -> float:
-    """Sound pressure level (dB SPL) of an rms pressure (Pa)."""
+    """Sound pressure level (dB SPL) of an rms pressure (Pa). Raises ``ValueError`` unless 0 < p < inf."""
+    check_range("p_rms_Pa", p_rms_Pa, 0.0, None, lo_open=True)
     return 20.0 * math.log10(p_rms_Pa / P_REF_PA)
 
 
@@ -141,10 +143,11 @@ def mic_simulate(params: MicParams, p_Pa, fs_Hz: float, rng=None, *, noise: bool
     Raises
     ------
     ValueError
-        for p not 1-D, fs <= 0.
+        for p not 1-D or not finite, fs <= 0.
     """
     check_range("fs_Hz", fs_Hz, 0.0, None, lo_open=True)
     p = np.asarray(p_Pa, dtype=np.float64)
+    check_range("p_Pa", p)
     if p.ndim != 1:
         raise ValueError(f"p_Pa must have shape (T,), got {p.shape}")
     x = bandpass(params, p, fs_Hz)
@@ -166,7 +169,9 @@ def mic_simulate(params: MicParams, p_Pa, fs_Hz: float, rng=None, *, noise: bool
 
 
 def a_weighting_dB(f_Hz) -> np.ndarray:
-    """IEC 61672-1:2013 A-weighting gain in dB (0 dB at 1 kHz)."""
+    """IEC 61672-1:2013 A-weighting gain in dB (0 dB at 1 kHz; -inf at 0 Hz). Raises ``ValueError`` for negative
+    or non-finite frequencies."""
+    check_range("f_Hz", f_Hz, 0.0)
     f2 = np.asarray(f_Hz, dtype=np.float64) ** 2
     ra = (12194.0**2 * f2**2) / ((f2 + 20.6**2) * np.sqrt((f2 + 107.7**2) * (f2 + 737.9**2)) * (f2 + 12194.0**2))
     with np.errstate(divide="ignore"):
@@ -175,8 +180,13 @@ def a_weighting_dB(f_Hz) -> np.ndarray:
 
 def level_dbfs(y, fs_Hz: float, band=(20.0, 20000.0), *, a_weighted: bool = False) -> float:
     """Level of a full-scale-unit signal in dBFS (0 dBFS = full-scale sine, rms 1/√2) over a frequency band,
-    from the periodogram (``band=None``: whole signal); optionally A-weighted."""
+    from the periodogram (``band=None``: whole signal); optionally A-weighted. Raises ``ValueError`` for an
+    empty or non-finite ``y`` or fs <= 0."""
+    check_range("fs_Hz", fs_Hz, 0.0, None, lo_open=True)
     y = np.asarray(y, dtype=np.float64)
+    check_range("y", y)
+    if y.size == 0:
+        raise ValueError("y must hold at least one sample")
     if band is None and not a_weighted:
         ms = float(np.mean(y**2))
     else:

@@ -52,8 +52,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 def execute(spec: Any, out: Path, *, executor: str, n_jobs: int | None, scheduler: str | None,
-            chunk_size: int | None, retry_failed: bool, progress: bool | None) -> Any:
-    """Run a loaded spec from the command line: clear errors, Ctrl-C/SIGTERM handling, a one-line summary."""
+            chunk_size: int | None, retry_failed: bool, progress: bool | None, force: bool = False) -> Any:
+    """Run a loaded spec from the command line: clear errors, Ctrl-C/SIGTERM handling, a one-line summary.
+    ``force`` lets a study run into a folder holding another study's sweep."""
     from hwsim.sweep.engine import run_sweep
     from hwsim.sweep.errors import SpecError, SweepLockedError
 
@@ -62,7 +63,7 @@ def execute(spec: Any, out: Path, *, executor: str, n_jobs: int | None, schedule
     try:
         with sigterm_as_interrupt():
             res = run_sweep(spec, out, executor=executor, n_jobs=n_jobs, scheduler=scheduler,
-                            chunk_size=chunk_size, retry_failed=retry_failed, progress=progress)
+                            chunk_size=chunk_size, retry_failed=retry_failed, progress=progress, force=force)
     except (SpecError, ValueError) as exc:  # bad spec or executor settings, raised before any work starts
         raise click.UsageError(str(exc)) from exc
     except SweepLockedError as exc:
@@ -80,6 +81,25 @@ def execute(spec: Any, out: Path, *, executor: str, n_jobs: int | None, schedule
                f"{executor}{workers} in chunks of {res.chunk_size}: {res.n_ok} ok, {res.n_failed} failed, "
                f"{res.seconds:.1f} s")
     return res
+
+
+FAILED_EXIT_CODE = 1
+"""Exit status of ``hwsim sweep`` when any planned point is stored as failed (``--keep-going``: 0)."""
+
+
+def exit_if_failed(out: Path, keep_going: bool) -> None:
+    """Exit with :data:`FAILED_EXIT_CODE` when points of the folder's current plan are stored as failed
+    (in this run or an earlier one), unless ``keep_going``; the failures are named on stderr either way."""
+    from hwsim.sweep.storage import SweepDir
+
+    st = SweepDir(out).status()
+    if not st["failed"]:
+        return
+    top = st["errors"][0]["error"].splitlines()[0] if st["errors"] else "?"
+    click.echo(f"{st['failed']} of {st['planned']} points failed (commonest: {top}); `hwsim sweep status {out}` "
+               f"lists the errors, --retry-failed runs them again", err=True)
+    if not keep_going:
+        sys.exit(FAILED_EXIT_CODE)
 
 
 @click.group(cls=DefaultGroup)
@@ -111,15 +131,19 @@ def sweep() -> None:
 @click.option("--retry-failed", is_flag=True, help="Run again the points stored as failed.")
 @click.option("--dry-run", is_flag=True, help="Check the spec and print its points; run nothing.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--keep-going", is_flag=True,
+              help=f"Exit 0 even when points failed (default: exit {FAILED_EXIT_CODE} when any point failed).")
+@click.option("--force", is_flag=True, help="Run into an --out folder that holds another study's sweep.")
 def run_cmd(spec: Path, overrides: tuple[str, ...], out: Path | None, executor: str, n_jobs: int | None,
             scheduler: str | None, chunk_size: int | None, profile: str | None, retry_failed: bool,
-            dry_run: bool, progress: bool | None) -> None:
+            dry_run: bool, progress: bool | None, keep_going: bool, force: bool) -> None:
     """Run (or resume) the study SPEC (a TOML file, or the name of a study shipped in hwsim/studies), with
     KEY=VALUES overrides (key=v fixes, key=a,b,c sweeps).
 
     The spec and overrides are checked against the experiment before any work starts. Each finished chunk
     is stored atomically in OUT/parts; a point that raises is stored with its error and the sweep goes on;
-    re-running the same command skips every stored point.
+    re-running the same command skips every stored point. The exit status is 1 when any point failed (0 with
+    --keep-going). An OUT folder holding another study (experiment or spec name) is refused unless --force.
     """
     from hwsim.sweep.errors import SpecError
     from hwsim.sweep.plan import make_plan
@@ -138,8 +162,9 @@ def run_cmd(spec: Path, overrides: tuple[str, ...], out: Path | None, executor: 
         _print_plan(plan)
         return
     execute(plan, out, executor=executor, n_jobs=n_jobs, scheduler=scheduler, chunk_size=chunk_size,
-            retry_failed=retry_failed, progress=progress)
+            retry_failed=retry_failed, progress=progress, force=force)
     click.echo(f"results: {out}  (hwsim sweep status {out}; hwsim report {out})")
+    exit_if_failed(out, keep_going)
 
 
 def resolve_spec_path(spec: Path) -> Path:

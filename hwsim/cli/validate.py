@@ -9,6 +9,9 @@ import click
 
 from hwsim import PACKAGES
 
+TOLERANCE_SIGN = {"rel": "±", "abs": "±", "le": "≤", "ge": "≥", "factor": "×"}
+"""How the table shows each comparison mode of :mod:`hwsim.harness` (``×4``: within a factor of 4)."""
+
 
 @click.command()
 @click.argument("packages", nargs=-1)
@@ -57,8 +60,7 @@ def validate(packages: tuple[str, ...], as_json: bool, select: str | None, list_
                 status.update(f"{c.package}: {c.case}")
                 r = run_case(c)
                 results.append(r)
-                tol = f"{'±' if r.mode in ('abs', 'rel') else ('≤' if r.mode == 'le' else '≥')}{r.tolerance:g}"
-                tol += " rel" if r.mode == "rel" else ""
+                tol = f"{TOLERANCE_SIGN[r.mode]}{r.tolerance:g}" + (" rel" if r.mode == "rel" else "")
                 table.add_row(r.package, r.case, r.source, _fmt(r.expected), _fmt(r.got), tol,
                               "[green]pass[/]" if r.passed else "[red]FAIL[/]", f"{r.seconds:.1f}")
         console.print(table)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hwsim.sweep.errors import SweepMismatchError
 from hwsim.sweep.executors import EXECUTORS, make_executor
 from hwsim.sweep.plan import Plan, make_plan, plan_frame
 from hwsim.sweep.spec import Spec
@@ -48,7 +49,7 @@ def auto_chunk_size(n_todo: int, n_workers: int, executor: str) -> int:
 
 def run_sweep(spec: Spec | Plan, out: str | Path, *, executor: str = "serial", n_jobs: int | None = None,
               scheduler: str | None = None, chunk_size: int | None = None, retry_failed: bool = False,
-              progress: bool | None = None, flush_s: float = 30.0) -> SweepResult:
+              progress: bool | None = None, flush_s: float = 30.0, force: bool = False) -> SweepResult:
     """Run (or resume) the sweep ``spec`` into folder ``out``.
 
     Parameters
@@ -63,11 +64,14 @@ def run_sweep(spec: Spec | Plan, out: str | Path, *, executor: str = "serial", n
     retry_failed : run again the points stored as failed (default: a failure counts as finished).
     progress : show a progress bar on stderr (points done, failures, ETA); ``None``: only on a terminal.
     flush_s : the serial executor also writes a part when this many seconds passed since the last one.
+    force : run into a folder that holds a sweep of another study (another experiment or spec name); without it
+        that raises :class:`~hwsim.sweep.errors.SweepMismatchError`. The same study with other axes, seeds, code
+        version or data files resumes as usual (points are keyed by their hash).
 
     Points already stored in ``out`` (same hash) are skipped. Each finished chunk is written as one Parquet
     part; on Ctrl-C (``KeyboardInterrupt``) the points finished so far are written before the exception
-    propagates. Raises ``SpecError``, ``ValueError`` (bad executor settings) or ``SweepLockedError`` before
-    any work starts.
+    propagates. Raises ``SpecError`` (``SweepMismatchError`` included), ``ValueError`` (bad executor settings)
+    or ``SweepLockedError`` before any work starts.
     """
     t0 = time.perf_counter()
     plan = spec if isinstance(spec, Plan) else make_plan(spec)
@@ -78,8 +82,10 @@ def run_sweep(spec: Spec | Plan, out: str | Path, *, executor: str = "serial", n
     ex = make_executor(executor, n_jobs, scheduler)
     sd = SweepDir(out)
     with sd.lock():
+        manifest = plan.manifest()
+        check_same_study(sd.read_manifest(), manifest, sd.path, force)
         sd.clean_temp()
-        sd.write_manifest(plan.manifest())
+        sd.write_manifest(manifest)
         sd.write_plan(plan_frame(plan))
         done = sd.finished(retry_failed=retry_failed)
         todo = [(i, h, p) for i, (h, p) in enumerate(zip(plan.hashes, plan.params)) if h not in done]
@@ -126,6 +132,20 @@ def run_sweep(spec: Spec | Plan, out: str | Path, *, executor: str = "serial", n
                 bar.close()
             result.seconds = time.perf_counter() - t0
     return result
+
+
+STUDY_KEYS = ("experiment_ref", "name")
+"""Manifest keys that identify a study: a folder holding another study's sweep is refused without ``force``."""
+
+
+def check_same_study(old: dict[str, Any] | None, new: dict[str, Any], where: Path, force: bool) -> None:
+    """Raise :class:`SweepMismatchError` when the stored manifest ``old`` is of another study than ``new``."""
+    if old is None or force:
+        return
+    diff = [f"{k} {old.get(k)!r} -> {new.get(k)!r}" for k in STUDY_KEYS if old.get(k) != new.get(k)]
+    if diff:
+        raise SweepMismatchError(f"{where} holds a sweep of another study ({'; '.join(diff)}); choose another "
+                                 "--out folder, or pass --force to add this study's points to it", key="out")
 
 
 def _importable(plan: Plan) -> bool:

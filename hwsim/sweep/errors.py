@@ -17,3 +17,7 @@ class SpecError(ValueError):
 
 class SweepLockedError(RuntimeError):
     """Another process is running a sweep (or a compaction) in the same output folder."""
+
+
+class SweepMismatchError(SpecError):
+    """The output folder holds a sweep of another study (another experiment or spec name); ``force`` overrides."""

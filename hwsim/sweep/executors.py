@@ -7,7 +7,8 @@ generator (Ctrl-C, an error) cancels the work still queued.
 * ``serial``: in this process, one point after the other (a batch per point; the engine groups them into
   parts of ``chunk_size`` points).
 * ``joblib``: ``n_jobs`` worker processes of joblib's loky backend, one task per chunk, results taken in
-  completion order.
+  completion order. Each worker watches the driver and exits within ``PARENT_POLL_S`` of its death
+  (:func:`hwsim.sweep.worker.watch_driver`), so a SIGKILLed driver leaves nothing computing.
 * ``dask``: ``distributed`` futures, one task per chunk (about 50 points, so the scheduler's per-task
   overhead of ~1 ms is negligible), taken with ``as_completed``. With ``scheduler`` it connects to that
   scheduler; without it starts a ``LocalCluster`` of ``n_jobs`` single-threaded worker processes whose
@@ -27,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hwsim.sweep.worker import ExperimentRef, failure_rows, run_chunk, run_point
+from hwsim.sweep.worker import ExperimentRef, failure_rows, run_chunk, run_point, watch_driver
 
 Chunk = Sequence[tuple[int, str, Mapping[str, Any]]]
 EXECUTORS = ("serial", "joblib", "dask")
@@ -86,8 +87,9 @@ class JoblibExecutor:
                             batch_size=1, pre_dispatch="2*n_jobs")
         sizes = {}
         tasks = []
+        driver = os.getpid()
         for chunk in chunks:
-            tasks.append(delayed(_tagged_chunk)(ref, chunk, len(tasks)))
+            tasks.append(delayed(_tagged_chunk)(ref, chunk, len(tasks), driver))
             sizes[len(tasks) - 1] = len(chunk)
         gen = parallel(tasks)
         try:
@@ -100,7 +102,8 @@ class JoblibExecutor:
             gen.close()
 
 
-def _tagged_chunk(ref: ExperimentRef, chunk: Chunk, tag: int) -> tuple[int, list[dict[str, Any]]]:
+def _tagged_chunk(ref: ExperimentRef, chunk: Chunk, tag: int, driver_pid: int) -> tuple[int, list[dict[str, Any]]]:
+    watch_driver(driver_pid)  # a worker ends when the driver is killed, not after its current chunk
     return tag, run_chunk(ref, chunk)
 
 

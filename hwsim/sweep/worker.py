@@ -7,7 +7,9 @@ goes on. A result that is not a flat dict of scalars (or a list of them) is an e
 from __future__ import annotations
 
 import math
+import os
 import socket
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +19,35 @@ RESERVED = ("point_index", "point_hash", "row", "status", "error", "traceback", 
 """Columns the engine adds to every stored row; a result key may not use these names."""
 
 ExperimentRef = str | Callable[..., Any]
+
+PARENT_POLL_S = 0.2
+"""How often a worker process checks that the sweep driver that started it is still alive [s]."""
+
+_watch_lock = threading.Lock()
+_watching: set[int] = set()
+
+
+def watch_driver(driver_pid: int, poll_s: float = PARENT_POLL_S) -> None:
+    """In a worker process started by the driver ``driver_pid``: end this process (``os._exit(1)``) as soon as
+    the driver is gone, so a SIGKILLed driver leaves no worker computing (loky keeps its workers busy with the
+    current task otherwise). The check is the parent pid: when the driver dies the worker is re-parented.
+
+    A no-op in the driver itself and in processes that the driver did not start (e.g. Dask workers, which
+    their nanny ends). Starts at most one daemon thread per process and driver.
+    """
+    if driver_pid == os.getpid() or os.getppid() != driver_pid:
+        return
+    with _watch_lock:
+        if driver_pid in _watching:
+            return
+        _watching.add(driver_pid)
+
+    def watch() -> None:
+        while os.getppid() == driver_pid:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="hwsim-sweep-driver-watch", daemon=True).start()
 
 
 def _resolve(ref: ExperimentRef) -> Callable[..., Any]:

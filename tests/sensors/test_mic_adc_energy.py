@@ -1,5 +1,5 @@
 """Microphone + PDM, ADC with dither, energy bookkeeping (sensitivity/self-noise/energy known answers: S5-S6,
-S23-S28)."""
+S23-S27)."""
 
 import math
 

@@ -170,3 +170,48 @@ def test_report_shows_extra_columns_and_states_constant_labels_once(tmp_path, st
     bad.write_text(study.read_text().replace(group, group + '\ncolumns = "latency_s"'))
     r = invoke("sweep", bad, "--out", tmp_path / "o2", "--dry-run")
     assert r.exit_code == 2 and "[report] columns must be a list" in r.output
+
+
+QUAD_SPEC = 'name = "quad"\nexperiment = "tests.sweep.sweep_testexp:quad"\n[axes]\nx = [0.0, 3.0]\nkind = ["a", "b"]\n'
+
+
+def test_exit_status_is_1_when_points_failed_unless_keep_going(tmp_path):
+    spec = tmp_path / "quad.toml"
+    spec.write_text(QUAD_SPEC)
+    r = invoke("sweep", spec, "--out", tmp_path / "o1", "--executor", "serial", "--no-progress")
+    assert r.exit_code == 1, r.output  # x=3, kind=b raises: 1 of 4 points failed
+    assert "1 of 4 points failed (commonest: ValueError: x=3.0 too large for kind b)" in r.output
+    r = invoke("sweep", spec, "--out", tmp_path / "o1", "--executor", "serial", "--no-progress")
+    assert r.exit_code == 1 and "ran 0" in r.output  # the stored failure still fails the resumed sweep
+    r = invoke("sweep", spec, "--out", tmp_path / "o1", "--executor", "serial", "--keep-going")
+    assert r.exit_code == 0, r.output
+    r = invoke("sweep", spec, "--out", tmp_path / "o2", "--executor", "serial", "x=3.0", "kind=b")
+    assert r.exit_code == 1 and "1 of 1 points failed" in r.output  # every point failed
+    r = invoke("sweep", spec, "--out", tmp_path / "o3", "--executor", "serial", "kind=a")
+    assert r.exit_code == 0 and "points failed" not in r.output
+
+
+def test_unknown_target_fails_before_any_work(tmp_path):
+    out = tmp_path / "never"
+    spec = tmp_path / "kws.toml"
+    spec.write_text('experiment = "keyword_spotter"\n[axes]\ntarget = ["loihi", "lohi"]\n')
+    r = invoke("sweep", spec, "--out", out, "--executor", "serial")
+    assert r.exit_code == 2, r.output
+    assert "target='lohi' is not accepted: unknown target 'lohi'; known targets:" in r.output
+    assert not out.exists()
+
+
+def test_another_study_into_an_existing_folder_needs_force(tmp_path, study):
+    out = tmp_path / "out"
+    spec = tmp_path / "quad.toml"
+    spec.write_text(QUAD_SPEC)
+    assert invoke("sweep", study, "--out", out, "--executor", "serial", "n=1").exit_code == 0
+    before = SweepDir(out).read_manifest()
+    r = invoke("sweep", spec, "--out", out, "--executor", "serial", "kind=a")
+    assert r.exit_code == 2, r.output
+    assert "holds a sweep of another study" in r.output and "--force" in r.output
+    assert SweepDir(out).read_manifest() == before and len(SweepDir(out).load()) == 4  # nothing touched
+    assert invoke("sweep", study, "--out", out, "--executor", "serial", "n=1,2").exit_code == 0  # same study
+    r = invoke("sweep", spec, "--out", out, "--executor", "serial", "kind=a", "--force")
+    assert r.exit_code == 0, r.output
+    assert SweepDir(out).read_manifest()["experiment_ref"] == "tests.sweep.sweep_testexp:quad"

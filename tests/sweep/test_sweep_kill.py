@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from hwsim.sweep.storage import SweepDir
 
@@ -76,3 +77,28 @@ def test_sigterm_stores_the_points_finished_so_far(tmp_path):
     assert "every finished point is stored" in stderr
     n = len(SweepDir(out).load())
     assert 1 <= n < N
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for its reaper counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_sigkill_of_a_joblib_driver_ends_its_workers(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    spec, out = _spec(tmp_path, 0.5), tmp_path / "out"
+    proc = _driver(spec, out, "--executor", "joblib", "--n-jobs", "2", "--chunk-size", "1")
+    _wait_for_parts(out, 1, proc)
+    workers = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+    stored = set(SweepDir(out).load()["pid"])
+    assert stored and stored <= set(workers)  # the points ran in these worker processes
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    t0 = time.monotonic()
+    while any(_alive(p) for p in stored) and time.monotonic() - t0 < 10.0:
+        time.sleep(0.05)
+    assert not [p for p in stored if _alive(p)], "loky workers still computing after the driver was killed"
