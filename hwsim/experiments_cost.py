@@ -9,6 +9,10 @@ Every experiment carries ``FILES = ["hwsim:targets/*.json"]`` so a changed targe
 * :func:`ir_file` - any IR table stored as Parquet/CSV (e.g. an fdir detector's workload) vs bits and density.
 * :func:`keyword_spotter` - the spiking keyword spotter of Blouw et al. vs time steps and spike rate.
 * :func:`lora_training_memory` - LoRA fine-tuning peak memory (arXiv:2606.19528 techniques).
+* :func:`model_cost` - a ``.onnx``/``.nir`` model file (``hwsim cost MODEL``) vs target, number format and pruning.
+
+Every result carries ``supported`` and ``unsupported_reason`` (:mod:`hwsim.cost.support`): energy and latency are
+NaN where the target cannot execute the design.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ def _totals(res, keys=("energy_J", "energy_primitive_J", "energy_dynamic_J", "la
                        "synops", "weights_B", "kv_cache_B", "memory_B", "utilisation")) -> dict:
     out = {k: float(res.totals[k][0]) for k in keys if k in res.totals}
     out["fits"] = bool(res.totals["fits"][0])
+    out["supported"] = bool(res.totals["supported"][0])
+    out["unsupported_reason"] = str(res.totals["unsupported_reason"][0])
     return out
 
 
@@ -166,3 +172,59 @@ lora_training_memory.RANGES = {"seq_len": (1, None), "lora_rank": (1, None), "co
 lora_training_memory.FILES = TARGETS_FILES
 
 
+def _known_target(target: str) -> None:
+    """Sweep validator: accept a catalogue name or a target file that loads; ``TargetError`` (a ValueError)
+    names the known targets or the bad file's row and field. Checked for every point before any work starts."""
+    from hwsim.targets.catalogue import load
+
+    load(target)
+
+
+for _exp in (llm_decode, cnn_layer, ir_file, keyword_spotter):
+    _exp.RANGES = {**_exp.RANGES, "target": _known_target}
+
+
+def _target_exists(name: str) -> None:
+    from hwsim.targets.catalogue import path_of
+
+    path_of(name)
+
+
+def model_cost(*, model: str, target: str = "gr740", bits: str = "stored", density: float = 1.0,
+               sparsity_pattern: Pattern = "unstructured", batch: int = 1, n_steps: int = 100, seed: int = 0
+               ) -> dict[str, float | int | str | bool]:
+    """Cost of one inference of the ``.onnx``/``.nir`` file ``model`` on ``target`` in number format ``bits``
+    (:data:`hwsim.cost.network.FORMATS`), with the compressible rows pruned to ``density`` (``sparsity_pattern``;
+    the quality of the pruned model is not measured here). ``batch``: ONNX batch; ``n_steps``, ``seed``: the NIR
+    simulation.
+
+    Results: the columns of :data:`hwsim.cost.network.COLUMNS` (energy_J per inference, latency_s, memory_B,
+    weights_B, fits, macs, synops, supported, unsupported_reason). The model file's contents are not part of the
+    stored point's hash: give a changed model a new path.
+
+    Raises ValueError for a missing/unsupported file or a parameter outside its range.
+    """
+    from hwsim.cost.network import check_format, cost_table
+    from hwsim.interop.model_file import load_workload
+    from hwsim.workloads.transforms import sparsify
+
+    check_format(bits)
+    t = load_workload(model, batch=batch, n_steps=n_steps, seed=seed)
+    if density < 1:
+        t = sparsify(t, density, pattern=sparsity_pattern)
+    row = cost_table(t, targets=[target], bits=[bits], model=Path(model).name).iloc[0].to_dict()
+    for k in ("model", "bits", "target"):  # parameters, not results (target is echoed like the other experiments)
+        row.pop(k)
+    row["target"] = target
+    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+
+
+def _format_ok(bits: str) -> None:
+    from hwsim.cost.network import check_format
+
+    check_format(bits)
+
+
+model_cost.RANGES = {"target": _target_exists, "bits": _format_ok, "density": (0.0, 1.0, "(]"),
+                     "batch": (1, None), "n_steps": (1, None)}
+model_cost.FILES = TARGETS_FILES

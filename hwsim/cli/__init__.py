@@ -13,12 +13,14 @@ from hwsim import __version__
 # name -> "module:attribute"; a command appears once its module exists.
 COMMANDS: dict[str, str] = {
     "run": "hwsim.cli.run:run",
+    "detect": "hwsim.cli.detect:detect",
     "sweep": "hwsim.cli.sweep:sweep",
     "pareto": "hwsim.cli.pareto:pareto",
     "report": "hwsim.cli.report:report",
     "targets": "hwsim.cli.targets:targets",
     "validate": "hwsim.cli.validate:validate",
     "bench": "hwsim.cli.bench:bench",
+    "cost": "hwsim.cli.cost:cost",
 }
 
 

@@ -20,7 +20,10 @@ grouping) from the array work. Per design point:
   neuromorphic chips (Blouw et al., arXiv:1812.01739);
 * ``latency_s`` (sum over ops, which run one after another), its compute and memory parts, ``cycles``;
 * ``macs``, ``macs_effective``, ``synops``, ``neuron_updates``, ``bytes_<level>``, ``utilisation`` (MAC-weighted);
-* inference memory ``weights_B``, ``kv_cache_B``, ``activations_B``, ``memory_B`` and ``fits`` (capacity check).
+* inference memory ``weights_B``, ``kv_cache_B``, ``activations_B``, ``memory_B`` and ``fits`` (capacity check);
+* ``supported`` (bool) and ``unsupported_reason`` (str, '' when supported): whether the target's class executes
+  every op at its number format (:mod:`hwsim.cost.support`); where it does not, every ``energy_*``, ``latency_*``,
+  ``cycles`` and ``utilisation`` total is NaN (never a number), while work counts and memory stay.
 
 The model of each target class is documented in :mod:`hwsim.cost.array`, :mod:`~hwsim.cost.cpu`,
 :mod:`~hwsim.cost.neuro`, :mod:`~hwsim.cost.cim`; work and bytes in :mod:`hwsim.cost.counts`.
@@ -35,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hwsim.cost import array, cim, counts, cpu, footprint, neuro
+from hwsim.cost import array, cim, counts, cpu, footprint, neuro, support
 from hwsim.cost.counts import Counts
 from hwsim.cost.opcost import OpCost
 from hwsim.cost.points import DesignPoints, distinct_ops, expand
@@ -58,6 +61,7 @@ class Arrays:
     op: OpCost
     totals: dict[str, np.ndarray]
     inverse: np.ndarray
+    support: support.Support | None = None
 
     def expand(self, x: np.ndarray) -> np.ndarray:
         """A per-op array of the evaluated (distinct) ops, shape (points, distinct ops), mapped back to every op of
@@ -125,6 +129,7 @@ def run_prepared(p: Prepared) -> Arrays:
         oc = neuro.cost(table, d, c, tgt)
     else:
         oc = cim.cost(table, d, c, tgt)
+    sup = support.check(table, d, tgt)
     tot = c.total
     prim = tot(oc.energy_primitive_J)
     lat = tot(oc.latency_s)
@@ -156,7 +161,14 @@ def run_prepared(p: Prepared) -> Arrays:
         totals[f"bytes_{lv}"] = tot(b)
     for comp, e in oc.energy.items():
         totals[f"energy_{comp.replace(':', '_')}_J"] = tot(e)
-    return Arrays(target=tgt, points=d, counts=c, op=oc, totals=totals, inverse=p.inverse)
+    ok = sup.per_point()
+    if not np.all(ok):  # a design the target cannot execute gets no energy, latency or utilisation
+        for k in totals:
+            if k.startswith(("energy_", "latency_")) or k in ("cycles", "utilisation"):
+                totals[k] = np.where(ok, totals[k], np.nan)
+    totals["supported"] = ok
+    totals["unsupported_reason"] = support.reasons(table, sup, tgt)
+    return Arrays(target=tgt, points=d, counts=c, op=oc, totals=totals, inverse=p.inverse, support=sup)
 
 
 def evaluate_arrays(table: pd.DataFrame, target: str | Target,
@@ -193,7 +205,8 @@ class CostResult:
 
         Columns: ``point, op, layer, kind, precision, macs, macs_effective, synops, neuron_updates, utilisation,
         latency_s, latency_compute_s, latency_memory_s, energy_primitive_J, energy_<component>_J, bytes_<level>,
-        weight_stored_B``.
+        weight_stored_B, supported`` (whether the target executes the op, :mod:`hwsim.cost.support`; the per-op
+        figures of an op it does not execute are the class model's arithmetic, not a cost).
         """
         a = self.arrays
         P, O = a.points.n_points, len(self.table)
@@ -222,6 +235,7 @@ class CostResult:
             "latency_memory_s": take(a.op.latency_memory_s),
             "energy_primitive_J": take(a.op.energy_primitive_J),
             "weight_stored_B": take(a.counts.weight_stored_B),
+            "supported": take(a.support.ok),
         })
         for comp, e in a.op.energy.items():
             out[f"energy_{comp.replace(':', '_')}_J"] = take(e)

@@ -2,7 +2,9 @@
 
 The report states where its numbers come from (the sweep folder, experiment, code version), then gives the
 points' status, the fixed and swept parameters, the best design per group, the Pareto front of the
-objectives, a Pareto plot (first two objectives), the effect of each swept parameter and the failures.
+objectives, a Pareto plot (first two objectives), the effect of each swept parameter and the failures. Designs
+with a ``supported`` result that is false (a target that cannot execute them, :mod:`hwsim.cost.support`) are
+listed in their own section with the reason and enter no ranking, front or plot.
 Objectives, groups and ranking come from the arguments or else from the spec's ``[report]`` table.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +86,16 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
                                                    if plan is not None else [])
     varying = manifest.get("varying") or []
     cols = classify(df, param_cols, varying)
-    table = mark_pareto(designs(df, cols, objs, groups), objs, groups) if len(ok) else pd.DataFrame()
+    table = designs(df, cols, objs, groups) if len(ok) else pd.DataFrame()
+    # designs a target cannot execute (hwsim.cost.support) have no energy: listed apart, never ranked or plotted
+    unsupported = pd.DataFrame()
+    if "supported" in table.columns:
+        sup = pd.to_numeric(table["supported"], errors="coerce").fillna(0) >= 1  # mean over seeds: all must run
+        unsupported, table = table[~sup].reset_index(drop=True), table[sup].reset_index(drop=True)
+    if len(ok):
+        table = mark_pareto(table, objs, groups)
+    cols = replace(cols, labels=[c for c in cols.labels if c != "unsupported_reason"],
+                   numeric=[c for c in cols.numeric if c != "supported"])
     # a label result that is the same in every successful point (e.g. the channel list of a study) is stated once
     same = [c for c in cols.labels if c not in groups and len(ok) and ok[c].nunique(dropna=False) == 1]
     key_cols = list(dict.fromkeys([*groups, *cols.swept, *(c for c in cols.labels if c not in same)]))
@@ -147,6 +158,13 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, *,
             lines.append("\n## Effect of each swept parameter\n")
             lines.append("Mean ± standard deviation over every other parameter and seed.\n")
             lines.append(f"![Effect of the swept parameters]({effects_png.name})\n")
+    if len(unsupported):
+        lines.append("\n## Designs a target cannot execute\n")
+        lines.append(f"{len(unsupported)} design(s) are not priced: the target class does not execute their operations "
+                     "or number formats (energy and latency are undefined, not zero).\n")
+        why = [c for c in key_cols if c in unsupported.columns] + (
+            ["unsupported_reason"] if "unsupported_reason" in unsupported.columns else [])
+        lines.append(md.table(unsupported, why, max_rows=200))
     if status["errors"]:
         lines.append("\n## Failures\n")
         lines.append(f"{status['failed']} points failed (stored with their error; `hwsim sweep SPEC --retry-failed` "

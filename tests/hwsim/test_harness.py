@@ -118,6 +118,8 @@ def test_validate_cli_json_runs_registered_cases(monkeypatch, tmp_path):
                  "compute": lambda: 2.0, "mode": "abs"},
             ]
     """))
+    import sensors.validation  # noqa: F401  (the real modules, so that teardown restores them over the fakes)
+
     monkeypatch.syspath_prepend(str(tmp_path))
     for m in [m for m in sys.modules if m == "sensors" or m.startswith("sensors.")]:
         monkeypatch.delitem(sys.modules, m)
