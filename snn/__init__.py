@@ -7,10 +7,14 @@ Importing ``snn`` is cheap; import the submodules you need.
 Modules
 -------
 ``snn.neurons``       ``LIF``, ``SignedLIF``, ``MTJNeuron`` (``MTJNeuron.from_compact(devices.compact model)``),
-                      exact one-step constants ``neuron.discrete(dt_s)``.
+                      ``EulerLIF`` (the NIR convention: forward Euler, leak before input), one-step constants
+                      ``neuron.discrete(dt_s)``.
 ``snn.network``       ``Population``, ``PoissonSource``, ``SpikeSource`` (signed counts), ``Projection`` (dense,
-                      sparse, Bernoulli, one-to-one, causal conv1d; delays in steps; target a channel or ``"v"``),
-                      ``Network``.
+                      sparse, Bernoulli, one-to-one, causal conv1d, spatial conv2d; delays in steps; target a
+                      channel or ``"v"``), ``Network``. ``snn.conv``: the conv2d index map (PyTorch semantics).
+``snn.nir``           NIR graphs in and out: ``from_nir(graph, dt_s)`` -> ``NIRNetwork`` (``.run(x)`` on either
+                      engine, MTJ swap with ``mtj=``), ``to_nir(net)`` / ``network_from_nir(graph)`` (exact round
+                      trip), ``nir_workload(source)`` -> IR table of one inference.
 ``snn.engine_numba``  ``simulate(net, duration_s)`` -> ``SimResult`` (spike steps/indices/signs, counts by sign,
                       syn_ops per projection, monitors). Event-driven, CSR by presynaptic neuron.
 ``snn.engine_jax``    ``simulate(net, duration_s)``: the same networks in JAX (float32/float64, event gather).

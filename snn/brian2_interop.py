@@ -24,7 +24,9 @@ Export (:func:`to_brian2`), per population a ``NeuronGroup`` with dimensionless 
 from __future__ import annotations
 
 import math
+import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +34,7 @@ import numpy as np
 
 from snn.engine_numba import SimResult
 from snn.network import Network, PoissonSource
-from snn.neurons import MTJNeuron
+from snn.neurons import EulerLIF, MTJNeuron
 
 TARGETS = ("numpy", "cython", "cpp_standalone")
 
@@ -52,6 +54,9 @@ class Brian2Run:
 
 
 def _neuron_group(b2: Any, pop: Any, dt_s: float, name: str) -> Any:
+    if isinstance(pop.neuron, EulerLIF):
+        raise ValueError(f"population {pop.name!r}: EulerLIF (NIR forward-Euler convention) has no Brian2 export; "
+                         "accepted LIF, SignedLIF, MTJNeuron")
     d = pop.neuron.discrete(dt_s)
     ns: dict[str, float] = {"theta_pos": d.theta_pos, "v_reset_pos": d.v_reset_pos, "v_reset_neg": d.v_reset_neg}
     if isinstance(pop.neuron, MTJNeuron):
@@ -224,9 +229,16 @@ def run_brian2(net: Network, duration_s: float, *, target: str = "numpy", seed: 
                      info={"target": target, "build_s": t1 - t0})
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads) plus its finished children (a cpp_standalone binary)."""
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + ch.ru_utime + ch.ru_stime
+
+
 def brian2_cuba(seed: int = 1, duration_s: float = 1.0, *, target: str = "numpy", directory: str | None = None,
                 params: Any = None, exc: tuple | None = None, inh: tuple | None = None,
-                v0: np.ndarray | None = None, repeats: int = 1, warmup: bool = False) -> dict[str, Any]:
+                v0: np.ndarray | None = None, repeats: int = 1, warmup: bool = False,
+                interleave: Callable[[], Any] | None = None) -> dict[str, Any]:
     """Brian2's own CUBA example (``examples/CUBA.py``), seeded, with its network exported before the run.
 
     Parameters
@@ -238,15 +250,21 @@ def brian2_cuba(seed: int = 1, duration_s: float = 1.0, *, target: str = "numpy"
     params : :class:`snn.cuba.CUBAParams` (default Brian2's values).
     exc, inh, v0 : optional given network ((i, j) lists with global indices, initial voltages in V) instead of
         Brian2's random ones (same equations and code otherwise; used to time both simulators on one network).
-    repeats : cpp_standalone: run the compiled binary this many times (``loop_s`` is the median).
+    repeats : timed runs: cpp_standalone runs the compiled binary this many times; runtime targets call
+        ``run(duration_s)`` this many times, continuing the simulation (``loop_s`` is the median).
     warmup : runtime targets: run one step first so that ``loop_s`` excludes code generation/compilation (the
         spikes then cover ``duration_s`` plus one step; ``first_s`` is the warm-up's wall time).
+    interleave : called before each timed run (after set-up), so that a benchmark can interleave its own timed
+        runs with Brian2's.
 
     Returns
     -------
     dict with ``exc`` and ``inh`` ((i, j) synapse lists), ``v0`` (N,), ``step``/``index`` (the spikes, sorted),
-    ``loop_s``, ``loop_runs``, ``first_s`` (code generation + compilation: the build for cpp_standalone, the
-    warm-up step for runtime targets), ``total_s``, ``target``.
+    ``loop_s``, ``loop_runs`` (s per timed run: Brian2's own loop timer ``last_run_info.txt`` for cpp_standalone,
+    wall time of ``run()`` for runtime targets), ``wall_runs`` and ``cpu_runs`` (s per timed run, measured here:
+    wall clock and CPU time of this process, plus of the finished child process for cpp_standalone, which then
+    includes the binary's start-up and result writing), ``first_s`` (code generation + compilation: the build for
+    cpp_standalone, the warm-up step for runtime targets), ``total_s``, ``target``.
 
     Raises
     ------
@@ -312,17 +330,28 @@ def brian2_cuba(seed: int = 1, duration_s: float = 1.0, *, target: str = "numpy"
                 t1 = time.perf_counter()
                 net.run(dt, report=None)
                 out["first_s"] = time.perf_counter() - t1
-            t1 = time.perf_counter()
-            net.run(duration_s * b2.second, report=None)
-            out["loop_runs"] = [time.perf_counter() - t1]
+            out["loop_runs"], out["wall_runs"], out["cpu_runs"] = [], [], []
+            for _ in range(max(1, int(repeats))):
+                if interleave is not None:
+                    interleave()
+                c1, t1 = _cpu_s(), time.perf_counter()
+                net.run(duration_s * b2.second, report=None)
+                out["wall_runs"].append(time.perf_counter() - t1)
+                out["cpu_runs"].append(_cpu_s() - c1)
+                out["loop_runs"].append(out["wall_runs"][-1])
         else:
             net.run(duration_s * b2.second, report=None)
             t1 = time.perf_counter()
             b2.device.build(directory=tmp, compile=True, run=False, debug=False, with_output=False)
             out["first_s"] = time.perf_counter() - t1
-            out["loop_runs"] = []
+            out["loop_runs"], out["wall_runs"], out["cpu_runs"] = [], [], []
             for _ in range(max(1, int(repeats))):
+                if interleave is not None:
+                    interleave()
+                c1, t1 = _cpu_s(), time.perf_counter()
                 b2.device.run(directory=tmp, with_output=False)
+                out["wall_runs"].append(time.perf_counter() - t1)
+                out["cpu_runs"].append(_cpu_s() - c1)
                 with open(f"{tmp}/results/last_run_info.txt") as fh:
                     out["loop_runs"].append(float(fh.read().split()[0]))
             out["exc"] = (np.asarray(Ce.i[:], np.int64), np.asarray(Ce.j[:], np.int64))

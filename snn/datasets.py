@@ -18,15 +18,17 @@ def encode(images: np.ndarray, T: int, encoding: str = "rate", seed: int = 0) ->
     ``rate``: Bernoulli spikes with probability = intensity per step (Poisson-like rate code);
     ``latency``: one spike at step ``round((1 - intensity) (T - 1))`` for intensity > 0 (time-to-first-spike code);
     ``current``: the intensity itself at every step (direct/analog input).
-    Raises ValueError for T < 1, an unknown encoding or intensities outside [0, 1].
+    Raises ValueError for T < 1, an unknown encoding, images not (N, F) or intensities outside [0, 1] (NaN, inf).
     """
     if T < 1:
         raise ValueError(f"T={T} must be >= 1")
     if encoding not in ENCODINGS:
         raise ValueError(f"encoding={encoding!r}, accepted: {ENCODINGS}")
     x = np.asarray(images, dtype=np.float64)
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise ValueError("images must hold intensities in [0, 1]")
+    if x.ndim != 2:
+        raise ValueError(f"images must have shape (N, F), got {x.shape}")
+    if x.size and not (np.all(np.isfinite(x)) and x.min() >= 0 and x.max() <= 1):
+        raise ValueError("images must hold finite intensities in [0, 1] (no NaN or inf)")
     N, F = x.shape
     if encoding == "current":
         return np.broadcast_to(x[:, None, :], (N, T, F)).astype(np.float32)

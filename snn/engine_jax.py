@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from snn.engine_numba import SimResult, compile_network
+from snn.engine_numba import SimResult, _record_spec, compile_network
 from snn.network import Network, PoissonSource, SpikeSource
 
 _NEVER = -(2**30)
@@ -44,8 +44,12 @@ def _tables(net: Network, cn: Any) -> dict[str, np.ndarray]:
 
 
 def simulate(net: Network, duration_s: float | None = None, *, n_steps: int | None = None, seed: int = 0,
-             dtype: Any = np.float64, capacity: int | None = None, noise: bool = True) -> SimResult:
+             dtype: Any = np.float64, capacity: int | None = None, noise: bool = True,
+             record: dict | None = None) -> SimResult:
     """Simulate ``net`` in JAX; same arguments and :class:`~snn.engine_numba.SimResult` as the Numba engine.
+
+    ``record``: ``{population: {"v" | "g<c>": indices}}`` variables monitored every step (after the reset), as in
+    :func:`snn.engine_numba.simulate`.
 
     ``capacity`` is the initial maximum of events per step (default 64, doubled until no step overflows).
     float64 runs inside ``jax.enable_x64(True)`` (the global flag is left alone). Poisson sources and neuron noise
@@ -54,7 +58,7 @@ def simulate(net: Network, duration_s: float | None = None, *, n_steps: int | No
     Raises
     ------
     ValueError
-        for a bad duration, dtype or capacity < 1.
+        for a bad duration, dtype, record specification or capacity < 1.
     """
     if (duration_s is None) == (n_steps is None):
         raise ValueError("give exactly one of duration_s and n_steps")
@@ -65,16 +69,17 @@ def simulate(net: Network, duration_s: float | None = None, *, n_steps: int | No
     if cap < 1:
         raise ValueError(f"capacity={capacity} must be >= 1")
     cn = compile_network(net, dtype)
+    rec = _record_spec(net, record)
     with jax.enable_x64(cn.dtype == np.float64):
         while True:
-            out = _run(net, cn, T, seed, min(cap, cn.n + cn.n_src), noise)
+            out = _run(net, cn, T, seed, min(cap, cn.n + cn.n_src), noise, rec)
             if out["max_events"] <= cap or cap >= cn.n + cn.n_src:
                 break
             cap = int(out["max_events"])
     return out["result"]
 
 
-def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool) -> dict:
+def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool, rec: tuple) -> dict:
     N, NS = cn.n, cn.n_src
     NT = N + NS
     C = cn.g0.shape[0]
@@ -104,6 +109,8 @@ def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool) -> dic
     for s0, s1, d in pops:
         nref[s0:s1] = d.nref
     nref_j = jnp.asarray(nref)
+    rec_idx, rec_var, rec_keys = rec
+    rec_flat = jnp.asarray(rec_var * N + rec_idx, jnp.int32)  # flat state layout [v, g_0, ..., g_{C-1}]
 
     def resets(v, ev, early):
         for s0, s1, d in pops:
@@ -178,7 +185,7 @@ def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool) -> dic
             ring = ring.at[((k + d_i) % D).ravel(), jnp.where(d_i > 0, t_i, dummy).ravel()].add(vals.ravel())
         v = resets(S[:N], ev_n, False)
         S = S.at[:N].set(v).at[dummy].set(0.0)
-        return (S, ring, ref_until, cpos, cneg), (ev_n.astype(jnp.int8), nev)
+        return (S, ring, ref_until, cpos, cneg), (ev_n.astype(jnp.int8), nev, S[rec_flat])
 
     S0 = jnp.concatenate([jnp.asarray(cn.v0, fdt), jnp.asarray(cn.g0[:C], fdt).ravel(), jnp.zeros((1,), fdt)])
     ring0 = jnp.zeros((D if D > 1 else 1, S0.size if D > 1 else 1), fdt)
@@ -188,7 +195,11 @@ def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool) -> dic
     def run(carry0, counts_in):
         return jax.lax.scan(step, carry0, (jnp.arange(T, dtype=jnp.int32), counts_in))
 
-    (S, _, _, cpos, cneg), (evs, nev) = run(carry0, jnp.asarray(counts_in))
+    (S, _, _, cpos, cneg), (evs, nev, recs) = run(carry0, jnp.asarray(counts_in))
+    recs = np.asarray(recs).reshape(T, rec_flat.size)
+    monitors: dict[str, dict[str, np.ndarray]] = {}
+    for pop_name, vname, start, size in rec_keys:
+        monitors.setdefault(pop_name, {})[vname] = recs[:, start:start + size].copy()
     evs = np.asarray(evs)
     st, ix = np.nonzero(evs)
     sg = evs[st, ix].astype(np.int8)
@@ -198,6 +209,6 @@ def _run(net: Network, cn: Any, T: int, seed: int, cap: int, noise: bool) -> dic
     syn_ops = {name: int(np.dot(events, cn.outdeg[:, q])) for q, name in enumerate(cn.projection_names)}
     S = np.asarray(S)
     res = SimResult(dt_s=net.dt_s, n_steps=T, step=st.astype(np.int64), index=ix.astype(np.int64), sign=sg,
-                    counts_pos=counts_pos, counts_neg=counts_neg, syn_ops=syn_ops, monitors={}, v=S[:N],
+                    counts_pos=counts_pos, counts_neg=counts_neg, syn_ops=syn_ops, monitors=monitors, v=S[:N],
                     g=S[N:(C + 1) * N].reshape(C, N), offsets=dict(net._offsets))
     return {"result": res, "max_events": int(np.max(np.asarray(nev))) if T else 0}

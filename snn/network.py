@@ -1,4 +1,4 @@
-"""Networks: neuron populations, input sources and synaptic projections (dense, sparse, causal 1-D convolution).
+"""Networks: neuron populations, input sources and synaptic projections (dense, sparse, 1-D and 2-D convolution).
 
 A :class:`Network` is a plain, immutable description that both engines (:mod:`snn.engine_numba`,
 :mod:`snn.engine_jax`) and the Brian2 exporter (:mod:`snn.brian2_interop`) read:
@@ -11,7 +11,8 @@ A :class:`Network` is a plain, immutable description that both engines (:mod:`sn
 * :class:`Projection`: synapses ``i -> j`` with weights ``w`` onto a channel of the postsynaptic neuron (an index
   into its ``tau_syn_s``) or onto ``v`` directly (``target="v"``), with delays of whole steps. Builders:
   :meth:`Projection.dense`, :meth:`Projection.sparse`, :meth:`Projection.bernoulli`, :meth:`Projection.conv1d`,
-  :meth:`Projection.one_to_one`. Recurrent connections are projections whose ``pre`` is their ``post``.
+  :meth:`Projection.conv2d` (spatial, :mod:`snn.conv`), :meth:`Projection.one_to_one`. Recurrent connections are
+  projections whose ``pre`` is their ``post``.
 
 Timing (Brian2 default schedule): an event of step k reaches its targets in the synapses slot of step
 ``k + delay``, after that step's threshold and before its reset; a channel input affects v from the next update.
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from snn.neurons import MTJNeuron, check_neuron
+from snn.neurons import EulerLIF, MTJNeuron, check_neuron
 
 
 def _as_index(name: str, a: Any, n: int, where: str) -> np.ndarray:
@@ -37,6 +38,14 @@ def _as_index(name: str, a: Any, n: int, where: str) -> np.ndarray:
     return a
 
 
+def _check_integral(name: str, a: np.ndarray) -> None:
+    """Raise ValueError unless ``a`` holds finite whole numbers (NaN/inf would become -2**63 in an int cast)."""
+    if a.size and not np.issubdtype(a.dtype, np.integer) and a.dtype != np.bool_:
+        f = a.astype(np.float64)
+        if not np.all(np.isfinite(f)) or np.any(f != np.round(f)):
+            raise ValueError(f"{name} must hold finite integers (no NaN, inf or fractions)")
+
+
 @dataclass(frozen=True)
 class Population:
     """``n`` neurons of one type.
@@ -46,13 +55,14 @@ class Population:
     name : unique name.
     n : number of neurons, >= 1.
     neuron : :class:`~snn.neurons.LIF`, :class:`~snn.neurons.SignedLIF` or :class:`~snn.neurons.MTJNeuron`.
-    v0 : initial membrane value(s), scalar or shape (n,) (default the neuron's resting value).
+    v0 : initial membrane value(s), scalar or shape (n,) (default the neuron's resting value; 0 for
+        :class:`~snn.neurons.MTJNeuron` and :class:`~snn.neurons.EulerLIF`).
     g0 : initial channel values, shape (n_channels, n) or scalar (default 0).
 
     Raises
     ------
     ValueError
-        for n < 1, an unknown neuron type or mis-shaped initial state.
+        for n < 1, an unknown neuron type, mis-shaped initial state or non-finite values in it.
     """
 
     name: str
@@ -70,15 +80,19 @@ class Population:
             v0 = np.asarray(self.v0, dtype=np.float64)
             if v0.shape not in ((), (self.n,)):
                 raise ValueError(f"{where}: v0 shape {v0.shape}, accepted () or ({self.n},)")
+            if not np.all(np.isfinite(v0)):
+                raise ValueError(f"{where}: v0 must be finite (no NaN or inf)")
         if self.g0 is not None:
             g0 = np.asarray(self.g0, dtype=np.float64)
             if g0.shape not in ((), (self.neuron.n_channels, self.n)):
                 raise ValueError(f"{where}: g0 shape {g0.shape}, accepted () or ({self.neuron.n_channels}, {self.n})")
+            if not np.all(np.isfinite(g0)):
+                raise ValueError(f"{where}: g0 must be finite (no NaN or inf)")
 
     def initial_v(self) -> np.ndarray:
         """Initial v, shape (n,), float64."""
         if self.v0 is None:
-            v_init = 0.0 if isinstance(self.neuron, MTJNeuron) else float(self.neuron.v_rest)
+            v_init = 0.0 if isinstance(self.neuron, MTJNeuron | EulerLIF) else float(self.neuron.v_rest)
             return np.full(self.n, v_init)
         return np.broadcast_to(np.asarray(self.v0, dtype=np.float64), (self.n,)).copy()
 
@@ -123,7 +137,8 @@ class SpikeSource:
     """Explicit input events: at step ``step[e]`` neuron ``index[e]`` emits ``count[e]`` events (signed integer).
 
     Shapes: ``step``, ``index``, ``count`` (E,) integers; events are stored sorted by (step, index).
-    Raises ValueError for mismatched shapes, indices outside [0, n), negative steps or zero counts.
+    Raises ValueError for mismatched shapes, indices outside [0, n), negative, non-finite or fractional steps, and
+    zero, non-finite or fractional counts.
     """
 
     name: str
@@ -140,15 +155,14 @@ class SpikeSource:
         index = _as_index("index", self.index, self.n, where)
         if step.shape != index.shape:
             raise ValueError(f"{where}: step shape {step.shape} != index shape {index.shape}")
+        _check_integral(f"{where}: step", step)
         step = step.astype(np.int64)
         if step.size and step.min() < 0:
             raise ValueError(f"{where}: step must be >= 0")
         count = np.ones_like(step) if self.count is None else np.asarray(self.count)
         if count.shape != step.shape:
             raise ValueError(f"{where}: count shape {count.shape} != step shape {step.shape}")
-        if count.size and not np.issubdtype(count.dtype, np.integer):
-            if np.any(count != np.round(count)):
-                raise ValueError(f"{where}: count must hold integers")
+        _check_integral(f"{where}: count", count)
         count = count.astype(np.int64)
         if np.any(count == 0):
             raise ValueError(f"{where}: count must be non-zero (omit empty events)")
@@ -163,18 +177,27 @@ class SpikeSource:
 
     @classmethod
     def from_counts(cls, name: str, counts: Any) -> SpikeSource:
-        """From a dense array of signed integer counts, shape (T, n) (e.g. ``sensors.encoders.send_on_delta``)."""
+        """From a dense array of signed integer counts, shape (T, n) (e.g. ``sensors.encoders.send_on_delta``).
+
+        Raises ValueError for another shape or for NaN, inf or fractional counts."""
         c = np.asarray(counts)
         if c.ndim != 2:
             raise ValueError(f"SpikeSource {name!r}: counts must have shape (T, n), got {c.shape}")
+        _check_integral(f"SpikeSource {name!r}: counts", c)
         t, i = np.nonzero(c)
         return cls(name, c.shape[1], t, i, c[t, i].astype(np.int64))
 
     @classmethod
     def from_times(cls, name: str, n: int, times_s: Any, indices: Any, dt_s: float,
                    signs: Any = None) -> SpikeSource:
-        """From spike times (s) and indices; step = Brian2 ``timestep(t, dt)``; ``signs`` +-1 (default +1)."""
+        """From spike times (s) and indices; step = Brian2 ``timestep(t, dt)``; ``signs`` +-1 (default +1).
+
+        Raises ValueError for non-finite or negative times or a ``dt_s`` that is not finite and > 0."""
+        if not (np.isfinite(dt_s) and dt_s > 0):
+            raise ValueError(f"SpikeSource {name!r}: dt_s={dt_s!r} is out of range: accepted finite > 0 (s)")
         t = np.asarray(times_s, dtype=np.float64)
+        if not np.all(np.isfinite(t)) or np.any(t < 0):
+            raise ValueError(f"SpikeSource {name!r}: times_s must be finite and >= 0 (s)")
         steps = ((t + 1e-3 * dt_s) / dt_s).astype(np.int64)
         return cls(name, n, steps, np.asarray(indices), None if signs is None else np.asarray(signs))
 
@@ -196,7 +219,8 @@ class Projection:
     w : weights, shape (S,) float64 (unit of the target: V for v or a channel of a volt-unit model).
     target : channel index (int, into the postsynaptic neuron's ``tau_syn_s``) or ``"v"`` (delta synapse).
     delay : delay in whole steps, shape (S,) int64, >= 0.
-    kind : ``"dense" | "sparse" | "conv1d" | "one_to_one"`` (workload accounting).
+    kind : ``"dense" | "sparse" | "conv1d" | "conv2d" | "one_to_one"`` (workload accounting).
+    geometry : :class:`snn.conv.Conv2dGeometry` of a ``conv2d`` projection (else None).
 
     Raises
     ------
@@ -215,6 +239,7 @@ class Projection:
     kind: str = "sparse"
     n_pre: int | None = None
     n_post: int | None = None
+    geometry: Any = None
 
     def __post_init__(self) -> None:
         where = f"Projection {self.name!r}"
@@ -317,6 +342,28 @@ class Projection:
         return cls(name, pre, post, ci, co, W[co, ci, k], target, d, "conv1d", c_in, c_out)
 
 
+    @classmethod
+    def conv2d(cls, name: str, pre: str, post: str, W: Any, input_shape: Any, *, stride: Any = 1, padding: Any = 0,
+               dilation: Any = 1, groups: int = 1, target: int | str = "v", delay: int = 0) -> Projection:
+        """Spatial 2-D convolution between neuron grids (PyTorch ``conv2d`` semantics, :mod:`snn.conv`).
+
+        ``W`` (C_out, C_in / groups, k_h, k_w); ``input_shape`` (C_in, H, W) of ``pre``, whose neurons are the
+        channel-major flattened grid; ``post`` must have C_out * H_out * W_out neurons. ``padding``: int,
+        (p_h, p_w) or ((top, bottom), (left, right)); zero-padding taps are no synapses. Raises ValueError for
+        mismatched shapes or out-of-range stride/padding/dilation/groups.
+        """
+        from snn.conv import conv2d_geometry, conv2d_synapses
+
+        try:
+            geo = conv2d_geometry(np.shape(W), input_shape, stride=stride, padding=padding, dilation=dilation,
+                                  groups=groups)
+            i, j, w = conv2d_synapses(W, geo)
+        except ValueError as e:
+            raise ValueError(f"Projection {name!r}: {e}") from None
+        return cls(name, pre, post, i, j, w, target, delay, "conv2d", int(np.prod(geo.in_shape)),
+                   int(np.prod(geo.out_shape)), geo)
+
+
 @dataclass(frozen=True)
 class Network:
     """Populations, sources and projections at time step ``dt_s`` (s).
@@ -327,7 +374,8 @@ class Network:
     ------
     ValueError
         for duplicate names, projections naming unknown groups, indices outside a group, a projection into a
-        source, a channel index the postsynaptic neuron lacks, or an invalid ``dt_s`` for a neuron type.
+        source, a channel index the postsynaptic neuron lacks, an invalid ``dt_s`` for a neuron type, or a Poisson
+        rate above ``1/dt_s``.
     """
 
     populations: tuple[Population, ...]
@@ -357,6 +405,10 @@ class Network:
         object.__setattr__(self, "_offsets", offsets)
         for pop in self.populations:
             pop.neuron.discrete(self.dt_s)  # raises for an invalid dt_s
+        for s in self.sources:
+            if isinstance(s, PoissonSource) and np.any(s.rates() * self.dt_s > 1.0):
+                raise ValueError(f"PoissonSource {s.name!r}: rate_Hz up to {s.rates().max():g} Hz is out of range: "
+                                 f"accepted [0, 1/dt_s = {1 / self.dt_s:g}] Hz (at most one spike per step)")
         pops = {p.name: p for p in self.populations}
         for pr in self.projections:
             where = f"Projection {pr.name!r}"

@@ -402,9 +402,104 @@ class MTJNeuron:
         )
 
 
-NEURON_TYPES = (LIF, SignedLIF, MTJNeuron)
+@dataclass(frozen=True)
+class EulerLIF:
+    """Leaky integrate-and-fire neuron in the NIR convention: forward-Euler steps, leak before input, reset to a value.
+
+    Continuous model (NIR primitives ``LIF``, ``CubaLIF``, ``IF``, ``LI``, ``CubaLI``, ``I``; Pedersen et al., Nat.
+    Commun. 15, 8122 (2024), doi:10.1038/s41467-024-52259-9): ``tau_m dv/dt = (v_leak - v) + r I`` (``tau_m = inf``:
+    ``dv/dt = r I``, the NIR ``IF``/``I``), with a current-based synapse ``tau_syn dI/dt = -I + S`` when
+    ``tau_syn_s`` holds one time constant (else ``I`` is the input itself). Spike when ``v > v_th`` (``v_th = inf``:
+    a non-spiking leaky integrator, NIR ``LI``), then ``v = v_reset``.
+
+    Discretisation at step dt (the NIR reference implementation's forward Euler, ``nir`` repository
+    ``paper/03_rnn/extras/debug_CubaLIF/nir_reference_impl.py``; input ``S`` and ``I`` are values per step):
+
+        I[t] = I[t-1] + (dt/tau_syn) (-I[t-1] + S[t])
+        v[t] = v[t-1] + (dt/tau_m) (v_leak - v[t-1] + r J[t])      J = I[t-1] with a synapse, else J = S[t]
+        z[t] = v[t] > v_th;  v[t] = v_reset where z[t]
+
+    i.e. the input of a step enters after the leak, not multiplied by it (for ``tau_m = inf``: ``v += dt r J``).
+    :meth:`discrete` writes this in the engines' schedule (update, threshold, input, reset): input gain
+    ``(dt r/tau_m)/(1 - dt/tau_m)`` on v and reset before the input (so every spiking layer adds one step of
+    latency, which :mod:`snn.nir` accounts for), or gain ``dt/tau_syn`` on the synaptic channel, whose projections
+    then need one extra step of delay (v uses the previous step's current). Initial state v = I = 0.
+
+    Parameters
+    ----------
+    tau_m_s : membrane time constant (s), > 0, or ``inf`` (perfect integrator).
+    r : input resistance (state units per input unit), finite.
+    v_leak, v_reset : leak (resting) and reset values (state units), finite.
+    v_th : threshold (state units), finite or ``inf`` (no spikes).
+    tau_syn_s : () or one synaptic time constant (s), > 0.
+
+    Raises
+    ------
+    ValueError
+        for a non-positive or NaN time constant, non-finite r/v_leak/v_reset, a NaN threshold, more than one
+        synaptic channel, or (in :meth:`discrete`) a step with ``dt_s >= tau_m_s`` or ``dt_s > tau_syn_s`` (the
+        Euler step leaves its stable range).
+    """
+
+    tau_m_s: float = 20e-3
+    r: float = 1.0
+    v_leak: float = 0.0
+    v_th: float = 1.0
+    v_reset: float = 0.0
+    tau_syn_s: tuple[float, ...] = field(default=())
+
+    signed = False
+    reset = "value"
+
+    def __post_init__(self) -> None:
+        w = "EulerLIF: "
+        if _concrete(self.tau_m_s) and not (float(self.tau_m_s) > 0):
+            raise ValueError(f"{w}tau_m_s={self.tau_m_s!r} is out of range: accepted > 0 (inf allowed)")
+        for n in ("r", "v_leak", "v_reset"):
+            _check_finite(n, getattr(self, n), w)
+        if _concrete(self.v_th) and math.isnan(float(self.v_th)):
+            raise ValueError(f"{w}v_th=nan, accepted a finite value or inf")
+        _check_synapses_and_reset(self, w)
+        if len(self.tau_syn_s) > 1:
+            raise ValueError(f"{w}tau_syn_s has {len(self.tau_syn_s)} entries, accepted 0 or 1")
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.tau_syn_s)
+
+    def discrete(self, dt_s: float) -> DiscreteNeuron:
+        """Update constants at step ``dt_s`` (s).
+
+        Raises ValueError if dt_s <= 0, dt_s >= tau_m_s or dt_s > tau_syn_s."""
+        w = "EulerLIF: "
+        _check("dt_s", dt_s, where=w)
+        a = float(dt_s) / float(self.tau_m_s)
+        if a >= 1.0:
+            raise ValueError(f"{w}dt_s={dt_s:g} s must be < tau_m_s={self.tau_m_s:g} s (forward Euler: 1 - dt/tau_m "
+                             "> 0)")
+        alpha = 1.0 - a
+        if math.isinf(float(self.tau_m_s)):
+            drive_gain, c0 = float(dt_s) * self.r, 0.0
+        else:
+            drive_gain, c0 = a * self.r, a * self.v_leak
+        if self.tau_syn_s:
+            b = float(dt_s) / self.tau_syn_s[0]
+            if b > 1.0:
+                raise ValueError(f"{w}dt_s={dt_s:g} s must be <= tau_syn_s={self.tau_syn_s[0]:g} s")
+            k, beta, gain = (drive_gain,), (1.0 - b,), b
+        else:
+            k, beta, gain = (), (), drive_gain / alpha
+        return DiscreteNeuron(
+            dt_s=float(dt_s), alpha=alpha, c0=c0, k=k, beta=beta, gain=gain, theta_pos=float(self.v_th),
+            theta_neg=math.inf, reset="value", v_reset_pos=float(self.v_reset), v_reset_neg=float(self.v_reset),
+            amplitude=1.0, nref=0, noise_std=0.0, v_init=0.0, reset_before_input=True,
+        )
+
+
+NEURON_TYPES = (LIF, SignedLIF, MTJNeuron, EulerLIF)
 
 _register(LIF, ("tau_syn_s", "reset"))
+_register(EulerLIF, ("tau_syn_s",))
 _register(SignedLIF, ("tau_syn_s", "reset"))
 _register(MTJNeuron, ("reset", "source"))
 

@@ -32,6 +32,30 @@ def _check_task(task: str) -> None:
         raise ValueError(f"task={task!r}, accepted: {TASKS}")
 
 
+def _check_data(spec: SNN, x: Any, y: Any, task: str, names: tuple[str, str] = ("x", "y")) -> tuple:
+    """``x`` (N, T, n_in) finite; ``y`` (N,) integer labels in [0, n_classes) (classification) or finite targets
+    with N rows (regression). Returns the arrays; raises ValueError naming the argument and its range."""
+    nx, ny = names
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[2] != spec.n_in:
+        raise ValueError(f"{nx} must have shape (N, T, n_in={spec.n_in}), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{nx} must be finite (no NaN or inf)")
+    y = np.asarray(y)
+    if y.shape[:1] != x.shape[:1]:
+        raise ValueError(f"{nx} has {x.shape[0]} samples but {ny} has {y.shape[:1] or 'no axis'}")
+    if task == "classification":
+        k = spec.readout.n
+        if y.ndim != 1 or (y.size and not (np.all(np.isfinite(y.astype(np.float64)))
+                                           and np.all(y == np.round(y)) and y.min() >= 0 and y.max() < k)):
+            raise ValueError(f"{ny} must hold integer class labels in [0, {k - 1}] (n_classes = Readout.n = {k}), "
+                             "shape (N,)")
+        y = y.astype(np.int64)
+    elif not np.all(np.isfinite(y)):
+        raise ValueError(f"{ny} must be finite (no NaN or inf)")
+    return x, y
+
+
 def loss(params: dict, spec: SNN, x: jax.Array, y: jax.Array, task: str = "classification",
          rate_reg: float = 0.0, key: jax.Array | None = None) -> tuple[jax.Array, Any]:
     """Scalar loss and the model :class:`~snn.model.Output` (as aux).
@@ -91,15 +115,15 @@ def train(spec: SNN, x: Any, y: Any, *, task: str = "classification", epochs: in
     Raises
     ------
     ValueError
-        for an unknown task, epochs < 1, batch_size < 1 or mismatched x/y lengths.
+        for an unknown task, epochs < 1, batch_size < 1, mis-shaped or non-finite x, mismatched x/y lengths,
+        class labels outside [0, Readout.n) or non-finite regression targets (also for x_val, y_val).
     """
     _check_task(task)
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs={epochs} and batch_size={batch_size} must be >= 1")
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
+    x, y = _check_data(spec, x, y, task)
+    if x_val is not None:
+        x_val, y_val = _check_data(spec, x_val, y_val, task, ("x_val", "y_val"))
     bs = min(batch_size, x.shape[0])
     key = jax.random.PRNGKey(seed)
     key, kinit = jax.random.split(key)
@@ -149,8 +173,9 @@ def predict(spec: SNN, params: dict, x: Any, batch_size: int = 512) -> dict[str,
 def evaluate(spec: SNN, params: dict, x: Any, y: Any, task: str = "classification",
              batch_size: int = 512) -> dict[str, float]:
     """Metrics on (x, y): ``accuracy`` (classification) or ``mse`` (regression), and mean events per sample
-    (``spikes_pos``, ``spikes_neg``, all layers)."""
+    (``spikes_pos``, ``spikes_neg``, all layers). Raises ValueError as :func:`train` for bad x or y."""
     _check_task(task)
+    x, y = _check_data(spec, x, y, task)
     r = predict(spec, params, x, batch_size)
     y = np.asarray(y)
     out = {"spikes_pos": float(r["pos"].sum(1).mean()), "spikes_neg": float(r["neg"].sum(1).mean())}

@@ -123,7 +123,8 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
 
 def network_workload(net: Any, result: Any) -> pd.DataFrame:
     """IR table of a Numba-engine run (:func:`snn.engine_numba.simulate` result) of ``net``: one row per projection
-    (``snn_dense``, or ``snn_conv`` for :meth:`~snn.network.Projection.conv1d`) with the engine's measured events
+    (``snn_dense``, or ``snn_conv`` for :meth:`~snn.network.Projection.conv1d` and
+    :meth:`~snn.network.Projection.conv2d`) with the engine's measured events
     and synaptic operations, one ``neuron_update`` row per population; per inference = the whole run.
     """
     T = result.n_steps
@@ -138,7 +139,16 @@ def network_workload(net: Any, result: Any) -> pd.DataFrame:
         rate = (pos + neg) / (n_pre * max(T, 1))
         signed = bool(getattr(net.group(pr.pre), "neuron", net.group(pr.pre)).signed)
         syn_ops = float(result.syn_ops[pr.name])
-        if pr.kind == "conv1d":
+        if pr.kind == "conv2d":
+            geo = pr.geometry
+            c_out, ho, wo = geo.out_shape
+            cg = geo.in_shape[0] // geo.groups
+            kh, kw = geo.kernel
+            rows.append(ir.op(layer=pr.name, kind="snn_conv", M=ho * wo, N=c_out, K=cg * kh * kw, C=cg, K_out=c_out,
+                              P=ho, Q=wo, R=kh, S=kw, stride=geo.stride[0], time_steps=max(T, 1), spike_rate=rate,
+                              signed=signed, fan_out=pr.n_synapses / n_pre, weight_elems=c_out * cg * kh * kw,
+                              spikes_pos=pos, spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1))
+        elif pr.kind == "conv1d":
             K = max(1, pr.n_synapses // (n_pre * n_post))
             rows.append(ir.conv1d(pr.name, C=n_pre, K_out=n_post, L_out=1, R=K, bias=False, kind="snn_conv",
                                   time_steps=max(T, 1), spike_rate=rate, signed=signed, fan_out=pr.n_synapses / n_pre,
