@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("HWSIM_VENV", ROOT / ".venv"))
-EXTRAS = "test,dask,oracles,docs"
+EXTRAS = "test,dask,oracles,docs,crosscheck,zigzag"
 
 
 def _bin(name: str) -> Path:
