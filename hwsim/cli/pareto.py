@@ -75,5 +75,6 @@ def pareto(directory: Path, objectives: tuple[str, ...], group_by: str | None, p
         from hwsim.report.figures import pareto_figure
 
         cfg = manifest.get("report", {})
-        pareto_figure(table, objs[0], objs[1], plot_path, groups, logx=cfg.get("logx"), logy=cfg.get("logy"))
+        pareto_figure(table, objs[0], objs[1], plot_path, groups, logx=cfg.get("logx"), logy=cfg.get("logy"),
+                      design_by=[c for c in cols.swept if c not in groups and c != "seed"])
         click.echo(f"plot: {plot_path}")

@@ -16,12 +16,13 @@ import click
 @click.option("--group-by", "-g", default=None, metavar="COLUMN[,...]",
               help="Best design and front per group (default: the spec's [report] group_by).")
 @click.option("--rank-by", default=None, metavar="COLUMN:min|max[,...]",
-              help="How the best design is chosen (default: the spec's [report] rank_by, else the objectives).")
+              help="Order of the designs in the tables (default: the spec's [report] rank_by, else the objectives); "
+                   "the design chosen per group follows the spec's [report] choose rule.")
 @click.option("--title", default=None, help="Report title.")
 def report(directory: Path, out: Path | None, objectives: tuple[str, ...], group_by: str | None,
            rank_by: str | None, title: str | None) -> None:
-    """Write a Markdown report (status, parameters, best design per group, Pareto front, effects, failures)
-    and its figures for the sweep in DIRECTORY, and print where they are."""
+    """Write a Markdown report (the design chosen per group and why, Pareto plots, fronts, effects, status,
+    parameters, failures) and its figures for the sweep in DIRECTORY, and print where they are."""
     from hwsim.report.writer import write_report
     from hwsim.sweep.errors import SpecError
 

@@ -1,4 +1,4 @@
-"""Summary tables of a sweep: designs (averaged over seeds), Pareto fronts and the best design per group.
+"""Summary tables of a sweep: designs (averaged over seeds), Pareto fronts and rankings.
 
 A *design* is one combination of the swept parameters other than ``seed`` together with the text-valued
 results that label a row (e.g. ``target`` when an experiment returns one row per hardware target). Numeric
@@ -115,11 +115,3 @@ def rank(table: pd.DataFrame, rank_by: Sequence[Objective]) -> pd.DataFrame:
     tmp = tmp.sort_values(keys, kind="stable", na_position="last")
     return tmp.drop(columns=keys)
 
-
-def best_per_group(table: pd.DataFrame, rank_by: Sequence[Objective], group_by: Sequence[str] = ()
-                   ) -> pd.DataFrame:
-    """The best row of ``table`` by ``rank_by`` (see :func:`rank`) in each group (or overall)."""
-    ranked = rank(table, rank_by)
-    if not group_by:
-        return ranked.head(1)
-    return ranked.groupby(list(group_by), dropna=False, sort=False).head(1)

@@ -32,6 +32,7 @@ A spec (all tables optional except ``experiment``)::
     objectives = ["energy_J:min", "f0_5:max"]   # the first two are the Pareto plot's x and y
     group_by = ["target"]                 # best design and front per group
     columns = ["f1", "latency_s"]         # further result columns shown in the report's tables
+    choose = {quality = "f0_5:max", cost = "energy_J:min", tolerance = 0.02}  # the design chosen per group
     logx = true
 
     [profiles.full]                       # named variants selected with --profile NAME (`hwsim run --full`)
@@ -58,7 +59,7 @@ from hwsim.sweep.overrides import apply_overrides, set_param
 
 TOP_KEYS = ("name", "experiment", "description", "seeds", "chunk_size", "files", "code_version", "fixed", "axes",
             "zip", "sample", "report", "profiles")
-REPORT_KEYS = ("objectives", "group_by", "rank_by", "logx", "logy", "title", "columns")
+REPORT_KEYS = ("objectives", "group_by", "rank_by", "logx", "logy", "title", "columns", "choose")
 MAX_POINTS = 10_000_000
 
 
@@ -209,6 +210,10 @@ class Spec:
         if "columns" in report and not (isinstance(report["columns"], list)
                                         and all(isinstance(c, str) for c in report["columns"])):
             raise SpecError("[report] columns must be a list of result column names", key="report.columns")
+        if "choose" in report:
+            from hwsim.report.choice import parse_choose
+
+            parse_choose(report["choose"])
         spec = cls(experiment=exp if callable(exp) else exp.strip(), name=spec_name,
                    description=str(raw.get("description", "")), fixed=fixed, axes=axes, zips=tuple(zips),
                    sample=sample, seeds=seeds, chunk_size=chunk, files=tuple(files), code_version=cv,
