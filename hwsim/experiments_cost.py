@@ -121,6 +121,8 @@ def ir_file(*, path: str, target: str = "gr712rc", w_bits: int = 0, a_bits: int 
     if not p.exists():
         raise ValueError(f"path={path!r}: no such file")
     t = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+    if "dt_s" not in t.columns:  # tables stored before the IR carried the time step: "not stated"
+        t["dt_s"] = next(c.default for c in ir.SCHEMA if c.name == "dt_s")
     t = t.astype({c.name: c.dtype for c in ir.SCHEMA if c.name in t.columns})
     ir.validate(t)
     if w_bits > 0 or a_bits > 0:

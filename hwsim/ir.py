@@ -18,6 +18,10 @@ Conventions
   ``fan_out`` = mean synapses per presynaptic spike (``N*density`` for a dense layer). Measured counts per inference
   go to ``spikes_pos``, ``spikes_neg`` and ``syn_ops`` (NaN when unknown; the cost model then uses the rate).
   ``neuron_update`` rows have ``n_neurons`` neurons updated every step.
+* ``dt_s`` is the simulated time step of a spiking or ``neuron_update`` row in seconds, as the builder of the
+  workload ran it (e.g. the 1 ns step of the fitted MTJ neuron); NaN means "not stated" (the default, and the
+  value of every non-spiking row). One network runs at one step: :func:`time_step_s` returns it. Targets whose
+  neurons evolve in physical time (the MTJ core) take their latency from it; others ignore it.
 * Grouped-query attention rows are written per KV head: ``M = q_tokens * heads / kv_heads`` and
   ``count = kv_heads * batch``, so the K/V cache of a KV head is read once for all query heads that share it.
 * Units: bits for precisions; counts are per inference (one forward pass / one decoded token / one window).
@@ -94,6 +98,7 @@ SCHEMA: tuple[Column, ...] = (
     Column("spikes_pos", "float64", math.nan, "measured +1 spikes per inference (NaN: unknown)"),
     Column("spikes_neg", "float64", math.nan, "measured -1 spikes per inference (NaN: unknown)"),
     Column("syn_ops", "float64", math.nan, "measured synaptic operations per inference (NaN: unknown)"),
+    Column("dt_s", "float64", math.nan, "simulated time step of spiking/neuron_update rows in s (NaN: not stated)"),
     Column("trainable", "bool", False, "parameters of this row are trained"),
     Column("saved_for_backward", "bool", False, "activations of this row are kept for the backward pass"),
 )
@@ -151,7 +156,8 @@ def validate(df: pd.DataFrame) -> None:
     IRError
         naming the row index, its ``layer`` and the offending field: missing/extra columns, unknown kind or format,
         non-positive bits, density outside (0, 1], rank larger than ``min(N, K)``, ``top_k > n_experts``,
-        ``imbalance < 1``, negative dimensions/rates, conv dims that do not match ``M, N, K``.
+        ``imbalance < 1``, negative dimensions/rates, ``dt_s`` neither NaN nor a finite positive number, conv dims
+        that do not match ``M, N, K``.
     """
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
@@ -186,6 +192,8 @@ def validate(df: pd.DataFrame) -> None:
     for f in ("spikes_pos", "spikes_neg", "syn_ops"):
         v = df[f].to_numpy()
         fail(v < 0, f, ">= 0 or NaN")
+    v = df["dt_s"].to_numpy(np.float64)
+    fail(~np.isnan(v) & ~(np.isfinite(v) & (v > 0)), "dt_s", "NaN (not stated) or finite and > 0 s")
     d = df["density"].to_numpy()
     fail(~((d > 0) & (d <= 1)), "density", "0 < density <= 1")
     fail(df["rank"].to_numpy() > np.minimum(df["N"], df["K"]).to_numpy(), "rank", "rank <= min(N, K)")
@@ -233,10 +241,12 @@ def conv2d(layer: str, C: int, K_out: int, P: int, Q: int, R: int, S: int, *, st
 
 def snn_dense(layer: str, n_pre: int, n_post: int, time_steps: int, spike_rate: float, *,
               signed: bool = False, density: float = 1.0, spikes_pos: float = math.nan,
-              spikes_neg: float = math.nan, syn_ops: float = math.nan, **fields: Any) -> dict[str, Any]:
-    """Spiking synapses from ``n_pre`` to ``n_post`` neurons over ``time_steps`` steps.
+              spikes_neg: float = math.nan, syn_ops: float = math.nan, dt_s: float = math.nan,
+              **fields: Any) -> dict[str, Any]:
+    """Spiking synapses from ``n_pre`` to ``n_post`` neurons over ``time_steps`` steps of ``dt_s`` seconds.
 
-    ``spike_rate`` is spikes per presynaptic neuron per step; ``fan_out`` defaults to ``n_post * density``.
+    ``spike_rate`` is spikes per presynaptic neuron per step; ``fan_out`` defaults to ``n_post * density``;
+    ``dt_s`` NaN = step not stated.
     """
     fields.setdefault("weight_elems", round(n_pre * n_post * density))
     fields.setdefault("fan_out", n_post * density)
@@ -244,13 +254,15 @@ def snn_dense(layer: str, n_pre: int, n_post: int, time_steps: int, spike_rate: 
         fields.setdefault("sparsity_pattern", "unstructured")
     return op(layer=layer, kind="snn_dense", M=1, N=n_post, K=n_pre, time_steps=time_steps,
               spike_rate=spike_rate, signed=signed, density=density, spikes_pos=spikes_pos,
-              spikes_neg=spikes_neg, syn_ops=syn_ops, **fields)
+              spikes_neg=spikes_neg, syn_ops=syn_ops, dt_s=dt_s, **fields)
 
 
-def neuron_update(layer: str, n_neurons: int, time_steps: int, **fields: Any) -> dict[str, Any]:
-    """State update of ``n_neurons`` spiking neurons every step for ``time_steps`` steps."""
+def neuron_update(layer: str, n_neurons: int, time_steps: int, *, dt_s: float = math.nan,
+                  **fields: Any) -> dict[str, Any]:
+    """State update of ``n_neurons`` spiking neurons every step for ``time_steps`` steps of ``dt_s`` seconds
+    (NaN = step not stated)."""
     return op(layer=layer, kind="neuron_update", M=1, N=n_neurons, K=1, n_neurons=n_neurons,
-              time_steps=time_steps, **fields)
+              time_steps=time_steps, dt_s=dt_s, **fields)
 
 
 # ------------------------------------------------------------------------------------------ derived counts
@@ -279,6 +291,23 @@ def synaptic_ops(df: pd.DataFrame) -> np.ndarray:
     measured = df["syn_ops"].to_numpy(np.float64)
     out = np.where(~np.isnan(measured), measured, np.where(have_spikes, from_spikes, est))
     return np.where(spiking, out, 0.0)
+
+
+def time_step_s(df: pd.DataFrame) -> float:
+    """The simulated time step [s] stated by the spiking and ``neuron_update`` rows of ``df`` (NaN when none
+    states one).
+
+    Raises
+    ------
+    IRError
+        when the rows state different steps (one network runs at one step).
+    """
+    timed = df["kind"].isin((*SPIKING_KINDS, "neuron_update")).to_numpy()
+    v = df["dt_s"].to_numpy(np.float64)[timed]
+    v = np.unique(v[~np.isnan(v)])
+    if v.size > 1:
+        raise IRError(f"IR rows state different time steps dt_s {v.tolist()} s; one network runs at one step")
+    return float(v[0]) if v.size else math.nan
 
 
 def parameter_count(df: pd.DataFrame) -> int:

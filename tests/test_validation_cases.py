@@ -28,6 +28,8 @@ UNDER_TEST = {
     ("hwsim", "V3 decode bf16 A100"): {"evaluate_arrays", "load", "catalogue", "a100_sxm4_80gb", "targets"},
     ("hwsim", "V10 MTJ core energy per spike"): {"compact", "neuron", "default_signed_mtj_neuron", "energy_per_spike",
                                                  "_energy_per_spike", "simulate", "load", "catalogue", "readout"},
+    ("hwsim", "V13 MTJ core energy per spike"): {"mtj_energy", "spike_energy", "providers", "load", "catalogue",
+                                                 "readout"},
     **{("sensors", f"S{n}"): {"MicParams", "figure", "energy", "energy_figures", "mic", "adc_energy_per_conversion",
                               "sampled_sensor_energy", "walden_floor_J", "schreier_floor_J"} for n in range(23, 28)},
 }

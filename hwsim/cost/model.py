@@ -21,6 +21,8 @@ grouping) from the array work. Per design point:
 * ``latency_s`` (sum over ops, which run one after another), its compute and memory parts, ``cycles``;
 * ``macs``, ``macs_effective``, ``synops``, ``neuron_updates``, ``bytes_<level>``, ``utilisation`` (MAC-weighted);
 * inference memory ``weights_B``, ``kv_cache_B``, ``activations_B``, ``memory_B`` and ``fits`` (capacity check);
+* class-specific outputs (neuromorphic: ``timestep_s``, the step used, and ``timestep_source``, see
+  :mod:`hwsim.cost.neuro`);
 * ``supported`` (bool) and ``unsupported_reason`` (str, '' when supported): whether the target's class executes
   every op at its number format (:mod:`hwsim.cost.support`); where it does not, every ``energy_*``, ``latency_*``,
   ``cycles`` and ``utilisation`` total is NaN (never a number), while work counts and memory stay.
@@ -161,6 +163,7 @@ def run_prepared(p: Prepared) -> Arrays:
         totals[f"bytes_{lv}"] = tot(b)
     for comp, e in oc.energy.items():
         totals[f"energy_{comp.replace(':', '_')}_J"] = tot(e)
+    totals.update(oc.per_point)
     ok = sup.per_point()
     if not np.all(ok):  # a design the target cannot execute gets no energy, latency or utilisation
         for k in totals:

@@ -15,6 +15,8 @@ class OpCost:
     ``cell``, ``dac``, ``digital``, ``instr``) to its primitive energy [J]; ``bytes`` maps a memory level to bytes
     moved; ``precision`` indexes ``precision_keys``. ``steps`` (points,) is the time steps per inference of
     time-stepped targets (1 otherwise); ``fits`` (points,) says whether the workload fits the target's capacity.
+    ``per_point`` holds extra per-point outputs of a class model (arrays of shape (points,)), added to the totals
+    under their names (e.g. the neuromorphic ``timestep_s`` and ``timestep_source``).
     """
 
     latency_s: np.ndarray
@@ -28,6 +30,7 @@ class OpCost:
     steps: np.ndarray
     fits: np.ndarray
     notes: dict[str, str] = field(default_factory=dict)
+    per_point: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def energy_primitive_J(self) -> np.ndarray:

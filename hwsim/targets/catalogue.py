@@ -10,6 +10,7 @@ import ast
 import json
 import math
 import operator
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,16 @@ def path_of(name: str) -> Path:
     return p
 
 
-def load(name_or_path: str | Path) -> Target:
+def load(name_or_path: str | Path, overrides: Mapping[str, float] | None = None) -> Target:
     """Load, evaluate and check a target by name (``"loihi"``) or by path to a JSON file.
 
     Derived quantities (``expr``) are evaluated from the other parameters; providers (e.g. the MTJ energy per spike
-    from ``devices``) are called. Results are cached per resolved path.
+    from ``devices``) are called with the parameters defined before them. Results are cached per resolved path and
+    overrides.
+
+    ``overrides`` maps parameter names of the file's ``params`` to SI values that replace the file's numbers before
+    anything derived from them is evaluated, e.g. ``load("mtj_core", {"T_K": 350.0})`` re-derives the MTJ energy per
+    spike at 350 K. An overridden quantity keeps its unit, status and source, and notes the file's value.
 
     Raises
     ------
@@ -75,12 +81,26 @@ def load(name_or_path: str | Path) -> Target:
         p = path_of(str(name_or_path))
     elif not p.exists():
         raise TargetError(f"target file {str(p)!r} does not exist")
-    return _load_cached(str(p.resolve()))
+    ov: dict[str, float] = {}
+    for k, v in (overrides or {}).items():
+        x = float(v)
+        if math.isnan(x):
+            raise TargetError(f"{p.name}: override {k!r}={v!r} is NaN")
+        ov[str(k)] = x
+    return _load_cached(str(p.resolve()), tuple(sorted(ov.items())))
+
+
+def with_overrides(target: Target, **values: float) -> Target:
+    """``target`` re-loaded from its file with parameter ``values`` replaced (on top of its own overrides); see
+    :func:`load`. Raises :class:`TargetError` for a target without a file or an unknown parameter."""
+    if not target.path:
+        raise TargetError(f"target {target.name!r} has no file to re-load with overrides")
+    return load(Path(target.path), {**dict(target.overrides), **values})
 
 
 @lru_cache(maxsize=64)
-def _load_cached(path: str) -> Target:
-    return _parse(Path(path))
+def _load_cached(path: str, overrides: tuple[tuple[str, float], ...] = ()) -> Target:
+    return _parse(Path(path), dict(overrides))
 
 
 def _fail(file: str, row: str, field: str, msg: str) -> TargetError:
@@ -162,7 +182,7 @@ def _quantity(raw: Any, spec: Spec, env: dict[str, float], file: str, row: str) 
         if provider not in PROVIDERS:
             raise _fail(file, row, "provider", f"unknown provider {provider!r}; known: {sorted(PROVIDERS)}")
         try:
-            value = float(PROVIDERS[provider]())
+            value = float(PROVIDERS[provider](dict(env)))
         except Exception as exc:
             raise _fail(file, row, "provider", f"provider {provider!r} failed: {type(exc).__name__}: {exc}") from exc
     if (math.isnan(value) or value > spec.high
@@ -174,8 +194,9 @@ def _quantity(raw: Any, spec: Spec, env: dict[str, float], file: str, row: str) 
                     expr=expr, provider=provider)
 
 
-def _parse(path: Path) -> Target:
+def _parse(path: Path, overrides: Mapping[str, float] | None = None) -> Target:
     file = path.name
+    overrides = dict(overrides or {})
     try:
         raw = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -210,8 +231,15 @@ def _parse(path: Path) -> Target:
             else:
                 raise _fail(file, f"params.{key}", "name", f"unknown parameter for class {cls!r}; accepted: "
                             f"{sorted(specs)} (or a helper starting with '_')")
+        if key in overrides and isinstance(q, dict):
+            was = q.get("value", q.get("expr", q.get("provider")))
+            q = {k: v for k, v in q.items() if k not in ("value", "expr", "provider", "note")}
+            q.update(value=overrides.pop(key), note=f"overridden (file: {was})")
         params[key] = _quantity(q, spec, env, file, f"params.{key}")
         env[key] = params[key].value
+    if overrides:
+        raise _fail(file, f"params.{sorted(overrides)[0]}", "override", f"no such parameter in the file; "
+                    f"accepted: {sorted(params)}")
     missing = [k for k in {**COMMON_REQUIRED, **CLASS_REQUIRED[cls]} if k not in params]
     if missing:
         raise _fail(file, f"params.{missing[0]}", "value", f"required parameter(s) {missing} missing for class "
@@ -246,7 +274,8 @@ def _parse(path: Path) -> Target:
             raise _fail(file, f"sparsity.{key}", "value", f"unknown pattern(s) {bad}; accepted: {SPARSITY_PATTERNS}")
     return Target(name=name, cls=cls, description=str(raw.get("description", "")), params=params, tables=tables,
                   memory=memory, spatial_mode=mode, axes=axes, sparsity_skip=skip, sparsity_compressed=comp,
-                  notes=str(raw.get("notes", "")), path=str(path))
+                  notes=str(raw.get("notes", "")), path=str(path),
+                  overrides=tuple((k, params[k].value) for k in params if params[k].note.startswith("overridden")))
 
 
 def _level(raw: Any, i: int, env: dict[str, float], file: str) -> Level:

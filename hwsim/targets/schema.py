@@ -113,6 +113,10 @@ CLASS_OPTIONAL: dict[str, dict[str, Spec]] = {
         "mean_hops": Spec("1", 0.0, 1e4, low_inclusive=True, doc="mean mesh hops per spike"),
         "weight_bits": Spec("bit", 0.0, 64.0, doc="synaptic weight precision"),
         "synops_per_s": Spec("1/s", 0.0, 1e16, doc="peak synaptic operations per second (latency bound)"),
+        "T_K": Spec("K", 0.0, 2000.0, doc="operating temperature of physical (device) neurons"),
+        "physical_time_steps": Spec("1", 0.0, 1.0, low_inclusive=True, doc="1: the neurons evolve in physical "
+                                    "time, so a workload step of dt_s seconds takes dt_s (the workload's stated "
+                                    "dt_s replaces timestep_s); 0: timestep_s is the chip's wall time per step"),
     },
     "cim": {
         "adc_enob": Spec("bit", 0.0, 32.0, doc="ADC effective number of bits"),
@@ -193,6 +197,7 @@ class Target:
     sparsity_compressed: tuple[str, ...] = ()
     notes: str = ""
     path: str = ""
+    overrides: tuple[tuple[str, float], ...] = ()
 
     def p(self, name: str, default: float | None = None) -> float:
         """Value of parameter ``name`` (SI units); ``default`` when absent, else KeyError naming the target."""
