@@ -1,7 +1,8 @@
 """Detector variants on NASA SMAP/MSL for the co-design study (`hwsim run`): train, detect, score, describe the
 workload of one inference in the hwsim network IR.
 
-Variants (:data:`VARIANTS`), all scored with the telemanom protocol (nonparametric dynamic thresholding,
+Variants: the detector pipelines of :mod:`fdir.registry` (the one list of choices, :func:`fdir.registry.names`), all
+scored with the telemanom protocol (nonparametric dynamic thresholding,
 :mod:`fdir.ndt`, same :class:`~fdir.ndt.NDTParams`; event-wise counts of :mod:`fdir.metrics.telemanom`, micro-summed
 over the channels and label rows; Hundman et al., KDD 2018, arXiv:1802.04431):
 
@@ -20,6 +21,11 @@ over the channels and label rows; Hundman et al., KDD 2018, arXiv:1802.04431):
   issue's "fixed-point F1 within 0.02 of float"), and the prediction differences ``pred_max_abs_diff``,
   ``pred_rmse_diff``, ``pred_median_abs_diff`` (value units; the static activation scales are calibrated on
   nominal data, so values more than the headroom beyond the training range still saturate).
+* any other registered pipeline (``cae``, ``isolation_forest``, ``lof`` or a user's own,
+  :func:`fdir.registry.register`): :class:`fdir.pipeline.Pipeline` with ``scaling="none"`` (the shipped arrays
+  are already scaled to [-1, 1]) and ``per_channel=False`` (column 0 watched, command columns available), fitted
+  on each channel's training array and thresholded by its own thresholder (default NDT); workload, parameter
+  count and weight bits from the first channel's ``workload()``.
 * ``lif`` / ``mtj_lif``: the spiking forecaster of :mod:`fdir.detectors.spiking` (signed send-on-delta input,
   signed LIF or MTJ-LIF neurons from the devices/ compact model, leaky readout).
 
@@ -44,7 +50,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-VARIANTS = ("dense_float", "int8", "lif", "mtj_lif")
+from fdir.detectors.forecast_detector import dense_workload
+
+SPECIALISED = ("dense_float", "int8", "lif", "mtj_lif")
+"""Variants evaluated by their own drivers below (pooled workloads, int8-vs-float figures); every other registered
+name goes through :func:`_run_pipeline`."""
 SPACECRAFT_CHOICES = ("SMAP", "MSL", "both")
 CHANNEL_CHOICES = ("subset", "all")
 
@@ -57,9 +67,7 @@ SUBSET: dict[str, tuple[str, ...]] = {
 QUICK_CHANNEL = "S-2"
 """``quick=True`` channel: MSL S-2 (926 training, 1,827 test samples, one point anomaly), the shortest in SUBSET."""
 
-CALIBRATION_WINDOWS = 512
-
-__all__ = ["CHANNEL_CHOICES", "QUICK_CHANNEL", "SPACECRAFT_CHOICES", "SUBSET", "VARIANTS", "VariantResult",
+__all__ = ["CHANNEL_CHOICES", "QUICK_CHANNEL", "SPACECRAFT_CHOICES", "SUBSET", "VariantResult",
            "dense_workload", "evaluate_spiking", "resolve_channels", "run_variant", "subset_rule"]
 
 
@@ -203,90 +211,15 @@ def _esa(per_channel, rows) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------- dense variants
 
 
-def dense_workload(cfg, n_in: int, *, int8_bits: dict[str, int] | None = None) -> pd.DataFrame:
-    """IR of one forecast of :class:`~fdir.detectors.forecaster.ForecasterConfig` ``cfg`` with ``n_in`` input
-    columns: ``conv<i>`` (``conv1d``: C, K_out, L_out, kernel, stride, bias), ``dense0`` and ``out``
-    (``linear``, M = 1, bias), once per ensemble member (layer names prefixed ``m<j>.`` when ``cfg.members`` > 1:
-    each member runs as its own network, without the zero blocks of the folded export). Float32 (``int8_bits``
-    None) or int8 weights with the per-layer activation bits ``int8_bits`` {layer: 8 | 16} (keys without the
-    member prefix: the folded export quantises each layer of all members with one scale). Total MACs equal
-    ``cfg.macs(n_in)``.
-
-    Raises
-    ------
-    ValueError
-        for n_in < 1.
-    """
-    from hwsim import ir
-
-    if int(n_in) < 1:
-        raise ValueError(f"n_in={n_in} must be >= 1")
-
-    def prec(name: str) -> dict:
-        if int8_bits is None:
-            return {"w_bits": 32, "a_bits": 32, "acc_bits": 32, "w_format": "fp"}
-        return {"w_bits": 8, "a_bits": int(int8_bits.get(name, 8)), "acc_bits": 32, "w_format": "int",
-                "a_format": "int"}
-
-    rows = []
-    for m in range(cfg.members):
-        tag = "" if cfg.members == 1 else f"m{m}."
-        c_in = int(n_in)
-        for i, (c, L) in enumerate(zip(cfg.conv_channels, cfg.lengths())):
-            rows.append(ir.conv1d(f"{tag}conv{i}", C=c_in, K_out=c, L_out=L, R=cfg.kernel, stride=cfg.stride,
-                                  bias=True, **prec(f"conv{i}")))
-            c_in = c
-        flat = c_in * cfg.lengths()[-1]
-        rows.append(ir.linear(f"{tag}dense0", M=1, N=cfg.hidden, K=flat, bias=True, **prec("dense0")))
-        rows.append(ir.linear(f"{tag}out", M=1, N=cfg.n_predictions, K=cfg.hidden, bias=True, **prec("out")))
-    return ir.make(rows)
-
-
 def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
                       ) -> tuple[np.ndarray, dict[str, int]]:
-    """Forecasts (n_heads, N, H) of the int8 runtime graph for the test windows (aligned with
-    :func:`fdir.detectors.forecaster.forecast_heads` with ``full``: index k is test sample k + l_s, horizon step j
-    sample k + l_s + j) and the activation bits per affine layer.
+    """Forecasts (n_heads, N, H) of the int8 runtime graph for the test windows and the activation bits per affine
+    layer (:func:`fdir.detectors.forecast_detector.quantized_graph`, :func:`~fdir.detectors.forecast_detector.
+    graph_forecasts`)."""
+    from fdir.detectors.forecast_detector import graph_forecasts, quantized_graph
 
-    The exported bundle reads every column of the channel (zero weights for those the model ignores); the
-    deployed copy keeps only the model's ``columns`` (the first convolution's weights sliced to them, the input
-    shape narrowed), which computes the same forecast without multiplying by zero weights.
-    """
-    import copy
-
-    from fdir.detectors.forecaster import FIXED_POINT_HEADROOM
-    from fdir.runtime import Graph
-    from fdir.runtime.export import quantize_bundle, standardized_windows
-
-    cfg = model.cfg
-    W, cols = cfg.input_length, list(model.columns)
-    spec, arrays = model.export_layers(ndt=ndt)
-    spec, arrays = copy.deepcopy(spec), dict(arrays)
-    arrays["conv0.w"] = np.ascontiguousarray(arrays["conv0.w"][:, cols, :])
-    spec["input"].update(channels=len(cols), shape=[len(cols), W])
-
-    def windows(a: np.ndarray) -> np.ndarray:          # view (N, C, W): window k ends at sample k + l_s - 1
-        N = a.shape[0] - cfg.l_s - cfg.n_predictions
-        sw = np.lib.stride_tricks.sliding_window_view(a[:, cols].astype(np.float32), W, axis=0)
-        return sw[cfg.l_s - W:cfg.l_s - W + N]
-
-    Xc = windows(train)
-    rng = np.random.default_rng(seed)
-    pick = np.sort(rng.choice(Xc.shape[0], size=min(CALIBRATION_WINDOWS, Xc.shape[0]), replace=False))
-    qspec, qarr = quantize_bundle(spec, arrays, standardized_windows(spec, arrays, Xc[pick]),
-                                  headroom=FIXED_POINT_HEADROOM)
-    g = Graph(qspec["layers"], qarr, tuple(qspec["input"]["shape"]), fixed_point=True)
-    Xt = windows(test)
-    K, H = model.n_heads, cfg.n_predictions
-    out = np.empty((K, Xt.shape[0], H))
-    heads = g.y.reshape(-1)[:K * H].reshape(K, H)      # head k's forecasts are outputs k·H .. k·H + H − 1
-    gains = model.head_gains[:, None]
-    for i in range(Xt.shape[0]):
-        np.copyto(g.x, Xt[i].reshape(g.x.shape))
-        g.run()
-        out[:, i] = heads + gains * float(Xt[i, 0, -1])
-    bits = {layer["name"]: int(layer["quant"]["a_bits"]) for layer in qspec["layers"] if "quant" in layer}
-    return out, bits
+    g, _, bits = quantized_graph(model, train, seed, ndt)
+    return graph_forecasts(model, g, test), bits
 
 
 def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool,
@@ -381,6 +314,32 @@ def _run_spiking(variant: str, ids: tuple[str, ...], epochs: int | None, seed: i
             float(sum(r.infer_s for r in runs)))
 
 
+def _run_pipeline(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool):
+    """Any registered pipeline (module doc) on the channels ``ids``."""
+    from fdir.data.smap_msl import load_channel
+    from fdir.registry import make
+    from hwsim import ir
+
+    per_channel, sc_of, wl = [], {}, None
+    train_s = eval_s = 0.0
+    for chan in ids:
+        ch = load_channel(chan)
+        sc_of[chan] = ch.spacecraft
+        pipe = make(variant, seed=seed, epochs=epochs, quick=quick, scaling="none", per_channel=False)
+        t0 = time.perf_counter()
+        pipe.fit(ch.train)
+        t1 = time.perf_counter()
+        found = pipe.detect(ch.test)
+        eval_s += time.perf_counter() - t1
+        train_s += t1 - t0
+        per_channel.append((chan, [(int(a), int(b)) for a, b in found[["start_index", "end_index"]].to_numpy()],
+                            ch.test.shape[0]))
+        if wl is None:
+            wl = pipe.workload()
+    metrics = _score(per_channel, sc_of)
+    return metrics, wl, int(ir.parameter_count(wl)), int(wl["w_bits"].max()), train_s, eval_s
+
+
 def evaluate_spiking(cfg, spacecraft: str = "SMAP", channels: str | Sequence[str] = "subset", *,
                      quick: bool = False) -> VariantResult:
     """Evaluate a spiking detector with an explicit :class:`fdir.detectors.spiking.SpikingConfig` ``cfg`` (design
@@ -405,7 +364,7 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
 
     Parameters
     ----------
-    variant : one of :data:`VARIANTS`.
+    variant : a registered detector pipeline (:func:`fdir.registry.names`).
     spacecraft : ``"SMAP"``, ``"MSL"`` or ``"both"``.
     channels : ``"subset"`` (:data:`SUBSET`), ``"all"`` (every labelled channel) or explicit channel ids.
     epochs : training epochs (default: the detector's default; 3 with ``quick``).
@@ -422,9 +381,10 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
         or epochs < 1.
     """
     from fdir.detectors.forecaster import COMBINE_MODES
+    from fdir.registry import names
 
-    if variant not in VARIANTS:
-        raise ValueError(f"variant={variant!r}, accepted: {VARIANTS}")
+    if variant not in names():
+        raise ValueError(f"variant={variant!r}, accepted: {names()} (fdir.registry)")
     if combine not in COMBINE_MODES:
         raise ValueError(f"combine={combine!r}, accepted: {COMBINE_MODES}")
     if epochs is not None and int(epochs) < 1:
@@ -432,8 +392,10 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
     ids = resolve_channels(spacecraft, channels, quick=quick)
     if variant in ("dense_float", "int8"):
         out = _run_dense(variant, ids, epochs, int(seed), bool(quick), combine)
-    else:
+    elif variant in SPECIALISED:
         out = _run_spiking(variant, ids, epochs, int(seed), bool(quick))
+    else:
+        out = _run_pipeline(variant, ids, epochs, int(seed), bool(quick))
     metrics, wl, n_params, wbits, train_s, eval_s = out
     return VariantResult(variant, spacecraft, ids, {k: float(v) for k, v in metrics.items()}, wl, int(n_params),
                          int(wbits), float(train_s), float(eval_s))

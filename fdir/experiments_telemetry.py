@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from fdir.registry import get as _registered
 from hwsim import ir
 
 __all__ = ["detector_variant", "spiking_detector"]
 
-Variant = Literal["dense_float", "int8", "lif", "mtj_lif"]
 Spacecraft = Literal["SMAP", "MSL", "both"]
 Channels = Literal["subset", "all"]
 
@@ -35,10 +35,11 @@ def _flat(res) -> dict:
     return out
 
 
-def detector_variant(*, variant: Variant = "dense_float", spacecraft: Spacecraft = "both",
+def detector_variant(*, variant: str = "dense_float", spacecraft: Spacecraft = "both",
                      channels: Channels = "subset", epochs: int = 0, quick: bool = False, seed: int = 0) -> dict:
-    """Train and score one detector variant (:func:`fdir.evaluate.run_variant`); ``epochs = 0`` keeps the
-    detector's default. Raises ValueError for values outside the declared ranges."""
+    """Train and score one detector variant (:func:`fdir.evaluate.run_variant`; ``variant`` a name of
+    :func:`fdir.registry.names`); ``epochs = 0`` keeps the detector's default. Raises ValueError for values outside
+    the declared ranges."""
     from fdir.evaluate import run_variant
 
     if int(epochs) < 0:
@@ -47,7 +48,7 @@ def detector_variant(*, variant: Variant = "dense_float", spacecraft: Spacecraft
     return _flat(res)
 
 
-detector_variant.RANGES = {"epochs": (0, 1000), "seed": (0, None)}
+detector_variant.RANGES = {"variant": _registered, "epochs": (0, 1000), "seed": (0, None)}
 
 
 def spiking_detector(*, neuron: Literal["lif", "mtj"] = "lif", n_hidden: int = 32, delta_fraction: float = 1 / 32,

@@ -1,8 +1,9 @@
 """The built-in co-design study behind ``hwsim run``: FDIR detector variants on real telemetry, costed on hardware.
 
-One study point = one detector *variant* (:data:`fdir.evaluate.VARIANTS`: dense float conv forecaster, its int8
-fixed-point export, a spiking detector with signed LIF neurons, and one with signed MTJ-LIF neurons from the
-``devices`` compact model, both fed by signed send-on-delta spikes from ``sensors``) trained and evaluated on the
+One study point = one detector *variant* (a name of the detector registry, :func:`fdir.registry.names`: dense float
+conv forecaster, its int8 fixed-point export, a spiking detector with signed LIF neurons, and one with signed MTJ-LIF
+neurons from the ``devices`` compact model, both fed by signed send-on-delta spikes from ``sensors``, the windowed
+CAE and baselines, or a user's own detector registered with :func:`fdir.registry.register`) trained and evaluated on the
 shipped NASA SMAP/MSL telemetry (Hundman et al., KDD 2018, arXiv:1802.04431) with the telemanom event-wise
 protocol, then its workload per inference (one telemetry sample of one channel) costed by :func:`hwsim.cost.model.
 evaluate` on each hardware target. The experiment returns one row per target, so the sweep's Pareto front of
@@ -18,6 +19,8 @@ from __future__ import annotations
 import math
 import time
 from typing import Literal
+
+from fdir.registry import get as _registered
 
 SPACE_TARGETS = ("gr712rc", "gr740", "rad750")
 """Radiation-hardened space processors of the target catalogue (hwsim/targets/*.json)."""
@@ -51,7 +54,7 @@ def _targets(targets: str) -> tuple[str, ...]:
     return out
 
 
-def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] = "dense_float",
+def codesign_point(*, variant: str = "dense_float",
                    spacecraft: Literal["SMAP", "MSL", "both"] = "both", channels: str = "subset",
                    epochs: int = 0, adc_bits: int = 12, targets: str = ",".join(DEFAULT_TARGETS),
                    quick: bool = False, seed: int = 0, combine: Literal["union", "mean"] = "union") -> list[dict]:
@@ -59,7 +62,7 @@ def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] 
 
     Parameters
     ----------
-    variant : detector variant, one of :data:`fdir.evaluate.VARIANTS`.
+    variant : detector variant, a registered name (:func:`fdir.registry.names`).
     spacecraft : ``"SMAP"``, ``"MSL"`` or ``"both"`` (events of both pooled).
     channels : ``"subset"`` (the representative channels of :data:`fdir.evaluate.SUBSET`), ``"all"`` (every
         labelled channel) or comma-separated channel ids.
@@ -126,6 +129,6 @@ def codesign_point(*, variant: Literal["dense_float", "int8", "lif", "mtj_lif"] 
     return rows
 
 
-codesign_point.RANGES = {"adc_bits": (1, 24), "epochs": (0, 10_000)}
+codesign_point.RANGES = {"variant": _registered, "adc_bits": (1, 24), "epochs": (0, 10_000), "targets": _targets}
 codesign_point.FILES = ["hwsim:targets/*.json", "fdir:data/smap_msl.npz", "fdir:data/labeled_anomalies.csv",
                         "devices:signed_mtj_compact.json", "sensors:energy_figures.json"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -414,6 +415,30 @@ def _jit_forward(cfg: CAEConfig, capture: tuple[str, ...]):
     return _JIT_CACHE[key]
 
 
+@lru_cache(maxsize=16)
+def _train_step(cfg: CAEConfig, lr: float, decay_steps: int):
+    """(optimizer, jit-compiled training step) of one configuration, built once and reused by every training run:
+    Adam at ``lr``, or cosine-decayed to 0.05·lr over ``decay_steps`` (> 0)."""
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    schedule = optax.cosine_decay_schedule(lr, decay_steps=decay_steps, alpha=0.05) if decay_steps else lr
+    opt = optax.adam(schedule)
+
+    def loss_fn(p, s, x):
+        y, new_s, _ = _forward(p, s, x, cfg, True)
+        return jnp.mean((y - x) ** 2), new_s
+
+    @jax.jit
+    def step(p, s, o, x):
+        (value, new_s), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, x)
+        updates, o = opt.update(g, o, p)
+        return optax.apply_updates(p, updates), new_s, o, value
+
+    return opt, step
+
+
 def train(xw_train: np.ndarray, xw_val: np.ndarray, *, config: CAEConfig | None = None, epochs: int = 30,
           batch_size: int = 128, lr: float = 3e-3, patience: int = 8, seed: int = 0, cosine: bool = False,
           mean: np.ndarray | None = None, std: np.ndarray | None = None) -> CAEModel:
@@ -431,9 +456,7 @@ def train(xw_train: np.ndarray, xw_val: np.ndarray, *, config: CAEConfig | None 
     ValueError
         for window shapes that do not match the config, non-finite data, or non-positive epochs/batch/lr.
     """
-    import jax
     import jax.numpy as jnp
-    import optax
 
     cfg = config or CAEConfig()
     for n, v in (("epochs", epochs), ("batch_size", batch_size), ("patience", patience)):
@@ -464,19 +487,8 @@ def train(xw_train: np.ndarray, xw_val: np.ndarray, *, config: CAEConfig | None 
     state = {k: jnp.asarray(v) for k, v in state.items()}
     n = zt.shape[0]
     nb = max(1, n // batch_size)
-    schedule = optax.cosine_decay_schedule(lr, decay_steps=epochs * nb, alpha=0.05) if cosine else lr
-    opt = optax.adam(schedule)
+    opt, step = _train_step(cfg, float(lr), epochs * nb if cosine else 0)
     opt_state = opt.init(params)
-
-    def loss_fn(p, s, x):
-        y, new_s, _ = _forward(p, s, x, cfg, True)
-        return jnp.mean((y - x) ** 2), new_s
-
-    @jax.jit
-    def step(p, s, o, x):
-        (value, new_s), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, x)
-        updates, o = opt.update(g, o, p)
-        return optax.apply_updates(p, updates), new_s, o, value
 
     evaluate = _jit_forward(cfg, ())
 

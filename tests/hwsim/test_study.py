@@ -34,10 +34,14 @@ def test_codesign_point_costs_the_measured_workload_on_each_target(variant):
         assert 0.0 <= r["f0_5"] <= 1.0 and 0.0 <= r["f1"] <= 1.0
         assert r["f0_5"] == pytest.approx(res.metrics["f0_5"], abs=1e-12)
         per = evaluate(res.workload, r["target"]).per_point().iloc[0]
-        assert r["energy_processor_J"] == pytest.approx(float(per["energy_J"]), rel=1e-9)
-        assert r["energy_per_inference_J"] == pytest.approx(float(per["energy_J"]) + e_adc, rel=1e-12)
+        # NaN where the target cannot execute the workload (the cost model's ``supported`` False): NaN on both sides
+        assert r["energy_processor_J"] == pytest.approx(float(per["energy_J"]), rel=1e-9, nan_ok=True)
+        assert r["energy_per_inference_J"] == pytest.approx(float(per["energy_J"]) + e_adc, rel=1e-12, nan_ok=True)
         assert r["energy_adc_J"] == pytest.approx(e_adc, rel=1e-12)
-        assert math.isfinite(r["latency_s"]) and r["latency_s"] > 0 and isinstance(r["fits"], bool)
+        if per["supported"]:
+            assert math.isfinite(r["latency_s"]) and r["latency_s"] > 0 and isinstance(r["fits"], bool)
+        else:                                   # a target that cannot execute the workload gets no figure
+            assert math.isnan(r["latency_s"]) and math.isnan(r["energy_processor_J"])
         assert r["n_channels"] == len(res.channels) and r["channel_ids"] == ",".join(res.channels)
 
 
@@ -50,3 +54,19 @@ def test_codesign_point_rejects_bad_parameters_by_name():
         codesign_point(variant="analog", quick=True)
     with pytest.raises(ValueError, match="combine"):
         codesign_point(variant="dense_float", combine="vote", quick=True)
+
+
+def test_a_user_registered_detector_is_a_costed_variant():
+    """A name registered at run time (here a user's own configuration of the windowed LOF) is accepted as a
+    ``variant`` and priced from its ``workload()`` (the generic pipeline path of fdir.evaluate)."""
+    from fdir.detectors.windowed import NoveltyWindowDetector
+    from fdir.registry import register, unregister
+
+    register("lof_window8_study_test", lambda seed=0: NoveltyWindowDetector("lof", window=8, seed=seed))
+    try:
+        rows = codesign_point(variant="lof_window8_study_test", spacecraft="MSL", targets="gr712rc", quick=True)
+    finally:
+        unregister("lof_window8_study_test")
+    (r,) = rows
+    assert r["target"] == "gr712rc" and r["channel_ids"] == "S-2" and 0.0 <= r["f1"] <= 1.0
+    assert math.isfinite(r["energy_per_inference_J"]) and r["energy_per_inference_J"] > r["energy_adc_J"]

@@ -1,0 +1,235 @@
+"""Detector pipeline: scaler -> detector -> thresholder, from a telemetry table to timestamped anomalous intervals.
+
+:class:`Pipeline` takes a series (T, D) (numpy array or pandas DataFrame; a 1-D array is one channel) and, by
+default, treats each column as its own channel (``per_channel=True``: one scaler, detector and thresholder per
+column, as telemanom models each telemetry channel separately, Hundman et al., KDD 2018, arXiv:1802.04431). With
+``per_channel=False`` one detector reads all columns and watches column 0 (telemanom's value + command columns).
+
+Rules
+-----
+* **Scaling** (:mod:`fdir.scaling`) is fitted on the training part only and stored (:meth:`Pipeline.export` writes
+  it into the runtime bundle's ``input.mean`` / ``input.std``).
+* **Gaps**: NaN marks a missing sample. For the model, gaps are filled forward (the last valid value is held;
+  leading gaps take the first valid value, :func:`fdir.detectors.base.fill_gaps`); a missing sample is never
+  flagged, so an anomalous interval never spans a gap. ±inf is rejected (ValueError).
+* **Length**: :attr:`Pipeline.min_length` (the detector's ``min_train_length``) is checked on the training series
+  before any training; a series to score needs at least :data:`fdir.thresholders.MIN_SCORES` scored samples
+  after the detector's window.
+* **Time**: ``detect(x, time)`` reports ``start`` / ``end`` (inclusive) as ``time[start_index]`` /
+  ``time[end_index]``: any monotone values (numbers, datetimes), irregular spacing allowed; without ``time``, the
+  DataFrame's index, else sample indices.
+
+Output of :meth:`Pipeline.detect`: a pandas DataFrame, one row per interval, columns ``start``, ``end``,
+``channel`` (column name), ``stream`` (names of the detector streams whose threshold flagged it, comma-separated),
+``score`` (the thresholder's anomaly score; telemanom NDT: max |e_s − ε|/(μ + σ)), plus ``start_index`` and
+``end_index`` (sample indices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from fdir.detectors.base import Detector, Thresholder, as_series, fill_gaps
+from fdir.scaling import SCALERS, Scaler, fit_scaler
+
+__all__ = ["INTERVAL_COLUMNS", "ChannelResult", "Pipeline"]
+
+INTERVAL_COLUMNS = ("start", "end", "channel", "stream", "score", "start_index", "end_index")
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    """One channel's detection (:meth:`Pipeline.evaluate`): ``values`` (T,) raw series (NaN kept), ``scores``
+    (S, T), ``flags`` (T,) bool, ``smoothed`` and ``threshold`` (S, T) in score units when the thresholder
+    provides them (telemanom NDT), else None; ``intervals`` the rows of :meth:`Pipeline.detect` for the channel."""
+
+    channel: str
+    values: np.ndarray
+    scores: np.ndarray
+    flags: np.ndarray
+    smoothed: np.ndarray | None
+    threshold: np.ndarray | None
+    stream_names: tuple[str, ...]
+    intervals: pd.DataFrame
+
+
+def _table(x, name: str) -> tuple[np.ndarray, list[str], pd.Index | None]:
+    if isinstance(x, pd.Series):
+        x = x.to_frame()
+    if isinstance(x, pd.DataFrame):
+        return as_series(x.to_numpy(np.float64), name, allow_nan=True), [str(c) for c in x.columns], x.index
+    a = as_series(x, name, allow_nan=True)
+    return a, [str(j) for j in range(a.shape[1])], None
+
+
+class Pipeline:
+    """scaler -> detector -> thresholder (module doc).
+
+    detector : a zero-argument factory of a fresh :class:`~fdir.detectors.base.Detector` (one per channel).
+    thresholder : a zero-argument factory of a :class:`~fdir.detectors.base.Thresholder` (default telemanom NDT).
+    scaling : one of :data:`fdir.scaling.SCALERS`. per_channel : module doc. name : label (registry name).
+
+    Raises
+    ------
+    ValueError
+        for a scaling method not in :data:`fdir.scaling.SCALERS`.
+    """
+
+    def __init__(self, detector: Callable[[], Detector], thresholder: Callable[[], Thresholder] | None = None, *,
+                 scaling: str = "minmax", per_channel: bool = True, name: str = "") -> None:
+        from fdir.thresholders import NDTThresholder
+
+        if scaling not in SCALERS:
+            raise ValueError(f"scaling={scaling!r}, accepted: {SCALERS}")
+        self.make_detector = detector
+        self.make_thresholder = thresholder or NDTThresholder
+        self.scaling, self.per_channel, self.name = scaling, bool(per_channel), name
+        self.channels: list[str] = []
+        self.columns: list[str] = []
+        self.fitted: dict[str, tuple[Scaler, Detector, Thresholder]] = {}
+
+    @property
+    def min_length(self) -> int:
+        """Fewest training samples (the detector's ``min_train_length``)."""
+        return int(self.make_detector().min_train_length)
+
+    def check_length(self, n: int, what: str = "train") -> None:
+        """Raise ValueError naming ``what`` when ``n`` < :attr:`min_length` (called before any training)."""
+        if int(n) < self.min_length:
+            raise ValueError(f"{what} has {n} samples; the {self.name or 'pipeline'} detector needs at least "
+                             f"{self.min_length}")
+
+    def _groups(self, names: list[str]) -> list[tuple[str, list[int]]]:
+        if self.per_channel:
+            return [(c, [j]) for j, c in enumerate(names)]
+        return [(names[0], list(range(len(names))))]
+
+    def fit(self, train, *, progress: Callable[[str], None] | None = None) -> Pipeline:
+        """Fit scaler, detector and thresholder per channel on nominal ``train`` (T, D), (T,) or a DataFrame.
+        ``progress`` is called with a one-line message before each channel. Returns self.
+
+        Raises
+        ------
+        ValueError
+            for fewer than :attr:`min_length` samples (before any training), ±inf, or a column without a valid
+            value.
+        """
+        a, names, _ = _table(train, "train")
+        self.check_length(a.shape[0])
+        filled, _ = fill_gaps(a, "train")
+        self.columns = names
+        self.fitted = {}
+        for i, (ch, cols) in enumerate(groups := self._groups(names)):
+            if progress is not None:
+                progress(f"training {self.name or 'detector'} on channel {ch} ({i + 1}/{len(groups)})")
+            sc = fit_scaler(a[:, cols], self.scaling)
+            z = sc.transform(filled[:, cols])
+            det = self.make_detector().fit(z)
+            thr = self.make_thresholder().fit(det.scores(z))
+            self.fitted[ch] = (sc, det, thr)
+        self.channels = list(self.fitted)
+        return self
+
+    def evaluate(self, x, time=None, *, progress: Callable[[str], None] | None = None) -> list[ChannelResult]:
+        """Score and threshold ``x`` (same columns as the training series) channel by channel (module doc);
+        ``progress`` as in :meth:`fit`.
+
+        Raises
+        ------
+        ValueError
+            before :meth:`fit`, for a column-count mismatch, a ``time`` of the wrong length, ±inf, or a series too
+            short for the fitted detector.
+        """
+        if not self.fitted:
+            raise ValueError("Pipeline: call fit(train) first")
+        a, _, index = _table(x, "x")
+        if a.shape[1] != len(self.columns):
+            raise ValueError(f"x has {a.shape[1]} columns, the pipeline was fitted on {len(self.columns)}")
+        t = np.arange(a.shape[0]) if time is None and index is None else np.asarray(index if time is None else time)
+        if t.shape != (a.shape[0],):
+            raise ValueError(f"time must have one value per sample ({a.shape[0]}), got shape {t.shape}")
+        filled, _ = fill_gaps(a, "x")
+        out = []
+        for i, (ch, cols) in enumerate(groups := self._groups(self.columns)):
+            if progress is not None:
+                progress(f"scoring channel {ch} ({i + 1}/{len(groups)})")
+            sc, det, thr = self.fitted[ch]
+            z = sc.transform(filled[:, cols])
+            s = det.scores(z)
+            ref = det.reference(z) if hasattr(det, "reference") else z[:, 0]
+            if hasattr(thr, "evaluate"):
+                r = thr.evaluate(s, ref)
+                flags, smoothed, threshold = r.flags.copy(), r.smoothed, r.threshold
+                spans = list(zip(r.intervals, r.interval_scores, r.interval_streams, strict=True))
+            else:
+                flags, smoothed, threshold, spans = np.asarray(thr.flag(s, ref), bool).copy(), None, None, []
+            flags &= ~np.isnan(a[:, cols]).any(axis=1)
+            names = tuple(det.stream_names)
+            rows = []
+            for s0, s1 in _runs(flags):
+                hit = [(sc_, st) for (u, v), sc_, st in spans if u <= s1 and v >= s0]
+                streams = sorted({k for _, st in hit for k in st})
+                score = max((v for v, _ in hit), default=float(np.nanmax(s[:, s0:s1 + 1])))
+                rows.append({"start": t[s0], "end": t[s1], "channel": ch,
+                             "stream": ",".join(names[k] for k in streams) if streams else ",".join(names),
+                             "score": float(score), "start_index": int(s0), "end_index": int(s1)})
+            out.append(ChannelResult(ch, a[:, cols[0]], s, flags, smoothed, threshold, names,
+                                     pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))))
+        return out
+
+    def detect(self, x, time=None) -> pd.DataFrame:
+        """Anomalous intervals of ``x`` (module doc: columns ``start``, ``end``, ``channel``, ``stream``,
+        ``score``, ``start_index``, ``end_index``), in the order of channels then time."""
+        parts = [r.intervals for r in self.evaluate(x, time)]
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(INTERVAL_COLUMNS))
+
+    def workload(self, channel: str | None = None) -> pd.DataFrame:
+        """IR of one inference (one sample of one channel) of ``channel``'s detector (default: the first)."""
+        return self._channel(channel)[1].workload()
+
+    def export(self, channel: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+        """Runtime bundle ``(spec, arrays)`` of ``channel``'s detector (default: the first) with the fitted
+        scaling as the bundle's input standardisation z = (x − mean)/std (composed with the detector's own).
+
+        Raises
+        ------
+        NotImplementedError
+            for a detector family without export.
+        ValueError
+            before :meth:`fit`, for an unknown channel, or a bundle whose input channels differ from the scaled
+            columns."""
+        sc, det, _ = self._channel(channel)
+        spec, arrays = det.export()
+        spec, arrays = dict(spec), dict(arrays)
+        inp = dict(spec["input"])
+        C = int(inp["channels"])
+        mean = np.zeros(C) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
+        std = np.ones(C) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
+        if sc.center.size != C:
+            raise ValueError(f"the exported detector reads {C} input channels, the scaling covers {sc.center.size}")
+        # the detector's own standardisation applies after the pipeline's scaling: compose the two affine maps
+        arrays["input.mean"] = (sc.center + sc.scale * mean).astype(np.float32)
+        arrays["input.std"] = (sc.scale * std).astype(np.float32)
+        inp.update(mean="input.mean", std="input.std")
+        spec["input"] = inp
+        spec["scaling"] = sc.to_dict()
+        return spec, arrays
+
+    def _channel(self, channel: str | None):
+        if not self.fitted:
+            raise ValueError("Pipeline: call fit(train) first")
+        ch = self.channels[0] if channel is None else str(channel)
+        if ch not in self.fitted:
+            raise ValueError(f"channel={channel!r}, accepted: {self.channels}")
+        return self.fitted[ch]
+
+
+def _runs(flags: np.ndarray) -> Sequence[tuple[int, int]]:
+    """Inclusive (start, end) runs of True."""
+    f = np.concatenate([[False], np.asarray(flags, bool), [False]])
+    d = np.flatnonzero(np.diff(f.astype(np.int8)))
+    return [(int(a), int(b) - 1) for a, b in zip(d[::2], d[1::2], strict=True)]

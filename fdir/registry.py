@@ -1,0 +1,166 @@
+"""Registry of detector pipelines by name: the one list of detector choices that the co-design study's ``variant``
+(:func:`hwsim.study.codesign_point`), :func:`fdir.evaluate.run_variant`, the sweep experiments of
+:mod:`fdir.experiments_telemetry` and ``hwsim detect --detector`` read.
+
+A user adds a detector with one call::
+
+    from fdir.registry import register
+    register("my_detector", lambda seed=0: MyDetector(seed=seed))
+
+``factory`` returns either a :class:`fdir.pipeline.Pipeline` or a :class:`fdir.detectors.base.Detector` (then it
+is wrapped in a pipeline with the default telemanom NDT thresholder, a fresh detector per channel). It is called
+with those of the keywords ``seed`` (int), ``epochs`` (int or None: the detector's default), ``quick`` (bool:
+reduced training for smoke runs) and ``scaling`` (one of :data:`fdir.scaling.SCALERS`) that its signature
+accepts. Registrations live in the running process (a sweep run in worker processes sees the built-ins and what
+the workers' imports register; run a notebook's own detector with the serial executor).
+
+Built-in pipelines (:data:`BUILTIN`): ``dense_float`` / ``int8`` (the convolutional forecaster pair, float32 or its
+int8 export, :mod:`fdir.detectors.forecast_detector`), ``lif`` / ``mtj_lif`` (the spiking forecaster with signed
+LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``cae`` (windowed convolutional autoencoder) and
+``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`). With ``quick`` the trained
+families run 3 epochs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+__all__ = ["BUILTIN", "KEYWORDS", "get", "make", "names", "register", "unregister"]
+
+KEYWORDS = ("seed", "epochs", "quick", "scaling")
+"""Keywords a factory may accept (module doc)."""
+
+
+def _epochs(epochs: int | None, quick: bool, default: int | None = None) -> dict:
+    if epochs is not None:
+        return {"epochs": int(epochs)}
+    if quick:
+        return {"epochs": 3}
+    return {} if default is None else {"epochs": default}
+
+
+def _dense(fixed_point: bool):
+    def factory(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
+        from fdir.detectors.forecast_detector import ForecasterDetector
+        from fdir.detectors.forecaster import ForecasterConfig
+
+        cfg = ForecasterConfig(seed=int(seed), **_epochs(epochs, quick))
+        return ForecasterDetector(cfg, fixed_point=fixed_point)
+    return factory
+
+
+def _spiking(neuron: str):
+    def factory(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
+        from fdir.detectors.spiking import SpikingConfig
+        from fdir.detectors.spiking_detector import SpikingForecastDetector
+
+        return SpikingForecastDetector(SpikingConfig(neuron=neuron, seed=int(seed), **_epochs(epochs, quick)))
+    return factory
+
+
+def _cae(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
+    from fdir.detectors.windowed import CAEDetector
+
+    return CAEDetector(seed=int(seed), **_epochs(epochs, quick))
+
+
+def _novelty(estimator: str):
+    def factory(*, seed: int = 0):
+        from fdir.detectors.windowed import NoveltyWindowDetector
+
+        return NoveltyWindowDetector(estimator, seed=int(seed))
+    return factory
+
+
+BUILTIN: dict[str, Callable] = {
+    "dense_float": _dense(False),
+    "int8": _dense(True),
+    "lif": _spiking("lif"),
+    "mtj_lif": _spiking("mtj"),
+    "cae": _cae,
+    "isolation_forest": _novelty("isolation_forest"),
+    "lof": _novelty("lof"),
+}
+"""The built-in pipelines (module doc), registered at import."""
+
+_REGISTRY: dict[str, Callable] = dict(BUILTIN)
+
+
+def register(name: str, factory: Callable, *, replace: bool = False) -> None:
+    """Register ``factory`` under ``name`` (module doc).
+
+    Raises
+    ------
+    ValueError
+        for an empty or non-identifier-like name (letters, digits, ``_``, ``-``), a factory that is not callable,
+        or a name already registered without ``replace``.
+    """
+    if not isinstance(name, str) or not name or not name.replace("_", "a").replace("-", "a").isalnum():
+        raise ValueError(f"name={name!r} must be a non-empty string of letters, digits, '_' or '-'")
+    if not callable(factory):
+        raise ValueError(f"factory for {name!r} must be callable, got {type(factory).__name__}")
+    if name in _REGISTRY and not replace:
+        raise ValueError(f"name={name!r} is already registered (pass replace=True to replace it)")
+    _REGISTRY[name] = factory
+
+
+def unregister(name: str) -> None:
+    """Remove a user registration. Raises ValueError for a built-in or unknown name."""
+    if name in BUILTIN or name not in _REGISTRY:
+        raise ValueError(f"name={name!r} is not a user-registered detector; registered: {names()}")
+    del _REGISTRY[name]
+
+
+def names() -> tuple[str, ...]:
+    """Registered names: the built-ins first, then user registrations in registration order."""
+    return tuple(_REGISTRY)
+
+
+def get(name: str) -> Callable:
+    """The factory registered as ``name``. Raises ValueError naming the accepted names."""
+    if name not in _REGISTRY:
+        raise ValueError(f"detector={name!r}, accepted: {names()}")
+    return _REGISTRY[name]
+
+
+def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax",
+         per_channel: bool = True):
+    """A fresh :class:`fdir.pipeline.Pipeline` of the detector registered as ``name`` (module doc), with
+    ``scaling`` and ``per_channel`` (:class:`~fdir.pipeline.Pipeline`) unless the factory chose the scaling itself.
+
+    Raises
+    ------
+    ValueError
+        for an unknown name or scaling, or a factory that returns neither a Pipeline nor a Detector.
+    """
+    from fdir.detectors.base import Detector
+    from fdir.pipeline import Pipeline
+    from fdir.scaling import SCALERS
+
+    factory = get(name)
+    if scaling not in SCALERS:
+        raise ValueError(f"scaling={scaling!r}, accepted: {SCALERS}")
+    try:
+        params = inspect.signature(factory).parameters
+        var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    except (TypeError, ValueError):
+        params, var_kw = {}, False
+    given = {"seed": int(seed), "epochs": epochs, "quick": bool(quick), "scaling": scaling}
+    kw = {k: v for k, v in given.items() if var_kw or k in params}
+    first = factory(**kw)
+    if isinstance(first, Pipeline):
+        if "scaling" not in kw:
+            first.scaling = scaling
+        first.per_channel = bool(per_channel)
+        first.name = first.name or name
+        return first
+    if not isinstance(first, Detector):
+        raise ValueError(f"factory of {name!r} returned {type(first).__name__}, expected a fdir.pipeline.Pipeline "
+                         "or a detector with fit, scores, workload, export, stream_names and min_train_length")
+    pending = [first]
+
+    def detector():
+        return pending.pop() if pending else factory(**kw)
+
+    return Pipeline(detector, scaling=scaling, per_channel=per_channel, name=name)

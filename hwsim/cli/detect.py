@@ -1,0 +1,201 @@
+"""``hwsim detect FILE``: anomalies in any telemetry table (CSV or Parquet) with a registered detector pipeline
+(:mod:`fdir.registry`, :class:`fdir.pipeline.Pipeline`: scaler -> detector -> thresholder, one model per value
+column), as timestamped intervals, one plot per channel and, on request, the runtime bundle of each channel."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from fdir.registry import names as detector_names
+from fdir.scaling import SCALERS
+
+__all__ = ["detect", "read_table"]
+
+
+def read_table(path: Path):
+    """A CSV (``.csv``, ``.txt``) or Parquet (``.parquet``, ``.pq``) file as a pandas DataFrame.
+
+    Raises
+    ------
+    click.BadParameter
+        for another suffix or a file that cannot be parsed.
+    """
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path)
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except Exception as exc:  # pandas raises many parser errors
+        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="FILE") from exc
+    raise click.BadParameter(f"{path}: accepted formats are .csv/.txt and .parquet/.pq", param_hint="FILE")
+
+
+def _time(df, column: str | None, hint: str):
+    """The time values of ``df`` (its ``column``; sample indices without one), checked to be non-decreasing."""
+    import numpy as np
+    import pandas as pd
+
+    if column is None:
+        return np.arange(len(df))
+    if column not in df.columns:
+        raise click.BadParameter(f"no column {column!r}; columns: {list(df.columns)}", param_hint=hint)
+    t = df[column]
+    if not pd.api.types.is_numeric_dtype(t):
+        try:
+            t = pd.to_datetime(t)
+        except (ValueError, TypeError) as exc:
+            raise click.BadParameter(f"column {column!r} is neither numeric nor a date/time: {exc}",
+                                     param_hint=hint) from exc
+    if t.isna().any() or not t.is_monotonic_increasing:
+        raise click.BadParameter(f"column {column!r} must hold non-decreasing values without gaps", param_hint=hint)
+    return t.to_numpy()
+
+
+def _value(text: str, like):
+    """Parse ``text`` as a value comparable with the time array ``like`` (number or date/time)."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        if np.issubdtype(like.dtype, np.datetime64):
+            return pd.Timestamp(text).to_datetime64()
+        return float(text)
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(f"{text!r} is not a value of the time column", param_hint="--train-until") from exc
+
+
+def _values(df, columns: str | None, time_column: str | None, hint: str):
+    import pandas as pd
+
+    if columns:
+        cols = [c.strip() for c in columns.split(",") if c.strip()]
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise click.BadParameter(f"no column(s) {missing}; columns: {list(df.columns)}", param_hint="--columns")
+    else:
+        cols = [c for c in df.columns if c != time_column and pd.api.types.is_numeric_dtype(df[c])]
+    if not cols:
+        raise click.BadParameter("no numeric value column to analyse", param_hint=hint)
+    bad = [c for c in cols if not pd.api.types.is_numeric_dtype(df[c])]
+    if bad:
+        raise click.BadParameter(f"column(s) {bad} are not numeric", param_hint="--columns")
+    return df[cols].astype(float)
+
+
+def _plot(res, time, path: Path) -> None:
+    """Series with shaded anomalies (top) and the thresholded streams with their threshold (bottom)."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 5.5), layout="constrained")
+    ax0, ax1 = fig.subplots(2, 1, sharex=True)
+    ax0.plot(time, res.values, lw=0.8, color="k")
+    for a, b in res.intervals[["start_index", "end_index"]].to_numpy():
+        for ax in (ax0, ax1):
+            ax.axvspan(time[a], time[b], color="tab:red", alpha=0.25, lw=0)
+    ax0.set_ylabel(f"{res.channel} (file units)")
+    ax0.set_title(f"{res.channel}: {len(res.intervals)} anomalous interval(s) shaded")
+    streams = res.smoothed if res.smoothed is not None else res.scores
+    for k, name in enumerate(res.stream_names):
+        line, = ax1.plot(time, streams[k], lw=0.8, label=f"{name}")
+        if res.threshold is not None and np.isfinite(res.threshold[k]).any():
+            ax1.plot(time, res.threshold[k], lw=1.0, ls="--", color=line.get_color(), label=f"{name} threshold")
+    ax1.set_ylabel("error (scaled units)" if res.smoothed is not None else "score")
+    ax1.set_xlabel("time")
+    ax1.legend(fontsize=7, loc="upper left")
+    fig.savefig(path, dpi=110)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "channel"
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--time-column", default=None, help="Column holding the time of each row (numbers or dates; any "
+              "monotone spacing). Default: the row number.")
+@click.option("--columns", default=None, help="Comma-separated value columns (default: every numeric column but "
+              "the time column). Each column is one channel with its own model.")
+@click.option("--train", "train_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Nominal training table with the same columns.")
+@click.option("--train-until", default=None, metavar="TIME",
+              help="Train on the rows of FILE up to TIME (inclusive; needs --time-column).")
+@click.option("--detector", type=click.Choice(detector_names()), default="dense_float", show_default=True,
+              help="Registered detector pipeline (fdir.registry).")
+@click.option("--scaling", type=click.Choice(SCALERS), default="minmax", show_default=True,
+              help="Scaling fitted on the training part (stored in the bundle).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs (default: the detector's).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("hwsim-detect"),
+              show_default=True, help="Output folder (anomalies.csv and one PNG per channel).")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write each channel's runtime bundle (fdir.runtime format, scaling included) under this folder.")
+def detect(file: Path, time_column: str | None, columns: str | None, train_file: Path | None,
+           train_until: str | None, detector: str, scaling: str, seed: int, epochs: int | None, out: Path,
+           export_dir: Path | None) -> None:
+    """Find anomalous intervals in the telemetry table FILE (CSV or Parquet).
+
+    Without --train/--train-until the detector is fitted on the whole series (unsupervised). Missing values
+    (empty cells, NaN) are filled forward for the model and never flagged. Writes OUT/anomalies.csv (start and end
+    in the file's own time column) and OUT/<channel>.png (the series with shaded anomalies, the error streams and
+    their thresholds). The training part must hold at least the detector's minimum length (dense_float and int8:
+    79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55); windows adapt to shorter series above it.
+    """
+    from fdir.registry import make
+
+    def stage(msg: str) -> None:
+        click.echo(f"[hwsim detect] {msg}", err=sys.stdout.isatty())
+
+    if train_file is not None and train_until is not None:
+        raise click.UsageError("give --train FILE or --train-until TIME, not both")
+    if train_until is not None and time_column is None:
+        raise click.UsageError("--train-until needs --time-column")
+    stage(f"reading {file}")
+    df = read_table(file)
+    time = _time(df, time_column, "--time-column")
+    x = _values(df, columns, time_column, "FILE")
+    if train_file is not None:
+        tdf = read_table(train_file)
+        train = _values(tdf, ",".join(x.columns), None, "--train")
+    elif train_until is not None:
+        train = x[time <= _value(train_until, time)]
+    else:
+        train = x
+    pipe = make(detector, seed=seed, epochs=epochs, scaling=scaling)
+    if len(train) < pipe.min_length:
+        raise click.ClickException(f"the training series has {len(train)} samples; the {detector} detector needs at "
+                                   f"least {pipe.min_length} (nothing was trained)")
+    stage(f"{len(x)} samples x {x.shape[1]} channel(s); training {detector} on {len(train)} samples")
+    try:
+        pipe.fit(train, progress=stage)
+        results = pipe.evaluate(x, time, progress=stage)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    import pandas as pd
+
+    table = pd.concat([r.intervals for r in results], ignore_index=True)
+    table.to_csv(out / "anomalies.csv", index=False)
+    stage(f"{len(table)} anomalous interval(s) -> {out / 'anomalies.csv'}")
+    for r in results:
+        _plot(r, time, out / f"{_safe(r.channel)}.png")
+    stage(f"plots -> {out}/<channel>.png")
+    if export_dir is not None:
+        from fdir.runtime import save_bundle
+
+        for ch in pipe.channels:
+            try:
+                spec, arrays = pipe.export(ch)
+            except NotImplementedError as exc:
+                raise click.ClickException(f"--export: {exc}") from exc
+            save_bundle(export_dir / _safe(ch), spec, arrays)
+        stage(f"runtime bundles -> {export_dir}/<channel>/")
+    click.echo(table[["start", "end", "channel", "stream", "score"]].to_string(index=False) if len(table)
+               else "no anomalous interval found")
