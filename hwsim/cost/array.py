@@ -5,6 +5,11 @@
   for every row that does work (roofline, Williams, Waterman, Patterson, CACM 52(4), 2009);
 * energy = effective MACs x ``mac_J`` at the compute precision + sum over levels of bytes x energy per byte.
 
+MoE ``expert`` rows: the experts of a layer run concurrently, each on an equal share of the compute units, so the
+busiest expert, loaded ``imbalance`` (>= 1) times the mean, sets the compute time: compute time x ``imbalance``
+(Lepikhin et al., GShard, arXiv:2006.16668; Fedus et al., Switch Transformers, JMLR 23, 2022). Weight streaming
+is shared and unchanged, so a memory-bound decode step (batch 1) does not slow down; a compute-bound prefill does.
+
 Spiking rows run as event-driven accumulates on the datapath: synops count as MACs of the weight precision
 (no multiply is saved in this model, an upper bound), neuron updates as one MAC each.
 """
@@ -33,6 +38,8 @@ def cost(df: pd.DataFrame, d: DesignPoints, c: Counts, target: Target,
     util = utilisation.utilisation(d.arrays, c.kind, target.spatial_mode, target.axes)
     util = np.broadcast_to(util, work.shape)
     t_compute = np.where(work > 0, work / (peak_tab[prec] * np.maximum(util, 1e-12)), 0.0)
+    if np.any(c.kind == "expert"):  # expert parallelism: the busiest expert (imbalance x mean load) sets the time
+        t_compute = np.where(c.kind[None, :] == "expert", t_compute * d["imbalance"], t_compute)
     by = traffic.level_bytes(c, target)
     if outer_traffic_B is not None:
         by[target.memory[-1].name] = np.broadcast_to(np.asarray(outer_traffic_B, dtype=np.float64), work.shape)

@@ -2,8 +2,10 @@
 
 An ``expert`` row describes one expert's GEMM: all ``n_experts`` experts' weights are resident, each token's
 compute goes through ``top_k`` of them, and ``imbalance`` (>= 1) is the load of the busiest expert relative to the
-mean (latency of expert-parallel execution). Fedus, Zoph, Shazeer, Switch Transformers, JMLR 23 (2022);
-Jiang et al., Mixtral of experts, arXiv:2401.04088.
+mean: on array targets it multiplies the compute time of the expert rows (the busiest expert sets the step time,
+:mod:`hwsim.cost.array`). Fedus, Zoph, Shazeer, Switch Transformers, JMLR 23 (2022); Jiang et al., Mixtral of
+experts, arXiv:2401.04088. Offloaded experts (memory tiers, an LRU expert cache, routing statistics) are modelled in
+:mod:`hwsim.workloads.offload` and :mod:`hwsim.workloads.expert_cache`.
 """
 
 from __future__ import annotations
