@@ -10,6 +10,9 @@ FORMAT.md "Invalid samples"):
   non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.runtime.logic`);
 * forecasting detectors (telemanom-style, :class:`~fdir.runtime.forecast.ForecastRuntime`): one forecast per
   sample, smoothed error and online nonparametric dynamic threshold.
+* spiking forecasters (a bundle with a ``spiking`` section, :class:`~fdir.runtime.spiking.SpikingForecaster` run by
+  the same ForecastRuntime): signed send-on-delta encoder, signed LIF or MTJ-LIF layer and leaky readout, stateful
+  across samples, float32 or integer weights (:func:`fdir.runtime.spiking.quantize_spiking`).
 
 Writing bundles: :func:`fdir.runtime.export.export_bundle` (float32 or fixed point with int8 weights/activations,
 int32 accumulators, int16 probe parameters). The streaming thresholder (:mod:`fdir.runtime.ndt`) and the FDIR

@@ -42,7 +42,14 @@ def check_spec(spec: dict) -> None:
     if C < 1 or W < 1 or int(np.prod(inp["shape"])) != C * W:
         raise FormatError(f"input.shape={inp['shape']!r} must hold channels x window = {C} x {W} values")
     layers = spec.get("layers")
-    if not isinstance(layers, list) or not layers:
+    spiking = spec.get("spiking")
+    if spiking is not None:                       # a spiking forecaster: the section replaces the layer graph
+        if not isinstance(spiking, dict):
+            raise FormatError("'spiking' must be a JSON object")
+        if layers not in (None, []):
+            raise FormatError("a bundle with a 'spiking' section must have no 'layers' (or an empty list)")
+        layers = []
+    elif not isinstance(layers, list) or not layers:
         raise FormatError("'layers' must be a non-empty list")
     for i, layer in enumerate(layers):
         if not isinstance(layer, dict) or layer.get("op") not in OPS:
@@ -51,6 +58,8 @@ def check_spec(spec: dict) -> None:
     det = spec.get("detector")
     if not isinstance(det, dict) or det.get("kind") not in DETECTOR_KINDS:
         raise FormatError(f"detector.kind must be one of {DETECTOR_KINDS}")
+    if spiking is not None and det["kind"] != "forecast":
+        raise FormatError("a 'spiking' section needs detector.kind 'forecast'")
 
 
 def save_bundle(folder: str | Path, spec: dict, arrays: dict[str, np.ndarray]) -> Path:
@@ -100,7 +109,7 @@ def read_bundle(folder: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 _KEY_FIELDS = ("w", "b", "mean", "var", "gamma", "beta", "w_scale", "std", "project_w", "project_b", "gmm_means",
-               "gmm_logvar", "gmm_logweight")
+               "gmm_logvar", "gmm_logweight", "w_rec", "w_in", "w_in_scale", "theta_pos", "theta_neg")
 
 
 def _keys(obj) -> set[str]:

@@ -3,8 +3,10 @@ nonparametric dynamic threshold.
 
 Per ``step(sample)`` (FORMAT.md, ``detector.kind == "forecast"``; Hundman et al., KDD 2018, arXiv:1802.04431):
 
-1. the sample (D channels) is standardised and appended to a doubled ring buffer (2W, D), so that the last W
-   samples are always one contiguous block, copied into the graph input in the bundle's layout;
+1. the sample (D channels) is standardised and given to the forecasting model: a windowed graph
+   (:class:`WindowForecaster`: a doubled ring buffer (2W, D), so that the last W samples are always one contiguous
+   block, copied into the graph input in the bundle's layout), or, for a bundle with a ``spiking`` section, the
+   stateful spiking forecaster :class:`fdir.runtime.spiking.SpikingForecaster` (W = 1, FORMAT.md);
 2. if a forecast for this sample exists (made at the previous step), the raw error e = |ŷ − z_target| goes to
    :class:`fdir.runtime.ndt.StreamingNDT` (EWMA smoothing with span batch·window·smoothing_perc, a threshold window of
    ``window_size`` batches re-evaluated every ``batch_size`` errors, pruning);
@@ -52,7 +54,7 @@ from fdir.runtime.graph import FormatError, Graph
 from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
 from fdir.runtime.sample import ERROR_CAP, SampleIntake
 
-__all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime"]
+__all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime", "WindowForecaster"]
 
 ERROR_KINDS = ("first_step", "horizon_mean")
 """Error kinds of ``detector.streams`` (FORMAT.md; :func:`fdir.detectors.forecaster.stream_errors` computes them
@@ -84,9 +86,54 @@ class ForecastResult:
         self.decided = None
 
 
+class WindowForecaster:
+    """The forecasting model of a windowed bundle: a doubled ring buffer (2W, D) of standardised samples, so the
+    last W samples are one contiguous block, copied into the graph input (the bundle's layout) and run through the
+    :class:`~fdir.runtime.graph.Graph` once W samples are buffered. ``y`` (view of the graph output, flat) holds
+    the forecasts after :meth:`push` returned True. Buffers are allocated here.
+
+    Raises
+    ------
+    FormatError
+        for an invalid graph (see :class:`~fdir.runtime.graph.Graph`).
+    """
+
+    def __init__(self, spec: dict, arrays: dict, fixed_point: bool = False) -> None:
+        inp = spec["input"]
+        self.D, self.W = int(inp["channels"]), int(inp["window"])
+        self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fixed_point)
+        self.y = self.graph.y.reshape(-1)
+        self._ring = np.zeros((2 * self.W, self.D), np.float32)
+        self._blocks = [self._ring[i:i + self.W] for i in range(self.W + 1)]  # views made once
+        if inp["layout"] == "channels x samples":
+            self._dst = self.graph.x.reshape(self.D, self.W).T
+        else:
+            self._dst = self.graph.x.reshape(self.W, self.D)
+        self.reset()
+
+    def reset(self) -> None:
+        """Empty the window."""
+        self._pos = self._n = 0
+
+    def push(self, row: np.ndarray) -> bool:
+        """Append the standardised sample ``row`` (D,); run the graph and return True once W samples are in."""
+        p = self._pos
+        np.copyto(self._ring[p], row)
+        np.copyto(self._ring[p + self.W], row)
+        self._pos = (p + 1) % self.W
+        self._n = min(self._n + 1, self.W)
+        if self._n < self.W:
+            return False
+        np.copyto(self._dst, self._blocks[self._pos])
+        self.graph.run()
+        return True
+
+
 class ForecastRuntime:
     """Forecast-detector runtime built from a bundle's ``(spec, arrays)`` (see module doc).
 
+    ``model`` the forecasting model (:class:`WindowForecaster`, or :class:`fdir.runtime.spiking.SpikingForecaster`
+    for a bundle with a ``spiking`` section) and ``graph`` its layer graph (None for a spiking bundle);
     ``streams`` the ``(head, kind)`` error streams thresholded; ``decision_lag`` the samples by which an index's
     last error trails its first-step error (h − 1 with ``horizon_mean`` streams, else 0): a series must run that
     many samples past the last first-step error for every stream to score it.
@@ -114,7 +161,13 @@ class ForecastRuntime:
         if fp and spec.get("quantization") is None:
             raise FormatError("fixed_point=True needs a bundle exported with a 'quantization' section")
         self.fixed_point = fp
-        self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fp)
+        if spec.get("spiking") is not None:
+            from fdir.runtime.spiking import SpikingForecaster
+
+            self.model = SpikingForecaster(spec, arrays, fixed_point=fp)
+        else:
+            self.model = WindowForecaster(spec, arrays, fixed_point=fp)
+        self.graph = getattr(self.model, "graph", None)
         self.horizon = int(det.get("horizon", 1))
         self.residual = bool(det.get("residual", False))
         self.n_heads = int(det.get("heads", 1))
@@ -132,17 +185,18 @@ class ForecastRuntime:
             raise FormatError(f"detector.residual_gain={gain!r} must be {self.n_heads} finite number(s), one per head")
         self.head_gains = gains
         self.residual_gain = float(gains.mean())
-        if self.graph.y.size < 1 or (self.n_heads > 1 and self.graph.y.size < self.n_heads * self.horizon):
-            raise FormatError(f"forecast graph has {self.graph.y.size} outputs, needs {self.n_heads} head(s) "
+        n_out = self.model.y.size
+        if n_out < 1 or (self.n_heads > 1 and n_out < self.n_heads * self.horizon):
+            raise FormatError(f"forecast graph has {n_out} outputs, needs {self.n_heads} head(s) "
                               f"x horizon {self.horizon}")
-        flat = self.graph.y.reshape(-1)
+        flat = self.model.y
         self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
         self.streams = self._parse_streams(det.get("streams"))
         hz = [k for k, kind in self.streams if kind == "horizon_mean"]
         H = self.horizon
         self.decision_lag = H - 1 if hz else 0          # samples the horizon errors trail the first-step errors
-        if hz and self.graph.y.size < self.n_heads * H:
-            raise FormatError(f"horizon_mean streams need {self.n_heads} x {H} graph outputs, got {self.graph.y.size}")
+        if hz and n_out < self.n_heads * H:
+            raise FormatError(f"horizon_mean streams need {self.n_heads} x {H} graph outputs, got {n_out}")
         self._hz_src = [flat[k * H:(k + 1) * H] for k in hz]      # views of each head's graph outputs
         self._hz_gain = self.head_gains[np.asarray(hz, np.intp)]
         self._fc = np.zeros((H, len(hz), H))          # full forecast of origin t−1−j (lag j)
@@ -157,12 +211,6 @@ class ForecastRuntime:
             raise FormatError(str(exc)) from None
         self._held = np.zeros(self.D, np.float32)      # last valid standardised value per channel (0 = train mean)
         self._hz_bad = np.zeros(H, bool)               # origin at lag j has an invalid target in its horizon
-        self._ring = np.zeros((2 * self.W, self.D), np.float32)
-        self._blocks = [self._ring[i:i + self.W] for i in range(self.W + 1)]  # views made once
-        if inp["layout"] == "channels x samples":
-            self._dst = self.graph.x.reshape(self.D, self.W).T
-        else:
-            self._dst = self.graph.x.reshape(self.W, self.D)
         th = dict(det.get("threshold") or {})
         th.pop("method", None)
         n_ignore = th.pop("n_ignore", None)
@@ -191,7 +239,7 @@ class ForecastRuntime:
     def reset(self) -> None:
         """Start a new stream (window buffer, pending forecasts and NDT states cleared)."""
         self.t = -1
-        self._pos = 0
+        self.model.reset()
         self._pending = float("nan")
         self._heads[:] = np.nan
         self._fc[:] = 0.0
@@ -258,14 +306,8 @@ class ForecastRuntime:
         if decided is not None:
             r.decided = decided
             self._reported = decided[1]
-        p = self._pos
-        np.copyto(self._ring[p], row)
-        np.copyto(self._ring[p + self.W], row)
-        self._pos = (p + 1) % self.W
-        if self.t + 1 >= self.W:
-            np.copyto(self._dst, self._blocks[self._pos])
-            with np.errstate(over="ignore", invalid="ignore"):  # an overflowing forecast is caught at its error
-                self.graph.run()
+        with np.errstate(over="ignore", invalid="ignore"):      # an overflowing forecast is caught at its error
+            if self.model.push(row):
                 np.multiply(self.head_gains, y, out=self._heads)
                 np.add(self._heads, self._pred_src, out=self._heads)
                 self._pending = float(self._heads.mean())

@@ -57,7 +57,21 @@ def pca_autoencoder(C=2, W=16, k=2, fdir=True):
     return spec, arrays
 
 
+def memory_growth(step, xs) -> int:
+    """Bytes the traced memory grows by while ``step`` is called on every item of ``xs`` (tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    for x in xs:
+        step(x)
+    cur, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return cur - base
+
+
 @pytest.fixture
 def builders():
     """The bundle builders of this module (conftest helpers are not importable under importlib mode)."""
-    return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows}
+    return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows,
+            "memory_growth": memory_growth}

@@ -45,7 +45,8 @@ def test_runtime_runs_with_heavy_packages_blocked(tmp_path, builders):
         sys.meta_path.insert(0, Block())
         import numpy as np
         import fdir.runtime as rt
-        from fdir.runtime import bundle, export, forecast, graph, logic, monitor, ndt, probe, quant, sample  # noqa
+        from fdir.runtime import bundle, export, forecast, graph, logic, monitor, ndt, probe, quant  # noqa
+        from fdir.runtime import sample, spiking  # noqa
 
         f = rt.load({str(fc)!r}).run_series(np.load({str(tmp_path / "series.npy")!r}))
         run = rt.load({str(ae)!r})
