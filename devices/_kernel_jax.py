@@ -1,5 +1,6 @@
-"""JAX backend: the same stochastic Heun macrospin physics as :mod:`devices._kernel_numba`, with ``lax.scan``
-over time and ``vmap`` over junctions; jit-compiled, differentiable, runs on any JAX device.
+"""JAX backend: the same macrospin physics and integrators (stochastic Heun, semi-implicit midpoint) as
+:mod:`devices._kernel_numba`, with ``lax.scan`` over time and ``vmap`` over junctions; jit-compiled,
+differentiable, runs on any JAX device (a GPU when JAX finds one: nothing here pins the CPU).
 
 The thermal normals use the identical counter-based generator (integer part bit for bit, see
 :mod:`devices._rng`), so both backends see the same noise; at T = 0 they agree to round-off in float64.
@@ -125,34 +126,80 @@ def _dot(a, b):
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
-def rhs_one(m, b0, p, wst, wso):
-    """dm/dt for one junction: ``m``, ``b0`` 3-tuples of scalars, ``p`` the junction's coefficient column
-    (N_ROWS,), drives ``wst`` and ``wso`` (see :mod:`devices._layout`)."""
+def _field(m, b0, p):
+    """B = b0 − D m + B_K (m·u) u [T] for one junction (3-tuple)."""
     R = ROW
     u = (p[R["UX"]], p[R["UY"]], p[R["UZ"]])
     kk = p[R["BK"]] * _dot(m, u)
-    B = (b0[0] - p[R["DXX"]] * m[0] + kk * u[0],
-         b0[1] - p[R["DYY"]] * m[1] + kk * u[1],
-         b0[2] - p[R["DZZ"]] * m[2] + kk * u[2])
+    return (b0[0] - p[R["DXX"]] * m[0] + kk * u[0],
+            b0[1] - p[R["DYY"]] * m[1] + kk * u[1],
+            b0[2] - p[R["DZZ"]] * m[2] + kk * u[2])
+
+
+def rhs_one(m, b0, p, wst, wso, has_stt=True, has_sot=True):
+    """dm/dt for one junction: ``m``, ``b0`` 3-tuples of scalars, ``p`` the junction's coefficient column
+    (N_ROWS,), drives ``wst`` and ``wso`` (see :mod:`devices._layout`); ``has_stt``/``has_sot`` False leave the
+    torque terms out of the traced code."""
+    R = ROW
+    B = _field(m, b0, p)
     c = _cross(m, B)
     d = _cross(m, c)
     gp, al = p[R["GP"]], p[R["ALPHA"]]
     f = [-gp * (c[i] + al * d[i]) for i in range(3)]
-    pol = (p[R["PX"]], p[R["PY"]], p[R["PZ"]])
-    ref = (p[R["RX"]], p[R["RY"]], p[R["RZ"]])
-    aj = wst * (p[R["G0"]] + p[R["G1"]] * _dot(m, ref)) / (p[R["Q0"]] + p[R["Q1"]] * _dot(m, pol))
-    e = _cross(m, pol)
-    dd = _cross(m, e)
-    adl, afl = aj * p[R["CDL"]], aj * p[R["CFL"]]
-    sig = (p[R["SX"]], p[R["SY"]], p[R["SZ"]])
-    t = _cross(m, sig)
-    uu = _cross(m, t)
-    sdl, sfl = wso * p[R["SDL"]], wso * p[R["SFL"]]
-    return tuple(f[i] - (adl * dd[i] + afl * e[i]) - (sdl * uu[i] + sfl * t[i]) for i in range(3))
+    if has_stt:
+        pol = (p[R["PX"]], p[R["PY"]], p[R["PZ"]])
+        ref = (p[R["RX"]], p[R["RY"]], p[R["RZ"]])
+        aj = wst * (p[R["G0"]] + p[R["G1"]] * _dot(m, ref)) / (p[R["Q0"]] + p[R["Q1"]] * _dot(m, pol))
+        e = _cross(m, pol)
+        dd = _cross(m, e)
+        adl, afl = aj * p[R["CDL"]], aj * p[R["CFL"]]
+        f = [f[i] - (adl * dd[i] + afl * e[i]) for i in range(3)]
+    if has_sot:
+        sig = (p[R["SX"]], p[R["SY"]], p[R["SZ"]])
+        t = _cross(m, sig)
+        uu = _cross(m, t)
+        sdl, sfl = wso * p[R["SDL"]], wso * p[R["SFL"]]
+        f = [f[i] - (sdl * uu[i] + sfl * t[i]) for i in range(3)]
+    return tuple(f)
 
 
-def _heun_one(m, p, kj, ks, K, dt, wst, wso, wf, thermal):
-    """One Heun step of one junction; returns (new m, energy drawn in this step)."""
+def omega_one(m, b0, p, wst, wso, has_stt=True, has_sot=True):
+    """Rotation vector Ω with dm/dt = Ω × m for one junction (the same equation as :func:`rhs_one`; see
+    :func:`devices._kernel_numba.omega`)."""
+    R = ROW
+    B = _field(m, b0, p)
+    gp = p[R["GP"]]
+    ag = p[R["ALPHA"]] * gp
+    c = _cross(m, B)
+    o = [gp * B[i] + ag * c[i] for i in range(3)]
+    if has_stt:
+        pol = (p[R["PX"]], p[R["PY"]], p[R["PZ"]])
+        ref = (p[R["RX"]], p[R["RY"]], p[R["RZ"]])
+        aj = wst * (p[R["G0"]] + p[R["G1"]] * _dot(m, ref)) / (p[R["Q0"]] + p[R["Q1"]] * _dot(m, pol))
+        adl, afl = aj * p[R["CDL"]], aj * p[R["CFL"]]
+        e = _cross(m, pol)
+        o = [o[i] + adl * e[i] + afl * pol[i] for i in range(3)]
+    if has_sot:
+        sig = (p[R["SX"]], p[R["SY"]], p[R["SZ"]])
+        sdl, sfl = wso * p[R["SDL"]], wso * p[R["SFL"]]
+        t = _cross(m, sig)
+        o = [o[i] + sdl * t[i] + sfl * sig[i] for i in range(3)]
+    return tuple(o)
+
+
+def _cayley(m, a, one, two):
+    """m' solving m' = m + a × (m + m') (rotation about a by 2 atan|a|)."""
+    a2 = _dot(a, a)
+    am = _dot(a, m)
+    c = one - a2
+    inv = one / (one + a2)
+    axm = _cross(a, m)
+    return tuple((c * m[i] + two * axm[i] + two * am * a[i]) * inv for i in range(3))
+
+
+def _heun_one(m, p, kj, ks, K, dt, wst, wso, wf, thermal, scheme=0, has_stt=True, has_sot=True):
+    """One step of one junction (``scheme`` 0: Heun, 1: semi-implicit midpoint); returns (new m, energy drawn in
+    this step)."""
     R = ROW
     b0 = [p[R["BAX"]] + p[R["HX"]] * wf, p[R["BAY"]] + p[R["HY"]] * wf, p[R["BAZ"]] + p[R["HZ"]] * wf]
     if thermal:
@@ -161,11 +208,17 @@ def _heun_one(m, p, kj, ks, K, dt, wst, wso, wf, thermal):
     b0 = tuple(b0)
     g = p[R["GM0"]] + p[R["GM1"]] * (m[0] * p[R["RX"]] + m[1] * p[R["RY"]] + m[2] * p[R["RZ"]])
     de = dt * (wst * wst * (p[R["EV"]] * g + p[R["EI"]] / g) + wso * wso * p[R["ESOT"]])
-    f0 = rhs_one(m, b0, p, wst, wso)
-    mp = tuple(m[i] + dt * f0[i] for i in range(3))
-    f1 = rhs_one(mp, b0, p, wst, wso)
     hdt = K[0] * dt
-    x = [m[i] + hdt * (f0[i] + f1[i]) for i in range(3)]
+    if scheme == 0:
+        f0 = rhs_one(m, b0, p, wst, wso, has_stt, has_sot)
+        mp = tuple(m[i] + dt * f0[i] for i in range(3))
+        f1 = rhs_one(mp, b0, p, wst, wso, has_stt, has_sot)
+        x = [m[i] + hdt * (f0[i] + f1[i]) for i in range(3)]
+    else:
+        o = omega_one(m, b0, p, wst, wso, has_stt, has_sot)
+        mt = _cayley(m, tuple(hdt * v for v in o), K[1], K[2])
+        o = omega_one(tuple(K[0] * (m[i] + mt[i]) for i in range(3)), b0, p, wst, wso, has_stt, has_sot)
+        x = _cayley(m, tuple(hdt * v for v in o), K[1], K[2])
     inv = K[1] / jnp.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2])
     return (x[0] * inv, x[1] * inv, x[2] * inv), de
 
@@ -199,15 +252,17 @@ def _events(carry, P, K, gs, rearm, reset_mode):
     return (mx, my, mz, energy, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy)
 
 
-@partial(jax.jit, static_argnames=("n_outer", "n_inner", "thermal", "detect", "reset_mode", "save"))
+@partial(jax.jit, static_argnames=("n_outer", "n_inner", "thermal", "detect", "reset_mode", "save", "scheme",
+                                   "has_stt", "has_sot"))
 def run_chunk(carry, P, K, tables, indices, s0, step_offset, dt, kj, rearm, *, n_outer, n_inner, thermal,
-              detect, reset_mode, save):
+              detect, reset_mode, save, scheme=0, has_stt=True, has_sot=True):
     """Run n_outer × n_inner steps from local step ``s0``; returns (carry, saved m (n_outer, 3, N) or None).
 
     ``carry`` = (mx, my, mz, energy, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy), arrays over junctions;
     ``P`` (N_ROWS, N); ``tables``/``indices``: the three drive channels (K_c, S_c) and (N,).
     """
-    step_one = jax.vmap(partial(_heun_one, thermal=thermal), in_axes=((0, 0, 0), 1, 0, None, None, None, 0, 0, 0))
+    step_one = jax.vmap(partial(_heun_one, thermal=thermal, scheme=scheme, has_stt=has_stt, has_sot=has_sot),
+                        in_axes=((0, 0, 0), 1, 0, None, None, None, 0, 0, 0))
 
     def drive(tab, idx, s):
         return tab[idx, s] if tab.shape[1] > 1 else tab[idx, 0]
@@ -254,9 +309,12 @@ def _plan(n_steps: int, save_every: int, chunk: int = 2048) -> list[tuple[int, i
     return plan
 
 
-def run_host(*, P, K, m, n_steps, step_offset, dt, seed, thermal, w, detect, reset_mode, rearm, armed, cap,
+def run_host(*, P, K, m, n_steps, step_offset, dt, seed, thermal, scheme, has_stt, has_sot, has_field, w,
+              detect, reset_mode, rearm, armed, cap,
              save_every, n_save):
-    """Host wrapper used by :func:`devices.simulate.simulate`; returns NumPy arrays."""
+    """Host wrapper used by :func:`devices.simulate.simulate`; returns NumPy arrays. ``has_stt``/``has_sot`` are
+    static (drives that are identically zero are left out of the compiled step); ``has_field`` is accepted for
+    symmetry with the Numba kernel (the field term costs three multiply-adds)."""
     x64 = P.dtype == np.float64
     with jax.enable_x64(x64):
         N = m.shape[0]
@@ -277,7 +335,7 @@ def run_host(*, P, K, m, n_steps, step_offset, dt, seed, thermal, w, detect, res
                                   jnp.asarray(step_offset, dtype=itype), jnp.asarray(dt, dtype=P.dtype), kj,
                                   jnp.asarray(rearm, dtype=P.dtype), n_outer=n_outer, n_inner=n_inner,
                                   thermal=bool(thermal), detect=bool(detect), reset_mode=int(reset_mode),
-                                  save=save)
+                                  save=save, scheme=int(scheme), has_stt=bool(has_stt), has_sot=bool(has_sot))
             if save:
                 saved.append(np.asarray(ys))
             s0 += n_outer * n_inner

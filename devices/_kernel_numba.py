@@ -1,4 +1,5 @@
-"""Numba backend: stochastic Heun (Stratonovich) macrospin kernel, parallel over blocks of junctions.
+"""Numba backend: stochastic Heun or semi-implicit midpoint (both Stratonovich) macrospin kernel, parallel over
+blocks of junctions.
 
 Layout: magnetisation as three contiguous arrays (mx, my, mz), coefficients as the (N_ROWS, N) table of
 :mod:`devices._layout`. Each ``prange`` task owns a cache-sized block of BLOCK junctions, copies its coefficients
@@ -13,9 +14,17 @@ loop over the block after each step. The same function is compiled once per dtyp
 Heun scheme (Stratonovich; one noise sample for both stages, renormalised after the corrector only):
     m̃ = m + Δt f(m, b),   m' = normalise(m + Δt/2 [f(m, b) + f(m̃, b)])
 (García-Palacios & Lázaro, PRB 58, 14937 (1998), doi:10.1103/PhysRevB.58.14937).
+
+Semi-implicit midpoint scheme "SIB" (J. H. Mentink, M. V. Tretyakov, A. Fasolino, M. I. Katsnelson, Th. Rasing,
+J. Phys.: Condens. Matter 22, 176001 (2010), doi:10.1088/0953-8984/22/17/176001): with dm/dt = Ω(m) × m,
+    m̃ = Cay(Ω(m)) m,   m' = Cay(Ω((m + m̃)/2)) m,   Cay(Ω): solve m' = m + (Δt/2) Ω × (m + m'),
+both stages with the same thermal field. Each stage is a rotation (explicit Cayley form, :func:`cayley`), so
+|m| is kept exactly and the step is stable for any Δt; the final renormalisation only removes round-off.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numba
 import numpy as np
@@ -161,7 +170,7 @@ def normals3(kj, k0, k1, k2, k3, K):
 
 
 @numba.njit(inline="always", **_JIT)
-def rhs(mx, my, mz, b0x, b0y, b0z, P, j, wst, wso):
+def rhs(mx, my, mz, b0x, b0y, b0z, P, j, wst, wso, has_stt, has_sot):
     """dm/dt (explicit LL form of LLG + STT + SOT) for junction j at magnetisation m (see _layout)."""
     mu = mx * P[UX, j] + my * P[UY, j] + mz * P[UZ, j]
     kk = P[BK, j] * mu
@@ -180,36 +189,86 @@ def rhs(mx, my, mz, b0x, b0y, b0z, P, j, wst, wso):
     fx = -gp * (cx + al * dx)
     fy = -gp * (cy + al * dy)
     fz = -gp * (cz + al * dz)
-    # spin-transfer torque, polariser p, drive through optional TMR conductance and angular efficiency
-    px, py, pz = P[PX, j], P[PY, j], P[PZ, j]
-    cr = mx * P[RX, j] + my * P[RY, j] + mz * P[RZ, j]
-    cp = mx * px + my * py + mz * pz
-    aj = wst * (P[G0, j] + P[G1, j] * cr) / (P[Q0, j] + P[Q1, j] * cp)
-    ex = my * pz - mz * py
-    ey = mz * px - mx * pz
-    ez = mx * py - my * px
-    ddx = my * ez - mz * ey
-    ddy = mz * ex - mx * ez
-    ddz = mx * ey - my * ex
-    adl = aj * P[CDL, j]
-    afl = aj * P[CFL, j]
-    fx -= adl * ddx + afl * ex
-    fy -= adl * ddy + afl * ey
-    fz -= adl * ddz + afl * ez
-    # spin-orbit torque, spin polarisation σ
-    sx, sy, sz = P[SX, j], P[SY, j], P[SZ, j]
-    tx = my * sz - mz * sy
-    ty = mz * sx - mx * sz
-    tz = mx * sy - my * sx
-    ux = my * tz - mz * ty
-    uy = mz * tx - mx * tz
-    uz = mx * ty - my * tx
-    sdl = wso * P[SDL, j]
-    sfl = wso * P[SFL, j]
-    fx -= sdl * ux + sfl * tx
-    fy -= sdl * uy + sfl * ty
-    fz -= sdl * uz + sfl * tz
+    if has_stt:  # spin-transfer torque, polariser p, drive through optional TMR conductance and angular efficiency
+        px, py, pz = P[PX, j], P[PY, j], P[PZ, j]
+        cr = mx * P[RX, j] + my * P[RY, j] + mz * P[RZ, j]
+        cp = mx * px + my * py + mz * pz
+        aj = wst * (P[G0, j] + P[G1, j] * cr) / (P[Q0, j] + P[Q1, j] * cp)
+        tx, ty, tz = spin_torque(mx, my, mz, px, py, pz, aj * P[CDL, j], aj * P[CFL, j])
+        fx, fy, fz = fx + tx, fy + ty, fz + tz
+    if has_sot:  # spin-orbit torque, spin polarisation σ
+        tx, ty, tz = spin_torque(mx, my, mz, P[SX, j], P[SY, j], P[SZ, j], wso * P[SDL, j], wso * P[SFL, j])
+        fx, fy, fz = fx + tx, fy + ty, fz + tz
     return fx, fy, fz
+
+
+@numba.njit(inline="always", **_JIT)
+def spin_torque(mx, my, mz, vx, vy, vz, dl, fl):
+    """−dl m×(m×v) − fl m×v: damping-like and field-like torque rates [1/s] toward the unit vector v."""
+    ex = my * vz - mz * vy
+    ey = mz * vx - mx * vz
+    ez = mx * vy - my * vx
+    return (-(dl * (my * ez - mz * ey) + fl * ex), -(dl * (mz * ex - mx * ez) + fl * ey),
+            -(dl * (mx * ey - my * ex) + fl * ez))
+
+
+@numba.njit(inline="always", **_JIT)
+def omega(mx, my, mz, b0x, b0y, b0z, P, j, wst, wso, has_stt, has_sot):
+    """Rotation vector Ω [rad/s] with dm/dt = Ω × m: the same equation as :func:`rhs`, written for the Cayley
+    (SIB) scheme. Ω = γ'B + αγ' m×B + a_J (C_DL m×p + C_FL p) + w_SOT (S_DL m×σ + S_FL σ), since
+    (m×B)×m = −m×(m×B) and p×m = −m×p."""
+    mu = mx * P[UX, j] + my * P[UY, j] + mz * P[UZ, j]
+    kk = P[BK, j] * mu
+    bx = b0x - P[DXX, j] * mx + kk * P[UX, j]
+    by = b0y - P[DYY, j] * my + kk * P[UY, j]
+    bz = b0z - P[DZZ, j] * mz + kk * P[UZ, j]
+    gp = P[GP, j]
+    ag = P[ALPHA, j] * gp
+    ox = gp * bx + ag * (my * bz - mz * by)
+    oy = gp * by + ag * (mz * bx - mx * bz)
+    oz = gp * bz + ag * (mx * by - my * bx)
+    if has_stt:
+        px, py, pz = P[PX, j], P[PY, j], P[PZ, j]
+        cr = mx * P[RX, j] + my * P[RY, j] + mz * P[RZ, j]
+        cp = mx * px + my * py + mz * pz
+        aj = wst * (P[G0, j] + P[G1, j] * cr) / (P[Q0, j] + P[Q1, j] * cp)
+        adl = aj * P[CDL, j]
+        afl = aj * P[CFL, j]
+        ox += adl * (my * pz - mz * py) + afl * px
+        oy += adl * (mz * px - mx * pz) + afl * py
+        oz += adl * (mx * py - my * px) + afl * pz
+    if has_sot:
+        sx, sy, sz = P[SX, j], P[SY, j], P[SZ, j]
+        sdl = wso * P[SDL, j]
+        sfl = wso * P[SFL, j]
+        ox += sdl * (my * sz - mz * sy) + sfl * sx
+        oy += sdl * (mz * sx - mx * sz) + sfl * sy
+        oz += sdl * (mx * sy - my * sx) + sfl * sz
+    return ox, oy, oz
+
+
+@numba.njit(inline="always", **_JIT)
+def cayley(x, y, z, ax, ay, az, one, two):
+    """Solve m' = m + a × (m + m') for m' (a = Ω Δt/2): the rotation of m about a by 2 atan|a|,
+    m' = [(1 − |a|²) m + 2 a×m + 2 (a·m) a] / (1 + |a|²); |m'| = |m| exactly."""
+    a2 = ax * ax + ay * ay + az * az
+    am = ax * x + ay * y + az * z
+    c = one - a2
+    inv = one / (one + a2)
+    nx = (c * x + two * (ay * z - az * y) + two * am * ax) * inv
+    ny = (c * y + two * (az * x - ax * z) + two * am * ay) * inv
+    nz = (c * z + two * (ax * y - ay * x) + two * am * az) * inv
+    return nx, ny, nz
+
+
+@numba.njit(inline="always", **_JIT)
+def midpoint_step(x, y, z, b0x, b0y, b0z, P, j, wst, wso, hdt, half, one, two, has_stt, has_sot):
+    """One semi-implicit midpoint (SIB) step of Mentink et al. (2010), not yet renormalised (see module doc)."""
+    ox, oy, oz = omega(x, y, z, b0x, b0y, b0z, P, j, wst, wso, has_stt, has_sot)
+    px, py, pz = cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, one, two)
+    ox, oy, oz = omega(half * (x + px), half * (y + py), half * (z + pz), b0x, b0y, b0z, P, j, wst, wso, has_stt,
+                       has_sot)
+    return cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, one, two)
 
 
 BLOCK = 64
@@ -222,118 +281,147 @@ A_ROWS = NR + 7
 FLUSH = 32  # steps between flushes of the working-precision energy partial sum into the float64 total
 
 
-@numba.njit(parallel=True, **_JIT)
-def run(P, K, mx, my, mz, n_steps, step_offset, dt, seed, thermal,
-        w_stt, i_stt, w_sot, i_sot, w_fld, i_fld,
-        energy, detect, reset_mode, rearm, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy,
-        save_every, traj):
-    """Advance every junction by ``n_steps`` Heun steps of ``dt`` seconds, in place.
+@functools.cache
+def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: bool):
+    """The time-stepping kernel compiled for one combination of structural choices (compile-time constants):
+    ``thermal`` (T > 0 somewhere), ``scheme`` (0 Heun, 1 midpoint), ``has_stt``/``has_sot``/``has_field`` (the
+    drive is not identically zero). Unused drives - their torque terms, energy bookkeeping and waveform loads - and
+    the thermal generator are then absent from the machine code rather than multiplied by zero. Each version is
+    compiled once per process and cached on disk by Numba (the closure constants are part of its cache key)."""
+    thermal, scheme, has_stt, has_sot, has_field = bool(thermal), int(scheme), bool(has_stt), bool(has_sot), \
+        bool(has_field)
 
-    N must be a multiple of :data:`BLOCK` (the host pads). Shapes: P (N_ROWS, N); mx, my, mz (N,);
-    w_* (K_c, S_c) waveform tables with S_c == n_steps or 1 (column = local step, or 0), i_* (N,) int64 row of
-    each junction in its table; energy (N,) float64 [J]; armed (N,) int8; n_pos, n_neg (N,) int64;
-    ev_step (N, cap) int64, ev_sign (N, cap) int8, ev_energy (N, cap) float64; traj (n_save, 3, N) with
-    n_save = n_steps // save_every (save_every = 0: none).
-    """
-    n = mx.shape[0]
-    nb = n // BLOCK
-    cap = ev_step.shape[1]
-    hdt = K[0] * dt
-    zero = K[50]
-    for b in prange(nb):
-        j0 = b * BLOCK
-        A = np.empty((A_ROWS, BLOCK), dtype=P.dtype)
-        A[:NR] = P[:, j0:j0 + BLOCK]
-        for j in range(BLOCK):
-            A[S_MX, j] = mx[j0 + j]
-            A[S_MY, j] = my[j0 + j]
-            A[S_MZ, j] = mz[j0 + j]
-            A[S_E, j] = zero
-        kj = np.empty(BLOCK, dtype=np.uint64)
-        for j in range(BLOCK):
-            kj[j] = junction_key(seed, j0 + j)
-        for s in range(n_steps):
-            gs = step_offset + s
-            k0, k1, k2, k3 = step_key(gs, 0), step_key(gs, 1), step_key(gs, 2), step_key(gs, 3)
-            cs = s if w_stt.shape[1] > 1 else 0
-            co = s if w_sot.shape[1] > 1 else 0
-            cf = s if w_fld.shape[1] > 1 else 0
+    @numba.njit(parallel=True, **_JIT)
+    def run(P, K, mx, my, mz, n_steps, step_offset, dt, seed,
+            w_stt, i_stt, w_sot, i_sot, w_fld, i_fld,
+            energy, detect, reset_mode, rearm, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy,
+            save_every, traj):
+        """Advance every junction by ``n_steps`` steps of ``dt`` seconds, in place (``scheme`` 0: stochastic Heun,
+        1: semi-implicit midpoint; see :data:`devices.simulate.SCHEMES`).
+
+        ``thermal``, ``scheme``, ``has_stt``, ``has_sot`` and ``has_field`` are the constants of :func:`kernel`.
+
+        N must be a multiple of :data:`BLOCK` (the host pads). Shapes: P (N_ROWS, N); mx, my, mz (N,);
+        w_* (K_c, S_c) waveform tables with S_c == n_steps or 1 (column = local step, or 0), i_* (N,) int64 row of
+        each junction in its table; energy (N,) float64 [J]; armed (N,) int8; n_pos, n_neg (N,) int64;
+        ev_step (N, cap) int64, ev_sign (N, cap) int8, ev_energy (N, cap) float64; traj (n_save, 3, N) with
+        n_save = n_steps // save_every (save_every = 0: none).
+        """
+        n = mx.shape[0]
+        nb = n // BLOCK
+        cap = ev_step.shape[1]
+        hdt = K[0] * dt
+        zero = K[50]
+        for b in prange(nb):
+            j0 = b * BLOCK
+            A = np.empty((A_ROWS, BLOCK), dtype=P.dtype)
+            A[:NR] = P[:, j0:j0 + BLOCK]
             for j in range(BLOCK):
-                A[S_WST, j] = w_stt[i_stt[j0 + j], cs]
-                A[S_WSO, j] = w_sot[i_sot[j0 + j], co]
-                A[S_WF, j] = w_fld[i_fld[j0 + j], cf]
-            # ---- hot loop: branch-free, vectorised over the block's junctions
+                A[S_MX, j] = mx[j0 + j]
+                A[S_MY, j] = my[j0 + j]
+                A[S_MZ, j] = mz[j0 + j]
+                A[S_E, j] = zero
+            kj = np.empty(BLOCK, dtype=np.uint64)
             for j in range(BLOCK):
-                x, y, z = A[S_MX, j], A[S_MY, j], A[S_MZ, j]
-                wst = A[S_WST, j]
-                wso = A[S_WSO, j]
-                wf = A[S_WF, j]
-                b0x = A[BAX, j] + A[HX, j] * wf
-                b0y = A[BAY, j] + A[HY, j] * wf
-                b0z = A[BAZ, j] + A[HZ, j] * wf
-                if thermal:
-                    n0, n1, n2 = normals3(kj[j], k0, k1, k2, k3, K)
-                    sg = A[SIG, j]
-                    b0x += sg * n0
-                    b0y += sg * n1
-                    b0z += sg * n2
-                # power drawn from the sources during this step (left-point rule)
-                g = A[GM0, j] + A[GM1, j] * (x * A[RX, j] + y * A[RY, j] + z * A[RZ, j])
-                A[S_E, j] += dt * (wst * wst * (A[EV, j] * g + A[EI, j] / g) + wso * wso * A[ESOT, j])
-                f0x, f0y, f0z = rhs(x, y, z, b0x, b0y, b0z, A, j, wst, wso)
-                px = x + dt * f0x
-                py = y + dt * f0y
-                pz = z + dt * f0z
-                f1x, f1y, f1z = rhs(px, py, pz, b0x, b0y, b0z, A, j, wst, wso)
-                x = x + hdt * (f0x + f1x)
-                y = y + hdt * (f0y + f1y)
-                z = z + hdt * (f0z + f1z)
-                inv = K[1] / np.sqrt(x * x + y * y + z * z)
-                A[S_MX, j] = x * inv
-                A[S_MY, j] = y * inv
-                A[S_MZ, j] = z * inv
-            # ---- scalar bookkeeping: energy flush, events and reset, decimated output
-            if (s + 1) % FLUSH == 0 or s == n_steps - 1:
+                kj[j] = junction_key(seed, j0 + j)
+            for s in range(n_steps):
+                gs = step_offset + s
+                k0, k1, k2, k3 = step_key(gs, 0), step_key(gs, 1), step_key(gs, 2), step_key(gs, 3)
+                cs = s if w_stt.shape[1] > 1 else 0
+                co = s if w_sot.shape[1] > 1 else 0
+                cf = s if w_fld.shape[1] > 1 else 0
                 for j in range(BLOCK):
-                    energy[j0 + j] += A[S_E, j]
-                    A[S_E, j] = zero
-            if detect:
+                    if has_stt:
+                        A[S_WST, j] = w_stt[i_stt[j0 + j], cs]
+                    if has_sot:
+                        A[S_WSO, j] = w_sot[i_sot[j0 + j], co]
+                    if has_field:
+                        A[S_WF, j] = w_fld[i_fld[j0 + j], cf]
+                # ---- hot loop: branch-free, vectorised over the block's junctions
                 for j in range(BLOCK):
-                    jg = j0 + j
-                    u = A[S_MX, j] * A[EX, j] + A[S_MY, j] * A[EY, j] + A[S_MZ, j] * A[EZ, j]
-                    if armed[jg] == 1:
-                        sign = 0
-                        if u > A[THP, j]:
-                            sign = 1
-                        elif u < -A[THN, j]:
-                            sign = -1
-                        if sign != 0:
-                            c = n_pos[jg] + n_neg[jg]
-                            if sign > 0:
-                                n_pos[jg] += 1
-                            else:
-                                n_neg[jg] += 1
-                            if c < cap:
-                                ev_step[jg, c] = gs + 1
-                                ev_sign[jg, c] = sign
-                                ev_energy[jg, c] = energy[jg] + A[S_E, j]
-                            if reset_mode >= 1:
-                                ru = A[S_MX, j] * A[RUX, j] + A[S_MY, j] * A[RUY, j] + A[S_MZ, j] * A[RUZ, j]
-                                sgn = K[1] if (ru >= zero or reset_mode == 2) else -K[1]
-                                A[S_MX, j] = sgn * A[RUX, j]
-                                A[S_MY, j] = sgn * A[RUY, j]
-                                A[S_MZ, j] = sgn * A[RUZ, j]
-                            else:
-                                armed[jg] = 0
-                    elif u < rearm * A[THP, j] and u > -rearm * A[THN, j]:
-                        armed[jg] = 1
-            if save_every > 0 and (s + 1) % save_every == 0:
-                k = (s + 1) // save_every - 1
-                for j in range(BLOCK):
-                    traj[k, 0, j0 + j] = A[S_MX, j]
-                    traj[k, 1, j0 + j] = A[S_MY, j]
-                    traj[k, 2, j0 + j] = A[S_MZ, j]
-        for j in range(BLOCK):
-            mx[j0 + j] = A[S_MX, j]
-            my[j0 + j] = A[S_MY, j]
-            mz[j0 + j] = A[S_MZ, j]
+                    x, y, z = A[S_MX, j], A[S_MY, j], A[S_MZ, j]
+                    wst = A[S_WST, j] if has_stt else zero
+                    wso = A[S_WSO, j] if has_sot else zero
+                    b0x = A[BAX, j]
+                    b0y = A[BAY, j]
+                    b0z = A[BAZ, j]
+                    if has_field:
+                        wf = A[S_WF, j]
+                        b0x += A[HX, j] * wf
+                        b0y += A[HY, j] * wf
+                        b0z += A[HZ, j] * wf
+                    if thermal:
+                        n0, n1, n2 = normals3(kj[j], k0, k1, k2, k3, K)
+                        sg = A[SIG, j]
+                        b0x += sg * n0
+                        b0y += sg * n1
+                        b0z += sg * n2
+                    # power drawn from the sources during this step (left-point rule)
+                    if has_stt:
+                        g = A[GM0, j] + A[GM1, j] * (x * A[RX, j] + y * A[RY, j] + z * A[RZ, j])
+                        A[S_E, j] += dt * wst * wst * (A[EV, j] * g + A[EI, j] / g)
+                    if has_sot:
+                        A[S_E, j] += dt * wso * wso * A[ESOT, j]
+                    if scheme == 0:
+                        f0x, f0y, f0z = rhs(x, y, z, b0x, b0y, b0z, A, j, wst, wso, has_stt, has_sot)
+                        px = x + dt * f0x
+                        py = y + dt * f0y
+                        pz = z + dt * f0z
+                        f1x, f1y, f1z = rhs(px, py, pz, b0x, b0y, b0z, A, j, wst, wso, has_stt, has_sot)
+                        x = x + hdt * (f0x + f1x)
+                        y = y + hdt * (f0y + f1y)
+                        z = z + hdt * (f0z + f1z)
+                    else:
+                        x, y, z = midpoint_step(x, y, z, b0x, b0y, b0z, A, j, wst, wso, hdt, K[0], K[1], K[2], has_stt,
+                                                has_sot)
+                    inv = K[1] / np.sqrt(x * x + y * y + z * z)
+                    A[S_MX, j] = x * inv
+                    A[S_MY, j] = y * inv
+                    A[S_MZ, j] = z * inv
+                # ---- scalar bookkeeping: energy flush, events and reset, decimated output
+                if (s + 1) % FLUSH == 0 or s == n_steps - 1:
+                    for j in range(BLOCK):
+                        energy[j0 + j] += A[S_E, j]
+                        A[S_E, j] = zero
+                if detect:
+                    for j in range(BLOCK):
+                        jg = j0 + j
+                        u = A[S_MX, j] * A[EX, j] + A[S_MY, j] * A[EY, j] + A[S_MZ, j] * A[EZ, j]
+                        if armed[jg] == 1:
+                            sign = 0
+                            if u > A[THP, j]:
+                                sign = 1
+                            elif u < -A[THN, j]:
+                                sign = -1
+                            if sign != 0:
+                                c = n_pos[jg] + n_neg[jg]
+                                if sign > 0:
+                                    n_pos[jg] += 1
+                                else:
+                                    n_neg[jg] += 1
+                                if c < cap:
+                                    ev_step[jg, c] = gs + 1
+                                    ev_sign[jg, c] = sign
+                                    ev_energy[jg, c] = energy[jg] + A[S_E, j]
+                                if reset_mode >= 1:
+                                    ru = A[S_MX, j] * A[RUX, j] + A[S_MY, j] * A[RUY, j] + A[S_MZ, j] * A[RUZ, j]
+                                    sgn = K[1] if (ru >= zero or reset_mode == 2) else -K[1]
+                                    A[S_MX, j] = sgn * A[RUX, j]
+                                    A[S_MY, j] = sgn * A[RUY, j]
+                                    A[S_MZ, j] = sgn * A[RUZ, j]
+                                else:
+                                    armed[jg] = 0
+                        elif u < rearm * A[THP, j] and u > -rearm * A[THN, j]:
+                            armed[jg] = 1
+                if save_every > 0 and (s + 1) % save_every == 0:
+                    k = (s + 1) // save_every - 1
+                    for j in range(BLOCK):
+                        traj[k, 0, j0 + j] = A[S_MX, j]
+                        traj[k, 1, j0 + j] = A[S_MY, j]
+                        traj[k, 2, j0 + j] = A[S_MZ, j]
+            for j in range(BLOCK):
+                mx[j0 + j] = A[S_MX, j]
+                my[j0 + j] = A[S_MY, j]
+                mz[j0 + j] = A[S_MZ, j]
+
+    return run

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import integrate
 
 from devices import constants as C
+from devices._check import real, real_array
 
 __all__ = [
     "barrier_J",
@@ -31,17 +32,43 @@ __all__ = [
 ]
 
 
+def _demag3(demag) -> tuple[float, float, float]:
+    N = real_array("demag", demag, 0.0, 1.0)
+    if N.shape != (3,):
+        raise ValueError(f"demag must have 3 diagonal factors, got shape {N.shape}")
+    return float(N[0]), float(N[1]), float(N[2])
+
+
+def _Ms(v) -> float:
+    return real("Ms_A_per_m", v, 0.0, 1e7, lo_open=True, unit="A/m")
+
+
+def _gamma(v) -> float:
+    return real("gamma_rad_per_s_T", v, 0.0, 1e13, lo_open=True, unit="rad/(s·T)")
+
+
+def _alpha(v) -> float:
+    return real("alpha", v, 0.0, 10.0, unit="")
+
+
 def energy_density_J_per_m3(m, Ms_A_per_m, demag, K_u_J_per_m3=0.0, easy_axis=(0, 0, 1), B_app_T=(0, 0, 0)):
     """Magnetic energy density e(m) [J/m³] of a macrospin, shape (..., ) for m of shape (..., 3).
 
     e = −Ms m·B_app + K_u (1 − (m·u)²) + ½ μ0 Ms² m·N m (devices.md §1; Zeeman, uniaxial, demag).
     """
-    m = np.asarray(m, dtype=float)
-    u = np.asarray(easy_axis, dtype=float)
+    m = real_array("m", m)
+    Ms_A_per_m = real_array("Ms_A_per_m", Ms_A_per_m, 0.0, 1e7, unit="A/m")
+    K_u_J_per_m3 = real_array("K_u_J_per_m3", K_u_J_per_m3, unit="J/m³")
+    u = real_array("easy_axis", easy_axis)
+    if u.shape != (3,) or np.linalg.norm(u) == 0:
+        raise ValueError(f"easy_axis must be a non-zero 3-vector, got {easy_axis!r}")
     u = u / np.linalg.norm(u)
-    N = np.asarray(demag, dtype=float)
+    N = _demag3(demag)
+    B = real_array("B_app_T", B_app_T, unit="T")
+    if m.shape[-1:] != (3,) or B.shape != (3,):
+        raise ValueError(f"m must have shape (..., 3) and B_app_T shape (3,), got {m.shape} and {B.shape}")
     mu = m @ u
-    return (-Ms_A_per_m * (m @ np.asarray(B_app_T, dtype=float)) + K_u_J_per_m3 * (1.0 - mu**2)
+    return (-Ms_A_per_m * (m @ B) + K_u_J_per_m3 * (1.0 - mu**2)
             + 0.5 * C.MU0_T_M_PER_A * Ms_A_per_m**2 * np.sum(N * m * m, axis=-1))
 
 
@@ -52,7 +79,10 @@ def kittel_frequency_Hz(Ms_A_per_m: float, demag, B_z_T: float, gamma_rad_per_s_
     f = (γ/2π) √((B + μ0 Ms (N_x − N_z)) (B + μ0 Ms (N_y − N_z))) (C. Kittel, Phys. Rev. 73, 155 (1948),
     doi:10.1103/PhysRev.73.155). Raises ValueError if the z state is not a stable equilibrium (a stiffness ≤ 0).
     """
-    Nx, Ny, Nz = (float(v) for v in demag)
+    Nx, Ny, Nz = _demag3(demag)
+    Ms_A_per_m = _Ms(Ms_A_per_m)
+    B_z_T = real("B_z_T", B_z_T, unit="T")
+    gamma_rad_per_s_T = _gamma(gamma_rad_per_s_T)
     bm = C.MU0_T_M_PER_A * Ms_A_per_m
     a, b = B_z_T + bm * (Nx - Nz), B_z_T + bm * (Ny - Nz)
     r = a * b
@@ -66,7 +96,7 @@ def stoner_wohlfarth_h_sw(psi_rad) -> np.ndarray:
 
     E. C. Stoner & E. P. Wohlfarth, Phil. Trans. R. Soc. A 240, 599 (1948), doi:10.1098/rsta.1948.0007.
     """
-    psi = np.abs(np.asarray(psi_rad, dtype=float))
+    psi = np.abs(real_array("psi_rad", psi_rad, unit="rad"))
     c, s = np.abs(np.cos(psi)), np.abs(np.sin(psi))
     return (c ** (2 / 3) + s ** (2 / 3)) ** -1.5
 
@@ -75,15 +105,21 @@ def sun_critical_current_A_per_m2(alpha: float, Ms_A_per_m: float, t_F_m: float,
     """Zero-temperature STT instability threshold of a uniaxial macrospin (no demag), p antiparallel to m.
 
     J_c = 2 e α Ms t_F B_K / (ħ η) (J. Z. Sun, Phys. Rev. B 62, 570 (2000), doi:10.1103/PhysRevB.62.570).
+    Raises ValueError naming a non-finite or out-of-range argument.
     """
+    alpha, Ms_A_per_m, t_F_m = _alpha(alpha), _Ms(Ms_A_per_m), real("t_F_m", t_F_m, 0.0, 1e-4, lo_open=True, unit="m")
+    B_K_T, eta = real("B_K_T", B_K_T, unit="T"), real("eta", eta, 0.0, 10.0, lo_open=True)
     return 2.0 * C.E_CHARGE_C * alpha * Ms_A_per_m * t_F_m * B_K_T / (C.HBAR_J_S * eta)
 
 
 def transverse_stiffness_T(Ms_A_per_m: float, demag, K_u_J_per_m3: float, axis: int) -> tuple[float, float]:
     """Stiffness fields (B_a, B_b) [T] for small tilts away from the coordinate easy axis ``axis`` (0, 1, 2):
     B_i = μ0 Ms (N_i − N_axis) + 2K_u/Ms for the two other axes i (uniaxial anisotropy along ``axis``)."""
-    N = [float(v) for v in demag]
-    bk = 2.0 * K_u_J_per_m3 / Ms_A_per_m
+    N = list(_demag3(demag))
+    Ms_A_per_m = _Ms(Ms_A_per_m)
+    if axis not in (0, 1, 2):
+        raise ValueError(f"axis must be 0, 1 or 2, got {axis!r}")
+    bk = 2.0 * real("K_u_J_per_m3", K_u_J_per_m3, unit="J/m³") / Ms_A_per_m
     others = [i for i in range(3) if i != axis]
     return tuple(C.MU0_T_M_PER_A * Ms_A_per_m * (N[i] - N[axis]) + bk for i in others)  # type: ignore[return-value]
 
@@ -92,12 +128,17 @@ def sun_critical_current_biaxial_A_per_m2(alpha: float, Ms_A_per_m: float, t_F_m
                                           eta: float) -> float:
     """J_c0 = 2 e α Ms t_F (B_a + B_b)/2 / (ħ η) for transverse stiffness fields B_a, B_b (Sun, PRB 62, 570
     (2000); the in-plane case B_b = B_K + μ0Ms(N_z − N_x) gives the familiar H_K + 2πM_s form)."""
+    B_a_T, B_b_T = real("B_a_T", B_a_T, unit="T"), real("B_b_T", B_b_T, unit="T")
     return sun_critical_current_A_per_m2(alpha, Ms_A_per_m, t_F_m, 0.5 * (B_a_T + B_b_T), eta)
 
 
 def neel_time_s(alpha: float, Ms_A_per_m: float, V_m3: float, T_K: float,
                 gamma_rad_per_s_T: float = C.GAMMA_E_RAD_PER_S_T) -> float:
-    """τ_N = (1 + α²) Ms V / (2 α γ k_B T) [s] (Brown 1963)."""
+    """τ_N = (1 + α²) Ms V / (2 α γ k_B T) [s] (Brown 1963). Raises ValueError for α, T ≤ 0 or bad values."""
+    alpha = real("alpha", alpha, 0.0, 10.0, lo_open=True)
+    Ms_A_per_m, gamma_rad_per_s_T = _Ms(Ms_A_per_m), _gamma(gamma_rad_per_s_T)
+    V_m3 = real("V_m3", V_m3, 0.0, 1e-12, lo_open=True, unit="m³")
+    T_K = real("T_K", T_K, 0.0, 2000.0, lo_open=True, unit="K")
     return (1 + alpha**2) * Ms_A_per_m * V_m3 / (2 * alpha * gamma_rad_per_s_T * C.K_B_J_PER_K * T_K)
 
 
@@ -108,8 +149,8 @@ def neel_brown_mfpt_s(sigma: float, tau_N_s: float) -> float:
     symmetric problem; W. F. Brown, Phys. Rev. 130, 1677 (1963); W. T. Coffey & Y. P. Kalmykov, J. Appl. Phys.
     112, 121301 (2012), doi:10.1063/1.4754272). Evaluated by adaptive quadrature (≥ 8 digits).
     """
-    if sigma <= 0:
-        raise ValueError(f"sigma must be > 0, got {sigma!r}")
+    sigma = real("sigma", sigma, 0.0, 200.0, lo_open=True)
+    tau_N_s = real("tau_N_s", tau_N_s, 0.0, lo_open=True, unit="s")
 
     def inner(z):  # ∫_z^1 e^{−σ(1−u²)} du, smooth
         return integrate.quad(lambda u: math.exp(-sigma * (1 - u * u)), z, 1.0, epsabs=0, epsrel=1e-12)[0]
@@ -125,11 +166,14 @@ def neel_brown_mfpt_s(sigma: float, tau_N_s: float) -> float:
 
 def brown_asymptotic_mfpt_s(sigma: float, tau_N_s: float) -> float:
     """Brown's high-barrier asymptote τ ≈ τ_N (√π/2) σ^{−3/2} e^σ (15–35 % off at σ = 3–8; for comparison only)."""
+    sigma = real("sigma", sigma, 0.0, 200.0, lo_open=True)
+    tau_N_s = real("tau_N_s", tau_N_s, 0.0, lo_open=True, unit="s")
     return tau_N_s * math.sqrt(math.pi) / 2 * sigma**-1.5 * math.exp(sigma)
 
 
 def boltzmann_mz2_uniaxial(sigma: float) -> float:
-    """⟨m_z²⟩ in equilibrium for e = −σ k_BT m_z²: ∫z² e^{σz²} dz / ∫e^{σz²} dz over [−1, 1]."""
+    """⟨m_z²⟩ in equilibrium for e = −σ k_BT m_z²: ∫z² e^{σz²} dz / ∫e^{σz²} dz over [−1, 1] (σ in [−200, 200])."""
+    sigma = real("sigma", sigma, -200.0, 200.0)
     num = integrate.quad(lambda z: z * z * math.exp(sigma * (z * z - 1)), 0, 1, epsrel=1e-12)[0]
     den = integrate.quad(lambda z: math.exp(sigma * (z * z - 1)), 0, 1, epsrel=1e-12)[0]
     return num / den
@@ -142,7 +186,10 @@ def boltzmann_moments_diagonal(stiffness_J: tuple[float, float, float], T_K: flo
     2-D Gauss–Legendre quadrature over the sphere (cos θ, φ), ample for smooth Boltzmann weights; the
     quadrature is refined until stable to 1e-8 relative.
     """
-    k = np.asarray(stiffness_J, dtype=float) / (C.K_B_J_PER_K * T_K)
+    k = real_array("stiffness_J", stiffness_J, unit="J")
+    if k.shape != (3,):
+        raise ValueError(f"stiffness_J must have 3 entries, got shape {k.shape}")
+    k = k / (C.K_B_J_PER_K * real("T_K", T_K, 0.0, 2000.0, lo_open=True, unit="K"))
     k = k - k.min()
 
     def moments(nt, nph):
@@ -171,17 +218,25 @@ def relaxation_time_s(alpha: float, B_x_T: float, B_y_T: float, gamma_rad_per_s_
 
     Linearised LLG: the transverse motion has eigenvalues with real part −αγ(B_x + B_y)/(2(1+α²)), so the
     envelope decays as e^{−t/τ} with τ = 2(1+α²)/(α γ (B_x + B_y)) (devices.md §2). For the shape-anisotropy
-    device B_x = μ0 Ms (N_x − N_z), B_y = μ0 Ms (N_y − N_z).
+    device B_x = μ0 Ms (N_x − N_z), B_y = μ0 Ms (N_y − N_z). Raises ValueError unless α > 0 and B_x + B_y > 0.
     """
+    alpha, gamma_rad_per_s_T = real("alpha", alpha, 0.0, 10.0, lo_open=True), _gamma(gamma_rad_per_s_T)
+    B_x_T, B_y_T = real("B_x_T", B_x_T, unit="T"), real("B_y_T", B_y_T, unit="T")
+    if not B_x_T + B_y_T > 0:
+        raise ValueError(f"B_x_T + B_y_T must be > 0 T (a stable easy axis), got {B_x_T + B_y_T!r}")
     return 2 * (1 + alpha**2) / (alpha * gamma_rad_per_s_T * (B_x_T + B_y_T))
 
 
 def barrier_J(Ms_A_per_m: float, V_m3: float, N_hard: float, N_easy: float, K_u_J_per_m3: float = 0.0) -> float:
     """Energy barrier between easy axis and a second axis: ΔE = (½ μ0 Ms² (N_hard − N_easy) + K_u) V [J]."""
+    Ms_A_per_m, V_m3 = _Ms(Ms_A_per_m), real("V_m3", V_m3, 0.0, 1e-12, lo_open=True, unit="m³")
+    N_hard, N_easy = real("N_hard", N_hard, 0.0, 1.0), real("N_easy", N_easy, 0.0, 1.0)
+    K_u_J_per_m3 = real("K_u_J_per_m3", K_u_J_per_m3, unit="J/m³")
     return (0.5 * C.MU0_T_M_PER_A * Ms_A_per_m**2 * (N_hard - N_easy) + K_u_J_per_m3) * V_m3
 
 
 def julliere_polarisation(TMR: float) -> float:
     """Spin polarisation P from TMR = 2P²/(1 − P²) (M. Jullière, Phys. Lett. A 54, 225 (1975)): P = √(TMR/(2+TMR))."""
+    TMR = real("TMR", TMR, 0.0, 100.0)
     return math.sqrt(TMR / (2.0 + TMR))
 

@@ -46,6 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
+from devices._check import positive_int, real, real_array
+
 __all__ = [
     "FIT_SETTINGS",
     "SHIPPED_PATH",
@@ -93,14 +95,23 @@ class CompactSignedLIF:
     p_fire_window_s: float = 0.0
 
     def __post_init__(self):
-        if not (self.dt_s > 0 and 0.0 < self.leak < 1.0 and self.tau_s > 0):
-            raise ValueError("dt_s and tau_s must be > 0 and leak in (0, 1)")
-        if not (self.theta_pos > 0 and self.theta_neg > 0):
-            raise ValueError("theta_pos and theta_neg must be > 0")
+        real("dt_s", self.dt_s, 0.0, lo_open=True, unit="s")
+        real("tau_s", self.tau_s, 0.0, lo_open=True, unit="s")
+        real("leak", self.leak, 0.0, 1.0, lo_open=True, hi_open=True)
+        real("gain_per_A", self.gain_per_A, unit="per A")
+        real("theta_pos", self.theta_pos, 0.0, lo_open=True)
+        real("theta_neg", self.theta_neg, 0.0, lo_open=True)
         if self.reset not in ("zero", "subtract"):
             raise ValueError(f"reset must be 'zero' or 'subtract', got {self.reset!r}")
-        if self.noise_std < 0 or self.T_K < 0:
-            raise ValueError("noise_std and T_K must be >= 0")
+        real("noise_std", self.noise_std, 0.0)
+        real("T_K", self.T_K, 0.0, 2000.0, unit="K")
+        for name in ("p_fire_I50_A", "p_fire_width_A"):
+            if real_array(name, getattr(self, name), unit="A").shape != (2,):
+                raise ValueError(f"{name} must have 2 entries (+1 and -1 spikes)")
+        real_array("p_fire_width_A", self.p_fire_width_A, 0.0, lo_open=True, unit="A")
+        real("I_scale_A", self.I_scale_A, 0.0, unit="A")
+        real("energy_per_spike_J", self.energy_per_spike_J, 0.0, unit="J")
+        real("p_fire_window_s", self.p_fire_window_s, 0.0, unit="s")
 
     def to_dict(self) -> dict:
         """JSON-ready dict (tuples become lists)."""
@@ -120,7 +131,7 @@ class CompactSignedLIF:
 
     def p_fire(self, I_A) -> tuple[np.ndarray, np.ndarray]:
         """(P(+1 spike), P(−1 spike)) within ``p_fire_window_s`` from rest for currents ``I_A`` [A]."""
-        I = np.asarray(I_A, dtype=float)
+        I = real_array("I_A", I_A, unit="A")
         pp = 1.0 / (1.0 + np.exp(-(I - self.p_fire_I50_A[0]) / self.p_fire_width_A[0]))
         pn = 1.0 / (1.0 + np.exp(-(-I - self.p_fire_I50_A[1]) / self.p_fire_width_A[1]))
         return pp, pn
@@ -133,9 +144,10 @@ def simulate_compact(model: CompactSignedLIF, I_A, *, seed: int | None = 0, nois
     Returns (u, s): u (K, ...) the state after each step (after reset), s (K, ...) int8 spikes in {−1, 0, +1}.
     ``noise`` adds σ ξ with a NumPy generator seeded by ``seed``.
     """
-    I = np.asarray(I_A, dtype=float)
+    I = real_array("I_A", I_A, unit="A")
     if I.ndim not in (1, 2):
         raise ValueError(f"I_A must have shape (K,) or (K, N), got {I.shape}")
+    u0 = real_array("u0", u0)
     rng = np.random.default_rng(seed)
     u = np.broadcast_to(np.asarray(u0, dtype=float), I.shape[1:]).copy()
     us = np.empty_like(I)
@@ -303,12 +315,14 @@ def fit_compact(neuron=None, *, T_K: float = 300.0, dt_c_s: float = 1e-9, dt_s: 
     from devices import constants as C
     from devices.neuron import SignedMTJNeuron
 
-    if not (dt_c_s > 0 and dt_s > 0):
-        raise ValueError("dt_c_s and dt_s must be > 0 s")
+    dt_c_s = real("dt_c_s", dt_c_s, 0.0, lo_open=True, unit="s")
+    dt_s = real("dt_s", dt_s, 0.0, 1e-9, lo_open=True, unit="s")
+    n_trials = positive_int("n_trials", n_trials, 1)
     if abs(dt_c_s / dt_s - round(dt_c_s / dt_s)) > 1e-6 or round(dt_c_s / dt_s) < 10:
         raise ValueError("dt_c_s must be a multiple (>= 10) of dt_s")
-    if T_K < 0:
-        raise ValueError(f"T_K must be >= 0 K, got {T_K!r}")
+    T_K = real("T_K", T_K, 0.0, 2000.0, unit="K")
+    if reset not in ("zero", "subtract"):
+        raise ValueError(f"reset must be 'zero' or 'subtract', got {reset!r}")
     neuron = neuron or SignedMTJNeuron.from_preset(dt_s=dt_s)
     I_est = float(neuron.threshold_current_estimate_A()[0])
     tau, w_ring = _ringdown_tau(neuron, dt_s)
@@ -397,9 +411,7 @@ def default_signed_mtj_neuron(T_K: float = 300.0) -> CompactSignedLIF:
     simulation, no JIT); at other temperatures it runs :func:`fit_compact` once (≈ 15 s with compilation).
     Raises ValueError for a negative or non-finite ``T_K``.
     """
-    if not (math.isfinite(T_K) and T_K >= 0):
-        raise ValueError(f"T_K must be a finite temperature >= 0 K, got {T_K!r}")
-    return _load_or_fit(float(T_K))
+    return _load_or_fit(real("T_K", T_K, 0.0, 2000.0, unit="K"))
 
 
 def write_shipped(path: Path = SHIPPED_PATH) -> CompactSignedLIF:

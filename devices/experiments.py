@@ -18,6 +18,8 @@ from typing import Literal
 
 import numpy as np
 
+from devices._check import positive_int
+
 __all__ = ["neel_brown_escape", "signed_neuron_response", "stt_switching"]
 
 
@@ -48,7 +50,7 @@ def stt_switching(*, preset_name: Literal["pma_cofeb_disk", "inplane_cofeb_ellip
     _check("J_over_Jc0", J_over_Jc0, -20, 20)
     _check("T_K", T_K, 0, 1000)
     _check("pulse_s", pulse_s, 0, 1e-6, lo_open=True)
-    n_runs = int(_check("n_runs", n_runs, 1, 1e6))
+    n_runs = positive_int("n_runs", n_runs, 1, 10**6)
     p = preset(preset_name).params(n=n_runs, T_K=T_K)
     u = p.easy_axis[0]
     axis = int(np.argmax(np.abs(u)))
@@ -119,7 +121,7 @@ def neel_brown_escape(*, sigma: float = 4.0, alpha: float = 0.1, T_K: float = 30
     _check("sigma", sigma, 0.5, 15)
     _check("alpha", alpha, 0, 10, lo_open=True)
     _check("T_K", T_K, 0, 2000, lo_open=True)
-    n_runs = int(_check("n_runs", n_runs, 16, 1e6))
+    n_runs = positive_int("n_runs", n_runs, 16, 10**6)
     V, Ms = 1e-24, 1e6
     K = sigma * C.K_B_J_PER_K * T_K / V
     p = MacrospinParams.build(n=n_runs, Ms_A_per_m=Ms, alpha=alpha, demag=(0, 0, 0), volume_m3=V, area_m2=1e-16,

@@ -16,15 +16,15 @@ is to a fixed direction (``EventSpec(reset="fixed")``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from devices import analytic as A
 from devices import constants as C
+from devices._check import positive_int, real, real_array
 from devices.params import EventSpec, MacrospinParams
-from devices.simulate import Drive, SimResult, simulate
+from devices.simulate import SCHEMES, Drive, SimResult, simulate
 
 __all__ = ["NeuronRun", "SignedMTJNeuron"]
 
@@ -71,6 +71,7 @@ class SignedMTJNeuron:
     rest_axis : rest (and reset) direction, the free-layer easy axis.
     theta_spike : spike threshold on |m·spike_axis| (in (0, 1)).
     dt_s : integration step [s].
+    scheme : integrator, a key of :data:`devices.simulate.SCHEMES` ("heun" or "midpoint").
     """
 
     params: MacrospinParams
@@ -79,27 +80,30 @@ class SignedMTJNeuron:
     rest_axis: tuple = (0.0, 0.0, 1.0)
     theta_spike: float = 0.5
     dt_s: float = 1e-12
+    scheme: str = "heun"
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
-        if not (0.0 < float(self.theta_spike) < 1.0):
-            raise ValueError(f"theta_spike must be in (0, 1), got {self.theta_spike!r}")
-        if not (self.dt_s > 0 and math.isfinite(self.dt_s)):
-            raise ValueError(f"dt_s must be a finite step > 0 s, got {self.dt_s!r}")
+        if not isinstance(self.params, MacrospinParams):
+            raise ValueError("params must be a MacrospinParams (use SignedMTJNeuron.from_preset)")
+        real("theta_spike", self.theta_spike, 0.0, 1.0, lo_open=True, hi_open=True)
+        real("dt_s", self.dt_s, 0.0, 1e-9, lo_open=True, unit="s")
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {tuple(SCHEMES)}, got {self.scheme!r}")
         for name in ("spike_axis", "state_axis", "rest_axis"):
-            v = np.asarray(getattr(self, name), dtype=float)
+            v = real_array(name, getattr(self, name))
             if v.shape != (3,) or not np.isclose(np.linalg.norm(v), 1.0):
                 raise ValueError(f"{name} must be a unit 3-vector, got {getattr(self, name)!r}")
 
     @classmethod
     def from_preset(cls, name: str = "signed_orthogonal_ellipse", n: int = 1, *, theta_spike: float = 0.5,
-                    dt_s: float = 1e-12, **overrides) -> SignedMTJNeuron:
+                    dt_s: float = 1e-12, scheme: str = "heun", **overrides) -> SignedMTJNeuron:
         """N neurons from a device preset; ``overrides`` go to :meth:`devices.presets.Preset.params`
         (e.g. ``T_K=300.0``, ``alpha=...``, ``shape="cylinder"``, ``K_u_J_per_m3=...`` for interfacial
         anisotropy along z)."""
         from devices.presets import preset
 
-        return cls(params=preset(name).params(n=n, **overrides), theta_spike=theta_spike, dt_s=dt_s)
+        return cls(params=preset(name).params(n=n, **overrides), theta_spike=theta_spike, dt_s=dt_s, scheme=scheme)
 
     # ---------------------------------------------------------------- analytic design quantities
     def stiffness_T(self) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +123,7 @@ class SignedMTJNeuron:
 
     def barrier_kT(self, T_K: float = 300.0) -> np.ndarray:
         """Energy barrier between the rest state z and the long axis y in units of k_B T, shape (N,)."""
+        T_K = real("T_K", T_K, 0.0, 2000.0, lo_open=True, unit="K")
         _, by = self.stiffness_T()
         p = self.params
         return 0.5 * p.Ms_A_per_m * by * p.volume_m3 / (C.K_B_J_PER_K * T_K)
@@ -144,17 +149,22 @@ class SignedMTJNeuron:
 
         ``I_A``: scalar, (S,) shared waveform, (N, 1) or (N, S) (see :class:`devices.simulate.Drive`); with a
         scalar or (N, 1) input give ``n_steps``. ``T_K`` overrides the parameters' temperature. Starts from
-        the rest state unless ``m0`` is given. Raises ValueError for inconsistent shapes.
+        the rest state unless ``m0`` is given. Raises ValueError naming the argument for inconsistent shapes, a
+        NaN/inf current, ``T_K`` outside [0, 2000] K, ``n_steps`` < 1 (and everything :func:`simulate` rejects).
         """
-        I = np.asarray(I_A, dtype=float)
+        I = real_array("I_A", I_A, unit="A")
+        if I.size == 0:
+            raise ValueError("I_A must not be empty")
         if n_steps is None:
             if I.ndim == 0 or I.shape[-1] == 1:
                 raise ValueError("n_steps is required for a constant input current")
             n_steps = I.shape[-1]
-        p = self.params if T_K is None else self.params.replace(T_K=T_K)
+        n_steps = positive_int("n_steps", n_steps, 1)
+        capacity = positive_int("capacity", capacity, 0, 2**20)
+        p = self.params if T_K is None else self.params.replace(T_K=real("T_K", T_K, 0.0, 2000.0, unit="K"))
         r = simulate(p, self.rest_axis if m0 is None else m0, self.dt_s, int(n_steps),
                      drive=Drive(stt=I, stt_kind="current"), events=self.events(capacity), seed=seed,
-                     save_every=save_every, backend=backend, dtype=dtype)
+                     save_every=save_every, backend=backend, dtype=dtype, scheme=self.scheme)
         u = None
         if save_every:
             u = r.traj @ np.asarray(self.state_axis, dtype=float)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 from devices import constants as C
+from devices._check import positive_int, real, real_array
 from devices._layout import N_ROWS, ROW
 from devices.demag import demag_factors
 
@@ -132,13 +133,13 @@ class MacrospinParams:
             raise ValueError(f"n={n} does not match the per-junction argument length {N}")
 
         def s1(v, name):
-            a = np.asarray(v, dtype=float).reshape(-1)
+            a = real_array(name, v).reshape(-1)
             if a.size not in (1, N):
                 raise ValueError(f"{name} must be a scalar or have N={N} entries, got shape {np.shape(v)}")
             return np.broadcast_to(a, (N,)).copy()
 
         def v3(v, name):
-            a = np.asarray(v, dtype=float)
+            a = real_array(name, v)
             if a.shape not in ((3,), (N, 3)):
                 raise ValueError(f"{name} must have shape (3,) or (N={N}, 3), got {a.shape}")
             return np.broadcast_to(a, (N, 3)).copy()
@@ -177,6 +178,7 @@ class MacrospinParams:
                 raise ValueError(f"{name} is required when no geometry (lx_m, ly_m, lz_m) is given")
             out[name] = s1(v, name)
         for k in ("easy_axis", "field_dir", "polarizer", "sot_sigma", "ref_layer"):
+            real_array(k, out[k])
             nrm = np.linalg.norm(out[k], axis=1, keepdims=True)
             if np.any(nrm == 0):
                 raise ValueError(f"{k} must be a non-zero vector (it is normalised to a unit vector)")
@@ -198,12 +200,14 @@ class MacrospinParams:
         fixed = {}
         for k, v in changes.items():
             if k in _VECTOR_FIELDS:
-                a = np.broadcast_to(np.asarray(v, dtype=float), (N, 3)).copy()
+                a = np.broadcast_to(real_array(k, v), (N, 3)).copy()
                 if k != "demag" and k != "B_app_T":
+                    if np.any(np.linalg.norm(a, axis=1) == 0):
+                        raise ValueError(f"{k} must be a non-zero vector (it is normalised to a unit vector)")
                     a = a / np.linalg.norm(a, axis=1, keepdims=True)
                 fixed[k] = a
             elif k in _SCALAR_FIELDS:
-                fixed[k] = np.broadcast_to(np.asarray(v, dtype=float), (N,)).copy()
+                fixed[k] = np.broadcast_to(real_array(k, v), (N,)).copy()
             else:
                 fixed[k] = v
         p = replace(self, **fixed)
@@ -233,7 +237,7 @@ class MacrospinParams:
             if a.shape != (N,):
                 raise ValueError(f"{k} must have shape (N={N},), got {a.shape}")
             if not np.all(np.isfinite(a)):
-                raise ValueError(f"{k} must be finite")
+                raise ValueError(f"{k} must be finite (no NaN or inf), got {a[~np.isfinite(a)][0]!r}")
         for k in _VECTOR_FIELDS:
             a = getattr(self, k)
             if a.shape != (N, 3) or not np.all(np.isfinite(a)):
@@ -303,16 +307,14 @@ class EventSpec:
         """Raise ValueError for a bad field (named, with its accepted range)."""
         if self.reset not in RESET_MODES:
             raise ValueError(f"reset must be one of {tuple(RESET_MODES)}, got {self.reset!r}")
-        if not (0.0 <= float(self.rearm) < 1.0):
-            raise ValueError(f"rearm must be in [0, 1), got {self.rearm!r}")
-        if int(self.capacity) < 0:
-            raise ValueError(f"capacity must be >= 0, got {self.capacity!r}")
+        real_array("rearm", self.rearm, 0.0, 1.0, hi_open=True)
+        positive_int("capacity", self.capacity, 0, 2**20)
         for k in ("theta_pos", "theta_neg"):
             a = np.asarray(getattr(self, k), dtype=float)
             if a.shape not in ((), (1,), (n,)) or np.any(~np.isfinite(a)) or np.any(a < -1) or np.any(a > 1):
                 raise ValueError(f"{k} must be a scalar or (N,) array with values in [-1, 1]")
         for k in ("axis", "reset_axis"):
-            a = np.asarray(getattr(self, k), dtype=float)
+            a = real_array(k, getattr(self, k))
             if a.shape not in ((3,), (n, 3)) or np.any(np.linalg.norm(a.reshape(-1, 3), axis=1) == 0):
                 raise ValueError(f"{k} must be a non-zero vector of shape (3,) or (N, 3)")
 
@@ -339,6 +341,9 @@ def coefficient_table(p: MacrospinParams, dt_s: float, *, drive_kind: str = "cur
     if not (dt_s > 0 and math.isfinite(dt_s)):
         raise ValueError(f"dt_s must be a finite time step > 0 s, got {dt_s!r}")
     N = p.n
+    for name, v in (("stt_scale", stt_scale), ("sot_scale", sot_scale), ("field_scale", field_scale)):
+        if real_array(name, v).shape not in ((), (1,), (N,)):
+            raise ValueError(f"{name} must be a scalar or have shape (N={N},)")
     T = np.zeros((N_ROWS, N))
     a = p.alpha
     g = p.gamma_rad_per_s_T
@@ -392,15 +397,22 @@ def coefficient_table(p: MacrospinParams, dt_s: float, *, drive_kind: str = "cur
 
 
 def max_stable_dt(p: MacrospinParams, *, stt_max=0.0, sot_max=0.0, field_max=0.0,
-                  drive_kind: str = "current_density") -> np.ndarray:
-    """Largest accepted step Δt = 1/(20 f_max) per junction [s], shape (N,).
+                  drive_kind: str = "current_density", steps_per_period: float = 20.0) -> np.ndarray:
+    """Largest accepted step Δt = 1/(``steps_per_period`` f_max) per junction [s], shape (N,) (20 for stochastic
+    Heun, see :data:`devices.simulate.SCHEMES`).
 
     f_max = (γ/2π) |B|max with |B|max bounded by |B_app| + |field drive| + the spectral norm of
     −μ0 Ms N + B_K u uᵀ + the STT and SOT torque fields at the largest drive (devices.md §7: resolve the fastest
     precession with ≥ 20 steps).
     ``stt_max``, ``sot_max``, ``field_max`` are the largest |drive| values per junction (scalar or (N,)).
     """
+    if drive_kind not in DRIVE_KINDS:
+        raise ValueError(f"drive_kind must be one of {DRIVE_KINDS}, got {drive_kind!r}")
+    steps_per_period = real("steps_per_period", steps_per_period, 1.0, 1e6)
     N = p.n
+    for name, v in (("stt_max", stt_max), ("sot_max", sot_max), ("field_max", field_max)):
+        if real_array(name, v).shape not in ((), (1,), (N,)):
+            raise ValueError(f"{name} must be a scalar or have shape (N={N},)")
     b = np.linalg.norm(p.B_app_T, axis=1) + np.abs(np.broadcast_to(field_max, (N,)))
     # |−μ0 Ms N m + B_K (m·u) u| ≤ spectral norm of the symmetric matrix −μ0 Ms N + B_K u uᵀ (exact bound)
     M = -C.MU0_T_M_PER_A * p.Ms_A_per_m[:, None, None] * (p.demag[:, :, None] * np.eye(3)[None])
@@ -419,4 +431,4 @@ def max_stable_dt(p: MacrospinParams, *, stt_max=0.0, sot_max=0.0, field_max=0.0
     b = b + np.abs(np.broadcast_to(sot_max, (N,))) * asot * (1.0 + np.abs(p.xi_sot))
     fmax = p.gamma_rad_per_s_T / (2 * np.pi) * b
     with np.errstate(divide="ignore"):
-        return np.where(fmax > 0, 1.0 / (20.0 * fmax), np.inf)
+        return np.where(fmax > 0, 1.0 / (steps_per_period * fmax), np.inf)

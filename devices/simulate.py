@@ -19,12 +19,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devices._check import positive_int, real_array
 from devices._layout import consts
 from devices.params import DRIVE_KINDS, RESET_MODES, EventSpec, MacrospinParams, coefficient_table, max_stable_dt
 
-__all__ = ["BACKENDS", "DTYPES", "Drive", "SimResult", "Waveform", "simulate"]
+__all__ = ["BACKENDS", "DTYPES", "SCHEMES", "Drive", "Scheme", "SimResult", "Waveform", "simulate"]
 
 BACKENDS = ("numba", "jax")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """An integrator of the stochastic LLG offered by :func:`simulate` (both backends).
+
+    ``code`` kernel switch; ``steps_per_period``: the accepted step is Δt ≤ 1/(steps_per_period · f_max)
+    (f_max the bound on the precession frequency of :func:`devices.params.max_stable_dt`); ``weak_order`` and
+    ``deterministic_order`` the convergence orders of expectations and of the T = 0 trajectory (measured in
+    validation cases D2 and D11); ``source`` the reference.
+    """
+
+    code: int
+    steps_per_period: float
+    weak_order: int
+    deterministic_order: int
+    norm_preserving: bool
+    source: str
+
+
+SCHEMES: dict[str, Scheme] = {
+    "heun": Scheme(0, 20.0, 1, 2, False,
+                   "stochastic Heun, renormalised: García-Palacios & Lázaro, PRB 58, 14937 (1998), "
+                   "doi:10.1103/PhysRevB.58.14937"),
+    "midpoint": Scheme(1, 4.0, 1, 2, True,
+                       "semi-implicit midpoint (SIB, explicit Cayley form): Mentink et al., J. Phys.: Condens. "
+                       "Matter 22, 176001 (2010), doi:10.1088/0953-8984/22/17/176001"),
+}
+"""Integrators by name. Both converge to the Stratonovich solution (one thermal sample per step used in both
+stages). Heun is explicit and only renormalised; the midpoint scheme rotates m (|m| kept to round-off at any
+Δt, unconditionally stable), so its step is limited by accuracy, not stability: Δt ≤ 1/(4 f_max) keeps at least
+four steps per fastest precession period."""
+_STT_UNIT = {"current_density": "A/m²", "current": "A", "voltage": "V"}
 DTYPES = ("float64", "float32")
 
 
@@ -39,6 +73,20 @@ class Waveform:
     table: np.ndarray
     index: np.ndarray
     scale: np.ndarray | float = 1.0
+
+    def __post_init__(self):
+        """Raise ValueError for a non-finite ``table``/``scale`` or an ``index`` that is not a non-negative integer
+        array below the number of table rows."""
+        tab = real_array("Waveform.table", self.table)
+        if tab.ndim not in (1, 2) or tab.size == 0:
+            raise ValueError(f"Waveform.table must be a non-empty (K, S) array, got shape {tab.shape}")
+        real_array("Waveform.scale", self.scale)
+        idx = np.asarray(self.index)
+        if idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"Waveform.index must be a non-empty integer array, got {self.index!r}")
+        rows = np.atleast_2d(tab).shape[0]
+        if idx.min() < 0 or idx.max() >= rows:
+            raise ValueError(f"Waveform.index must be in [0, {rows - 1}]")
 
 
 @dataclass(frozen=True)
@@ -56,6 +104,18 @@ class Drive:
     sot: object = None
     field: object = None
     stt_kind: str = "current_density"
+
+    def __post_init__(self):
+        """Raise ValueError for an unknown ``stt_kind`` or a channel with a NaN/inf value (finite, any sign)."""
+        if self.stt_kind not in DRIVE_KINDS:
+            raise ValueError(f"stt_kind must be one of {DRIVE_KINDS}, got {self.stt_kind!r}")
+        for name in ("stt", "sot", "field"):
+            v = getattr(self, name)
+            if v is not None and not isinstance(v, Waveform):
+                unit = {"stt": _STT_UNIT[self.stt_kind], "sot": "A/m²", "field": "T"}[name]
+                a = real_array(f"drive.{name}", v, unit=unit)
+                if a.size == 0:
+                    raise ValueError(f"drive.{name} must not be empty")
 
 
 @dataclass(frozen=True)
@@ -121,8 +181,9 @@ def _max_abs(tab, idx, sc):
 
 def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: Drive | None = None,
              backend: str = "numba", dtype: str = "float64", seed: int = 0, save_every: int = 0,
-             events: EventSpec | None = None, step_offset: int = 0, armed=None) -> SimResult:
-    """Integrate N junctions for ``n_steps`` steps of ``dt_s`` seconds (stochastic Heun, |m| renormalised).
+             events: EventSpec | None = None, step_offset: int = 0, armed=None, scheme: str = "heun") -> SimResult:
+    """Integrate N junctions for ``n_steps`` steps of ``dt_s`` seconds (stochastic Heun or the semi-implicit
+    midpoint scheme, see :data:`SCHEMES`; |m| renormalised after each step).
 
     The equation is the Gilbert form of the LLG with Slonczewski and spin-orbit torques, solved exactly in its
     Landau–Lifshitz form (the α cross terms of the torques included; devices.md §1, :mod:`devices._layout`).
@@ -144,32 +205,36 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
     events : threshold-crossing detection and reset (None: off).
     step_offset : global index of the first step (continue a run with ``step_offset=result.next_step``).
     armed : detector state from a previous call (N,) to continue event detection.
+    scheme : integrator name, a key of :data:`SCHEMES` ("heun" or "midpoint").
 
     Raises
     ------
     ValueError
-        for an unknown backend/dtype/drive kind, wrong shapes, ``n_steps`` < 1, or ``dt_s`` above the
-        stability limit (the message names the limit).
+        naming the argument, for an unknown backend/dtype/drive kind, wrong shapes, NaN/inf anywhere in ``m0``
+        or the drive, ``n_steps`` < 1, a negative ``seed``/``step_offset``/``save_every``, or ``dt_s`` above
+        the stability limit (the message names the limit).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {tuple(SCHEMES)}, got {scheme!r}")
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     if not isinstance(params, MacrospinParams):
         raise ValueError("params must be a MacrospinParams (see MacrospinParams.build or devices.presets)")
-    n_steps = int(n_steps)
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    n_steps = positive_int("n_steps", n_steps, 1)
     if not (isinstance(dt_s, int | float) and math.isfinite(dt_s) and dt_s > 0):
         raise ValueError(f"dt_s must be a finite time step > 0 s, got {dt_s!r}")
-    save_every = int(save_every)
-    if save_every < 0:
-        raise ValueError(f"save_every must be >= 0, got {save_every}")
+    save_every = positive_int("save_every", save_every, 0)
+    seed = positive_int("seed", seed, -(2**63), 2**63 - 1)
+    step_offset = positive_int("step_offset", step_offset, 0, 2**30 - n_steps)
     drive = drive or Drive()
+    if not isinstance(drive, Drive):
+        raise ValueError(f"drive must be a Drive or None, got {type(drive).__name__}")
     if drive.stt_kind not in DRIVE_KINDS:
         raise ValueError(f"drive.stt_kind must be one of {DRIVE_KINDS}, got {drive.stt_kind!r}")
     N = params.n
-    m = np.asarray(m0, dtype=float)
+    m = real_array("m0", m0)
     if m.shape == (3,):
         m = np.broadcast_to(m, (N, 3))
     if m.shape != (N, 3) or not np.all(np.isfinite(m)):
@@ -183,22 +248,29 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
     sot = _channel(drive.sot, N, n_steps, "sot")
     fld = _channel(drive.field, N, n_steps, "field")
     lim = max_stable_dt(params, stt_max=_max_abs(*stt), sot_max=_max_abs(*sot), field_max=_max_abs(*fld),
-                        drive_kind=drive.stt_kind)
+                        drive_kind=drive.stt_kind, steps_per_period=SCHEMES[scheme].steps_per_period)
     if dt_s > lim.min() * (1 + 1e-12):
         j = int(np.argmin(lim))
-        raise ValueError(f"dt_s={dt_s:.4g} s is too large for stable integration: it must be <= "
-                         f"{lim.min():.4g} s = 1/(20 f_max) (junction {j}); reduce dt_s")
+        k = SCHEMES[scheme].steps_per_period
+        raise ValueError(f"dt_s={dt_s:.4g} s is too large for scheme {scheme!r}: it must be <= "
+                         f"{lim.min():.4g} s = 1/({k:g} f_max) (junction {j}); reduce dt_s")
     npdt = np.float64 if dtype == "float64" else np.float32
     P = coefficient_table(params, dt_s, drive_kind=drive.stt_kind, stt_scale=stt[2], sot_scale=sot[2],
                           field_scale=fld[2], events=events, dtype=npdt)
     cap = int(events.capacity) if events is not None else 0
     n_save = n_steps // save_every if save_every else 0
-    arm0 = np.ones(N, dtype=np.int8) if armed is None else np.asarray(armed, dtype=np.int8).copy()
-    if arm0.shape != (N,):
-        raise ValueError(f"armed must have shape (N={N},)")
+    if armed is None:
+        arm0 = np.ones(N, dtype=np.int8)
+    else:
+        a = real_array("armed", armed, 0, 1)
+        if a.shape != (N,) or np.any(a != np.rint(a)):
+            raise ValueError(f"armed must be an array of shape (N={N},) with values 0 or 1")
+        arm0 = a.astype(np.int8)
     thermal = bool(np.any(params.T_K > 0))
+    active = [bool(np.any(_max_abs(*c) > 0)) for c in (stt, sot, fld)]  # drives that are not identically zero
     common = dict(P=P, K=consts(npdt), m=m.astype(npdt), n_steps=n_steps, step_offset=int(step_offset),
-                  dt=npdt(dt_s), seed=int(seed) & 0xFFFFFFFF, thermal=thermal,
+                  dt=npdt(dt_s), seed=int(seed) & 0xFFFFFFFF, thermal=thermal, scheme=SCHEMES[scheme].code,
+                  has_stt=active[0], has_sot=active[1], has_field=active[2],
                   w=[(c[0].astype(npdt), c[1]) for c in (stt, sot, fld)],
                   detect=events is not None, reset_mode=RESET_MODES[events.reset] if events is not None else 0,
                   rearm=float(events.rearm) if events is not None else 0.5, armed=arm0, cap=cap,
@@ -216,7 +288,8 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
                      next_step=int(step_offset) + n_steps, backend=backend, dtype=dtype)
 
 
-def _run_numba(*, P, K, m, n_steps, step_offset, dt, seed, thermal, w, detect, reset_mode, rearm, armed, cap,
+def _run_numba(*, P, K, m, n_steps, step_offset, dt, seed, thermal, scheme, has_stt, has_sot, has_field, w,
+                detect, reset_mode, rearm, armed, cap,
                save_every, n_save):
     from devices import _kernel_numba as kn
 
@@ -237,7 +310,7 @@ def _run_numba(*, P, K, m, n_steps, step_offset, dt, seed, thermal, w, detect, r
     ev_energy = np.zeros((N, cap))
     traj = np.zeros((n_save, 3, N), dtype=m.dtype)
     (ws, iS), (wo, iO), (wf, iF) = w
-    kn.run(P, K, mx, my, mz, n_steps, step_offset, dt, seed, thermal,
+    kn.kernel(thermal, scheme, has_stt, has_sot, has_field)(P, K, mx, my, mz, n_steps, step_offset, dt, seed,
            np.ascontiguousarray(ws), iS, np.ascontiguousarray(wo), iO, np.ascontiguousarray(wf), iF,
            energy, detect, reset_mode, rearm, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy,
            save_every, traj)
