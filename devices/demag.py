@@ -123,6 +123,8 @@ def elliptical_cylinder_demag_factors(a_m: float, b_m: float, t_m: float, n_phi:
     t_m : height (thickness) along z [m].
     n_phi : Gauss–Legendre points over a quarter period of the in-plane angle (24 gives ≈ 1e-6).
 
+    Notes
+    -----
     Beleggia, De Graef & Millev, J. Phys. D 39, 891 (2006) (see module doc); trace 1 to quadrature accuracy.
     A circular cylinder of height = diameter gives N_z = 0.2732 (Chen, Brug & Goldfarb, IEEE Trans. Magn. 27,
     3601 (1991), doi:10.1109/20.102932). Cached per geometry (a few ms per new shape).

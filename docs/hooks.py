@@ -1,7 +1,6 @@
-"""MkDocs hook (mkdocs.yml ``hooks:``): demotes two narrow classes of warnings to INFO so that ``--strict`` fails on
-real problems (broken links, unknown API identifiers, missing pages) and not on these:
+"""MkDocs hook (mkdocs.yml ``hooks:``): demotes one narrow class of warnings to INFO so that ``--strict`` fails on
+real problems (broken links, unknown API identifiers, missing pages, unparsable docstrings) and not on this one:
 
-* griffe's "Could not parse line" for prose placed inside a numpy-style ``Parameters`` section (it still renders);
 * autorefs' "Could not find cross-reference target '--...'": a command's usage line such as
   ``[--executor serial|joblib|dask]`` rendered by mkdocs-click reads as a Markdown reference; identifiers that start
   with ``--`` are command-line options, never API objects.
@@ -24,7 +23,6 @@ class _Demote(logging.Filter):
 
 
 def on_startup(command: str, dirty: bool) -> None:
-    logging.getLogger("mkdocs.plugins.griffe").addFilter(_Demote("Could not parse line"))
     for mod in ("plugin", "references", "backlinks"):
         logging.getLogger(f"mkdocs.plugins.mkdocs_autorefs._internal.{mod}").addFilter(
             _Demote("cross-reference target '--"))

@@ -244,6 +244,8 @@ class SignedLIF:
     amplitude : spike amplitude a > 0 (Guo et al. 2024 fold a trainable amplitude into the weights).
     t_ref_s, tau_syn_s, reset : as :class:`LIF` (default reset ``subtract``).
 
+    Notes
+    -----
     Source: Guo et al., AAAI 2024, arXiv:2312.06372 (ternary spikes); Kim et al., AAAI 2020, arXiv:1903.06530
     (signed neuron with imbalanced thresholds).
 
