@@ -26,6 +26,8 @@ over the channels and label rows; Hundman et al., KDD 2018, arXiv:1802.04431):
   are already scaled to [-1, 1]) and ``per_channel=False`` (column 0 watched, command columns available), fitted
   on each channel's training array and thresholded by its own thresholder (default NDT); workload, parameter
   count and weight bits from the first channel's ``workload()``.
+* ``dense_params_matched`` / ``dense_ops_matched``: ``dense_float``'s driver on the forecaster pair sized to the
+  spiking detector's parameter count / operations per sample (:mod:`fdir.detectors.matched`).
 * ``lif`` / ``mtj_lif``: the spiking forecaster of :mod:`fdir.detectors.spiking` (signed send-on-delta input,
   signed LIF or MTJ-LIF neurons from the devices/ compact model, leaky readout).
 
@@ -45,14 +47,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from fdir.detectors.forecast_detector import dense_workload
 
-SPECIALISED = ("dense_float", "int8", "lif", "mtj_lif")
+SPECIALISED = ("dense_float", "int8", "dense_params_matched", "dense_ops_matched", "lif", "mtj_lif")
 """Variants evaluated by their own drivers below (pooled workloads, int8-vs-float figures); every other registered
 name goes through :func:`_run_pipeline`."""
 SPACECRAFT_CHOICES = ("SMAP", "MSL", "both")
@@ -223,7 +225,7 @@ def _int8_predictions(model, train: np.ndarray, test: np.ndarray, ndt, seed: int
 
 
 def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool,
-               combine: str = "union"):
+               combine: str = "union", base=None):
     from fdir.data.smap_msl import load_channel
     from fdir.detectors.forecaster import ForecasterConfig, forecast_heads, stream_errors, train_forecaster
     from fdir.ndt import NDTParams, detect_any
@@ -233,7 +235,7 @@ def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int
         kw["epochs"] = int(epochs)
     elif quick:
         kw["epochs"] = 3
-    cfg = ForecasterConfig(**kw)
+    cfg = ForecasterConfig(**kw) if base is None else replace(base, **kw)
     ndt = NDTParams(l_s=cfg.l_s)
     per_channel, per_channel_float = [], []
     train_s = eval_s = 0.0
@@ -280,13 +282,16 @@ def _run_dense(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int
 # --------------------------------------------------------------------------------------------- spiking variants
 
 
-def _run_spiking(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool, cfg=None):
+def _run_spiking(variant: str, ids: tuple[str, ...], epochs: int | None, seed: int, quick: bool, cfg=None,
+                 T_K: float = 300.0, mtj_model=None):
     from fdir.data.smap_msl import load_channel
     from fdir.detectors.spiking import SpikingConfig, SpikingTrainer, channel_detections, workload
     from fdir.ndt import NDTParams
 
     if cfg is None:
         kw = {"seed": seed, "neuron": "mtj" if variant == "mtj_lif" else "lif"}
+        if variant == "mtj_lif":
+            kw.update(T_K=float(T_K), mtj_model=mtj_model)
         if epochs is not None:
             kw["epochs"] = int(epochs)
         elif quick:
@@ -358,8 +363,8 @@ def evaluate_spiking(cfg, spacecraft: str = "SMAP", channels: str | Sequence[str
 
 
 def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence[str] = "subset", *,
-                epochs: int | None = None, seed: int = 0, quick: bool = False, combine: str = "union"
-                ) -> VariantResult:
+                epochs: int | None = None, seed: int = 0, quick: bool = False, combine: str = "union",
+                T_K: float = 300.0, mtj_model=None) -> VariantResult:
     """Train and evaluate one detector variant on SMAP/MSL channels (module doc).
 
     Parameters
@@ -373,6 +378,9 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
     combine : detection rule of the dense variants' forecaster pair, one of
         :data:`fdir.detectors.forecaster.COMBINE_MODES` (``ForecasterConfig.combine``); the spiking variants
         have one forecast and ignore it.
+    T_K : operating temperature of the MTJ neurons [K] (``mtj_lif`` only; :attr:`SpikingConfig.T_K`).
+    mtj_model : the compact MTJ neuron fitted at ``T_K`` (``mtj_lif`` only; :attr:`SpikingConfig.mtj_model`),
+        None = :meth:`snn.neurons.MTJNeuron.default` at ``T_K``.
 
     Raises
     ------
@@ -381,7 +389,7 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
         or epochs < 1.
     """
     from fdir.detectors.forecaster import COMBINE_MODES
-    from fdir.registry import names
+    from fdir.registry import MATCHED, names
 
     if variant not in names():
         raise ValueError(f"variant={variant!r}, accepted: {names()} (fdir.registry)")
@@ -392,8 +400,13 @@ def run_variant(variant: str, spacecraft: str = "SMAP", channels: str | Sequence
     ids = resolve_channels(spacecraft, channels, quick=quick)
     if variant in ("dense_float", "int8"):
         out = _run_dense(variant, ids, epochs, int(seed), bool(quick), combine)
+    elif variant in MATCHED:
+        from fdir.detectors.matched import matched_config
+
+        out = _run_dense("dense_float", ids, epochs, int(seed), bool(quick), combine,
+                         base=matched_config(MATCHED[variant]))
     elif variant in SPECIALISED:
-        out = _run_spiking(variant, ids, epochs, int(seed), bool(quick))
+        out = _run_spiking(variant, ids, epochs, int(seed), bool(quick), T_K=T_K, mtj_model=mtj_model)
     else:
         out = _run_pipeline(variant, ids, epochs, int(seed), bool(quick))
     metrics, wl, n_params, wbits, train_s, eval_s = out

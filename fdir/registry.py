@@ -15,7 +15,9 @@ accepts. Registrations live in the running process (a sweep run in worker proces
 the workers' imports register; run a notebook's own detector with the serial executor).
 
 Built-in pipelines (:data:`BUILTIN`): ``dense_float`` / ``int8`` (the convolutional forecaster pair, float32 or its
-int8 export, :mod:`fdir.detectors.forecast_detector`), ``lif`` / ``mtj_lif`` (the spiking forecaster with signed
+int8 export, :mod:`fdir.detectors.forecast_detector`), ``dense_params_matched`` / ``dense_ops_matched`` (the float
+forecaster pair shrunk to the spiking detector's parameter count / operations per sample,
+:mod:`fdir.detectors.matched`), ``lif`` / ``mtj_lif`` (the spiking forecaster with signed
 LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``cae`` (windowed convolutional autoencoder) and
 ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`). With ``quick`` the trained
 families run 3 epochs.
@@ -26,7 +28,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-__all__ = ["BUILTIN", "KEYWORDS", "get", "make", "names", "register", "unregister"]
+__all__ = ["BUILTIN", "KEYWORDS", "MATCHED", "MTJ_VARIANTS", "get", "make", "names", "register", "unregister"]
+
+MATCHED = {"dense_params_matched": "params", "dense_ops_matched": "ops"}
+"""Built-in dense forecasters sized to the spiking detector: name -> ``by`` of
+:func:`fdir.detectors.matched.matched_config`."""
+
+MTJ_VARIANTS = ("mtj_lif",)
+"""Built-in pipelines whose neurons are MTJ devices (their behaviour depends on the operating temperature T_K)."""
 
 KEYWORDS = ("seed", "epochs", "quick", "scaling")
 """Keywords a factory may accept (module doc)."""
@@ -46,6 +55,18 @@ def _dense(fixed_point: bool):
         from fdir.detectors.forecaster import ForecasterConfig
 
         cfg = ForecasterConfig(seed=int(seed), **_epochs(epochs, quick))
+        return ForecasterDetector(cfg, fixed_point=fixed_point)
+    return factory
+
+
+def _matched(by: str, fixed_point: bool = False):
+    def factory(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
+        from dataclasses import replace
+
+        from fdir.detectors.forecast_detector import ForecasterDetector
+        from fdir.detectors.matched import matched_config
+
+        cfg = replace(matched_config(by), seed=int(seed), **_epochs(epochs, quick))
         return ForecasterDetector(cfg, fixed_point=fixed_point)
     return factory
 
@@ -76,6 +97,7 @@ def _novelty(estimator: str):
 BUILTIN: dict[str, Callable] = {
     "dense_float": _dense(False),
     "int8": _dense(True),
+    **{name: _matched(by) for name, by in MATCHED.items()},
     "lif": _spiking("lif"),
     "mtj_lif": _spiking("mtj"),
     "cae": _cae,

@@ -9,6 +9,14 @@ protocol, then its workload per inference (one telemetry sample of one channel) 
 evaluate` on each hardware target. The experiment returns one row per target, so the sweep's Pareto front of
 detection quality (F0.5) vs energy per inference can be grouped by target.
 
+Physics: the MTJ variants' neurons are the compact model fitted at the point's operating temperature ``T_K``
+(:func:`hwsim.compact_cache.compact_neuron`), their IR states the simulated step ``dt_s``, and targets with a
+``T_K`` parameter (the MTJ core) are re-derived at it, so its energy per spike comes from the device simulation at
+that temperature (:mod:`hwsim.targets.mtj_energy`; the detector's own ``energy_per_spike_J`` is not used). The
+default study (hwsim/studies/default.toml) zips ``variant`` with ``T_K`` so only ``mtj_lif`` runs at 250, 300 and
+350 K, and adds the dense forecasters matched to the spiking detector's size (:mod:`fdir.detectors.matched`) and the
+published telemanom LSTM as a reference point (:data:`REFERENCES`).
+
 The energy per inference adds the front end: one analogue-to-digital conversion of the sample at ``adc_bits``
 (survey-floor ADC energy of :func:`sensors.energy.adc_energy_per_conversion`, Murmann ADC survey) to the processor's
 calibrated energy (:mod:`hwsim.cost`).
@@ -54,15 +62,46 @@ def _targets(targets: str) -> tuple[str, ...]:
     return out
 
 
+REFERENCES = ("telemanom_published",)
+"""Reference design points that are not trained here: ``telemanom_published``, the published telemanom LSTM
+(:mod:`hwsim.workloads.telemanom`): its IR costed on each target, its quality telemanom's published per-channel
+counts on the study's channels (Hundman et al., KDD 2018, arXiv:1802.04431)."""
+
+
+def _variant(name: str) -> str:
+    if name in REFERENCES:
+        return name
+    _registered(name)
+    return name
+
+
+def _telemanom_reference(spacecraft: str, chans, quick: bool):
+    """VariantResult of the published telemanom LSTM on the study's channels (module :mod:`hwsim.workloads.telemanom`).
+    With channels of both spacecraft the IR uses the channel-weighted mean input width (25 SMAP, 55 MSL columns,
+    rounded): the gate MACs are linear in it, so the cost is the channel mean."""
+    from fdir.data.smap_msl import load_channel
+    from fdir.evaluate import VariantResult, resolve_channels
+    from hwsim import ir
+    from hwsim.workloads import telemanom
+
+    ids = resolve_channels(spacecraft, chans, quick=quick)
+    widths = [telemanom.N_IN[load_channel(c).spacecraft] for c in ids]
+    wl = telemanom.workload(round(sum(widths) / len(widths)))
+    metrics = telemanom.published_metrics(ids)
+    return VariantResult("telemanom_published", spacecraft, ids, metrics, wl, ir.parameter_count(wl), 32, 0.0, 0.0)
+
+
 def codesign_point(*, variant: str = "dense_float",
                    spacecraft: Literal["SMAP", "MSL", "both"] = "both", channels: str = "subset",
                    epochs: int = 0, adc_bits: int = 12, targets: str = ",".join(DEFAULT_TARGETS),
-                   quick: bool = False, seed: int = 0, combine: Literal["union", "mean"] = "union") -> list[dict]:
+                   quick: bool = False, seed: int = 0, combine: Literal["union", "mean"] = "union",
+                   T_K: float = 300.0) -> list[dict]:
     """Train and evaluate one FDIR detector variant on SMAP/MSL telemetry and cost it on hardware targets.
 
     Parameters
     ----------
-    variant : detector variant, a registered name (:func:`fdir.registry.names`).
+    variant : detector variant, a registered name (:func:`fdir.registry.names`), or a reference design point of
+        :data:`REFERENCES` (not trained: published quality, costed IR).
     spacecraft : ``"SMAP"``, ``"MSL"`` or ``"both"`` (events of both pooled).
     channels : ``"subset"`` (the representative channels of :data:`fdir.evaluate.SUBSET`), ``"all"`` (every
         labelled channel) or comma-separated channel ids.
@@ -76,6 +115,11 @@ def codesign_point(*, variant: str = "dense_float",
         absolute member's horizon-mean error thresholded, flags OR-ed; higher recall and F1) or ``"mean"`` (the
         members' mean forecast thresholded; higher precision and F0.5). The spiking variants have one forecast and
         ignore it.
+    T_K : operating temperature [K] (0..2000) of the MTJ devices: the MTJ variants' neurons are the compact model
+        fitted at T_K (:func:`hwsim.compact_cache.compact_neuron`, cached on disk), and every target with a
+        ``T_K`` parameter (``mtj_core``) is re-derived at it (``load(name, {"T_K": T_K})``: energy per spike and
+        sub-threshold drive from the device simulation at T_K, :mod:`hwsim.targets.mtj_energy`). Other variants'
+        detections do not depend on it.
 
     Returns
     -------
@@ -90,16 +134,30 @@ def codesign_point(*, variant: str = "dense_float",
     ValueError for a parameter outside its accepted values (named in the message).
     """
     from fdir.evaluate import run_variant
+    from fdir.registry import MTJ_VARIANTS
     from hwsim.cost.model import evaluate
+    from hwsim.targets.catalogue import load
     from sensors.energy import adc_energy_per_conversion
 
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs={epochs!r} must be an integer >= 0 (0 = the variant's default)")
+    T = float(T_K)
+    if not (math.isfinite(T) and 0.0 <= T <= 2000.0):
+        raise ValueError(f"T_K={T_K!r} must be finite and in [0, 2000] K")
     tgts = _targets(targets)
     e_adc = adc_energy_per_conversion(adc_bits).value
     chans = channels if channels in ("subset", "all") else tuple(c.strip() for c in channels.split(",") if c.strip())
+    mtj_model = None
+    if variant in MTJ_VARIANTS:
+        from hwsim.compact_cache import compact_neuron
+
+        mtj_model = compact_neuron(T)
     t0 = time.perf_counter()
-    res = run_variant(variant, spacecraft, chans, epochs=epochs or None, seed=seed, quick=quick, combine=combine)
+    if variant in REFERENCES:
+        res = _telemanom_reference(spacecraft, chans, quick)
+    else:
+        res = run_variant(variant, spacecraft, chans, epochs=epochs or None, seed=seed, quick=quick,
+                          combine=combine, T_K=T, mtj_model=mtj_model)
     t_fdir = time.perf_counter() - t0
 
     common: dict = {
@@ -117,7 +175,10 @@ def codesign_point(*, variant: str = "dense_float",
             common[k] = float(v) if isinstance(v, float) or not float(v).is_integer() else int(v)
     rows = []
     for tgt in tgts:
-        per = evaluate(res.workload, tgt).per_point().iloc[0]
+        target = load(tgt)
+        if "T_K" in target.params:
+            target = load(tgt, {"T_K": T})
+        per = evaluate(res.workload, target).per_point().iloc[0]
         row = {"target": tgt, **common}
         for src, dst in _COST_COLUMNS.items():
             if src in per.index:
@@ -129,6 +190,7 @@ def codesign_point(*, variant: str = "dense_float",
     return rows
 
 
-codesign_point.RANGES = {"variant": _registered, "adc_bits": (1, 24), "epochs": (0, 10_000), "targets": _targets}
+codesign_point.RANGES = {"variant": _variant, "adc_bits": (1, 24), "epochs": (0, 10_000), "targets": _targets,
+                         "T_K": (0.0, 2000.0)}
 codesign_point.FILES = ["hwsim:targets/*.json", "fdir:data/smap_msl.npz", "fdir:data/labeled_anomalies.csv",
                         "devices:signed_mtj_compact.json", "sensors:energy_figures.json"]

@@ -16,6 +16,7 @@ Functions: :func:`model_workload` (a trained :mod:`snn.model` network on inputs 
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
@@ -46,7 +47,7 @@ def _fanout(w: np.ndarray, conv: bool) -> np.ndarray:
 
 
 def _spiking_row(name: str, w: np.ndarray, conv: bool, pos: np.ndarray, neg: np.ndarray, T: int, signed: bool,
-                 trainable: bool = True) -> dict:
+                 trainable: bool = True, dt_s: float = math.nan) -> dict:
     """One snn_dense/snn_conv row with measured events (per-neuron pos/neg, shape (n_pre,), per inference)."""
     fan = _fanout(w, conv)
     events = pos + neg
@@ -60,10 +61,10 @@ def _spiking_row(name: str, w: np.ndarray, conv: bool, pos: np.ndarray, neg: np.
         return ir.conv1d(name, C=c_in, K_out=c_out, L_out=1, R=K, bias=False, kind="snn_conv", time_steps=T,
                          spike_rate=rate, signed=signed, fan_out=c_out * K * density, density=density,
                          spikes_pos=float(pos.sum()), spikes_neg=float(neg.sum()), syn_ops=syn_ops, a_bits=bits,
-                         trainable=trainable, weight_elems=int(np.count_nonzero(w)))
+                         trainable=trainable, weight_elems=int(np.count_nonzero(w)), dt_s=dt_s)
     return ir.snn_dense(name, w.shape[0], w.shape[1], T, rate, signed=signed, density=density,
                         spikes_pos=float(pos.sum()), spikes_neg=float(neg.sum()), syn_ops=syn_ops, a_bits=bits,
-                        trainable=trainable)
+                        trainable=trainable, dt_s=dt_s)
 
 
 def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) -> pd.DataFrame:
@@ -71,7 +72,8 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
 
     Rows per layer ``L<i>``: the feed-forward projection ``L<i>.w`` (``snn_dense``/``snn_conv`` for event inputs,
     ``linear``/``conv1d`` of T time positions for analog inputs), the recurrent projection ``L<i>.w_rec`` if any,
-    ``L<i>.neurons`` (``neuron_update``); then ``readout.w`` and ``readout.neurons``.
+    ``L<i>.neurons`` (``neuron_update``); then ``readout.w`` and ``readout.neurons``. Spiking and neuron rows state
+    the network's step ``spec.dt_s`` [s] as ``dt_s``.
 
     Raises
     ------
@@ -82,6 +84,7 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
     if x.ndim != 3 or x.shape[2] != spec.n_in:
         raise ValueError(f"x must have shape (N, T, n_in={spec.n_in}), got {x.shape}")
     N, T, _ = x.shape
+    dt = float(spec.dt_s)
     dtype = params["readout"]["w"].dtype
     L = len(spec.layers)
     pos = [np.zeros(layer.n_out) for layer in spec.layers]
@@ -110,14 +113,15 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
             else:
                 rows.append(ir.linear(f"{name}.w", M=T, N=w.shape[1], K=w.shape[0], bias="b" in p, trainable=True))
         else:
-            rows.append(_spiking_row(f"{name}.w", w, conv, pre_pos, pre_neg, T, pre_signed))
+            rows.append(_spiking_row(f"{name}.w", w, conv, pre_pos, pre_neg, T, pre_signed, dt_s=dt))
         if "w_rec" in p:
             rows.append(_spiking_row(f"{name}.w_rec", np.asarray(p["w_rec"]), False, pos[li], neg[li], T,
-                                     layer.neuron.signed))
-        rows.append(ir.neuron_update(f"{name}.neurons", layer.n_out, T))
+                                     layer.neuron.signed, dt_s=dt))
+        rows.append(ir.neuron_update(f"{name}.neurons", layer.n_out, T, dt_s=dt))
         pre_pos, pre_neg, pre_signed = pos[li], neg[li], bool(layer.neuron.signed)
-    rows.append(_spiking_row("readout.w", np.asarray(params["readout"]["w"]), False, pre_pos, pre_neg, T, pre_signed))
-    rows.append(ir.neuron_update("readout.neurons", spec.readout.n, T))
+    rows.append(_spiking_row("readout.w", np.asarray(params["readout"]["w"]), False, pre_pos, pre_neg, T, pre_signed,
+                             dt_s=dt))
+    rows.append(ir.neuron_update("readout.neurons", spec.readout.n, T, dt_s=dt))
     return ir.make(rows)
 
 
@@ -125,9 +129,11 @@ def network_workload(net: Any, result: Any) -> pd.DataFrame:
     """IR table of a Numba-engine run (:func:`snn.engine_numba.simulate` result) of ``net``: one row per projection
     (``snn_dense``, or ``snn_conv`` for :meth:`~snn.network.Projection.conv1d` and
     :meth:`~snn.network.Projection.conv2d`) with the engine's measured events
-    and synaptic operations, one ``neuron_update`` row per population; per inference = the whole run.
+    and synaptic operations, one ``neuron_update`` row per population; per inference = the whole run; every row
+    states the run's step ``result.dt_s`` [s] as ``dt_s``.
     """
     T = result.n_steps
+    dt = float(result.dt_s)
     rows = []
     for pr in net.projections:
         if pr.n_synapses == 0:
@@ -147,17 +153,17 @@ def network_workload(net: Any, result: Any) -> pd.DataFrame:
             rows.append(ir.op(layer=pr.name, kind="snn_conv", M=ho * wo, N=c_out, K=cg * kh * kw, C=cg, K_out=c_out,
                               P=ho, Q=wo, R=kh, S=kw, stride=geo.stride[0], time_steps=max(T, 1), spike_rate=rate,
                               signed=signed, fan_out=pr.n_synapses / n_pre, weight_elems=c_out * cg * kh * kw,
-                              spikes_pos=pos, spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1))
+                              spikes_pos=pos, spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1, dt_s=dt))
         elif pr.kind == "conv1d":
             K = max(1, pr.n_synapses // (n_pre * n_post))
             rows.append(ir.conv1d(pr.name, C=n_pre, K_out=n_post, L_out=1, R=K, bias=False, kind="snn_conv",
                                   time_steps=max(T, 1), spike_rate=rate, signed=signed, fan_out=pr.n_synapses / n_pre,
-                                  spikes_pos=pos, spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1))
+                                  spikes_pos=pos, spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1, dt_s=dt))
         else:
             density = min(1.0, pr.n_synapses / (n_pre * n_post))
             rows.append(ir.snn_dense(pr.name, n_pre, n_post, max(T, 1), rate, signed=signed, density=density,
                                      fan_out=pr.n_synapses / n_pre, weight_elems=pr.n_synapses, spikes_pos=pos,
-                                     spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1))
+                                     spikes_neg=neg, syn_ops=syn_ops, a_bits=2 if signed else 1, dt_s=dt))
     for pop in net.populations:
-        rows.append(ir.neuron_update(f"{pop.name}.neurons", pop.n, max(T, 1)))
+        rows.append(ir.neuron_update(f"{pop.name}.neurons", pop.n, max(T, 1), dt_s=dt))
     return ir.make(rows)

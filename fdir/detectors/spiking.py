@@ -12,13 +12,14 @@ Pipeline on one channel (value column 0 of the SMAP/MSL arrays, dimensionless, a
    range, under telemanom's 5 %-of-range error guard); a training array with a zero 0.5-99.5 % range uses its full
    range, and a constant one the nominal range 2 of the scaled SMAP/MSL values ([-1, 1]).
 2. **Spiking layer**: ``n_hidden`` signed neurons (:class:`snn.neurons.SignedLIF`, or :class:`snn.neurons.MTJNeuron`
-   built with ``snn.neurons.MTJNeuron.default()`` from the devices/ compact model, the shipped 300 K fit of the
-   signed orthogonal-easy-axis MTJ, arXiv:2606.03796) fed by the one signed input with a dense projection (each
-   input event reaches ``n_hidden`` synapses), recurrent (``n_hidden x n_hidden``, zero delay), in
+   from the devices/ compact model of the signed orthogonal-easy-axis MTJ, arXiv:2606.03796, fitted at the
+   operating temperature ``T_K``, :attr:`SpikingConfig.mtj_model`) fed by the one signed input with a dense
+   projection (each input event reaches ``n_hidden`` synapses), recurrent (``n_hidden x n_hidden``, zero delay), in
    :mod:`snn.model`'s schedule (update, threshold, synaptic input, reset). **One telemetry sample per neuron step**:
    the network is stateful across samples, so one inference = one sample. The LIF layer runs at a nominal step
    ``dt_s`` with ``tau_m = tau_m_steps · dt_s`` (only the ratio matters; the SMAP/MSL period is not published);
-   the MTJ layer runs at the device's fitted step (1 ns: λ = exp(−dt/τ) ≈ 0.33 per sample), with its thermal
+   the MTJ layer runs at ``mtj_dt_s`` (default the device's fitted step, 1 ns: λ = exp(−dt/τ) ≈ 0.33 per sample;
+   a shorter step rescales leak, gain and noise, :meth:`snn.neurons.MTJNeuron.discrete`), with its thermal
    noise (``noise_std``) in training and evaluation (a seeded key).
 3. **Readout**: non-spiking leaky integrator (:class:`snn.model.Readout`, ``tau = readout_tau_steps`` samples,
    ``reduce="none"``) of the hidden spikes plus a direct input-to-readout synapse per output (``w_in``:
@@ -41,7 +42,9 @@ Workload (:func:`workload`): per inference (one sample), measured on the evaluat
 (non-zero input weights to the hidden layer and the readout) + hidden events × (recurrent + readout fan-out)
 synaptic operations, ``neuron_update``
 rows for the hidden and readout units, in the :mod:`hwsim.ir` schema (``snn_dense`` rows with ``spikes_pos``,
-``spikes_neg``, ``syn_ops``; ``time_steps = 1``).
+``spikes_neg``, ``syn_ops``; ``time_steps = 1``; ``dt_s`` the MTJ layer's simulated step, NaN for the nominal LIF
+step). The MTJ device's own ``energy_per_spike_J`` is not part of the workload: the target prices a spike
+(``hwsim.targets``' ``spike_J``, one route).
 """
 
 from __future__ import annotations
@@ -91,6 +94,14 @@ class SpikingConfig:
     loss : ``"mse"`` or ``"huber"`` (quadratic within ±1 δ, linear outside: unpredictable jumps of many δ pull
         the forecast less).
     l_s : first scored test sample (telemanom's l_s, 250). seed : initialisation, shuffling, neuron noise.
+    T_K : operating temperature of the MTJ neurons [K] (0..2000; ``neuron="mtj"`` only): the compact model fitted
+        at T_K sets their leak, gain, thresholds and thermal noise.
+    mtj_dt_s : time step of the MTJ layer [s], in (0, the fit's step]; None = the fit's step (1 ns).
+    mtj_model : the fitted compact MTJ neuron at ``T_K``, a :class:`snn.neurons.MTJNeuron` or any object
+        :meth:`snn.neurons.MTJNeuron.from_compact` accepts (e.g. ``hwsim.compact_cache.compact_neuron(T_K)``,
+        injected by the caller, which may hold a cache); None = :meth:`snn.neurons.MTJNeuron.default` at ``T_K``
+        (fits in-process for a temperature other than the shipped 300 K). A model that states its own ``T_K``
+        must state this one.
 
     Raises
     ------
@@ -118,10 +129,20 @@ class SpikingConfig:
     validation_split: float = 0.2
     l_s: int = 250
     seed: int = 0
+    T_K: float = 300.0
+    mtj_dt_s: float | None = None
+    mtj_model: Any = None
 
     def __post_init__(self) -> None:
         if self.neuron not in NEURONS:
             raise ValueError(f"neuron={self.neuron!r}, accepted: {NEURONS}")
+        if not (math.isfinite(float(self.T_K)) and 0.0 <= float(self.T_K) <= 2000.0):
+            raise ValueError(f"T_K={self.T_K!r} must be finite and in [0, 2000] K")
+        if self.mtj_dt_s is not None and not (math.isfinite(float(self.mtj_dt_s)) and self.mtj_dt_s > 0):
+            raise ValueError(f"mtj_dt_s={self.mtj_dt_s!r} must be None or finite and > 0 s")
+        model_T = getattr(self.mtj_model, "T_K", None)
+        if model_T is not None and not math.isclose(float(model_T), float(self.T_K), rel_tol=1e-9):
+            raise ValueError(f"mtj_model is fitted at T_K={model_T} K, but T_K={self.T_K} K")
         for name in ("n_hidden", "n_predictions", "seq_len", "seq_stride", "epochs", "batch_size"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be an integer >= 1")
@@ -148,7 +169,10 @@ class SpikingConfig:
         from snn.neurons import MTJNeuron, SignedLIF
 
         if self.neuron == "mtj":
-            return MTJNeuron.default()
+            if self.mtj_model is None:
+                return MTJNeuron.default(float(self.T_K))
+            m = self.mtj_model
+            return m if isinstance(m, MTJNeuron) else MTJNeuron.from_compact(m)
         return SignedLIF(tau_m_s=self.tau_m_steps * self.lif_dt_s, theta_pos=self.theta, theta_neg=self.theta,
                          reset="subtract")
 
@@ -157,9 +181,22 @@ class SpikingConfig:
         from snn.model import SNN, Dense, Readout
 
         neuron = self.neuron_model()
-        dt = float(neuron.dt_s) if self.neuron == "mtj" else float(self.lif_dt_s)
+        dt = self.step_s(neuron) if self.neuron == "mtj" else float(self.lif_dt_s)
         return SNN(n_in=1, layers=(Dense(self.n_hidden, neuron=neuron, recurrent=self.recurrent),),
                    readout=Readout(self.n_predictions, tau_s=self.readout_tau_steps * dt, reduce="none"), dt_s=dt)
+
+    def step_s(self, neuron: Any = None) -> float:
+        """The physical time step of the spiking layer [s]: ``mtj_dt_s`` or the MTJ fit's step for
+        ``neuron="mtj"``; NaN for ``"lif"`` (its ``lif_dt_s`` is nominal: only tau_m/dt matters, so it states no
+        physical step). ``neuron``: the hidden layer's neuron model if already built.
+
+        Raises ValueError for ``mtj_dt_s`` larger than the fit's step (the fit does not hold for coarser steps)."""
+        if self.neuron != "mtj":
+            return math.nan
+        neuron = self.neuron_model() if neuron is None else neuron
+        dt = float(neuron.dt_s) if self.mtj_dt_s is None else float(self.mtj_dt_s)
+        neuron.discrete(dt)      # checks dt against the fitted step
+        return dt
 
     def n_params(self) -> int:
         """Weights + biases: input (n_hidden) + bias (n_hidden) + recurrent (n_hidden²) + readout weights and bias +
@@ -512,16 +549,16 @@ def workload(cfg: SpikingConfig, runs: list[SpikingRun], *, w_bits: int = 32, w_
     def ops(name: str) -> float:
         return sum(r.syn_ops.get(name, 0.0) for r in runs) / n
 
-    prec = {"w_bits": int(w_bits), "w_format": w_format, "a_bits": 2, "trainable": True}
+    prec = {"w_bits": int(w_bits), "w_format": w_format, "a_bits": 2, "trainable": True, "dt_s": cfg.step_s()}
     rows = [ir.snn_dense("L0.w", 1, H, 1, in_pos + in_neg, signed=True, spikes_pos=in_pos, spikes_neg=in_neg,
                          syn_ops=ops("L0.w"), **prec)]
     if cfg.recurrent:
         rows.append(ir.snn_dense("L0.w_rec", H, H, 1, (hp + hn) / H, signed=True, spikes_pos=hp, spikes_neg=hn,
                                  syn_ops=ops("L0.w_rec"), **prec))
-    rows.append(ir.neuron_update("L0.neurons", H, 1))
+    rows.append(ir.neuron_update("L0.neurons", H, 1, dt_s=prec["dt_s"]))
     rows.append(ir.snn_dense("readout.w_in", 1, O, 1, in_pos + in_neg, signed=True, spikes_pos=in_pos,
                              spikes_neg=in_neg, syn_ops=ops("readout.w_in"), **prec))
     rows.append(ir.snn_dense("readout.w", H, O, 1, (hp + hn) / H, signed=True, spikes_pos=hp, spikes_neg=hn,
                              syn_ops=ops("readout.w"), **prec))
-    rows.append(ir.neuron_update("readout.neurons", O, 1))
+    rows.append(ir.neuron_update("readout.neurons", O, 1, dt_s=prec["dt_s"]))
     return ir.make(rows)
