@@ -7,6 +7,11 @@ that target. Quality and cost are result columns; the tolerance is in the qualit
 relative). Written in a spec as ``[report] choose = {quality = "f0_5:max", cost = "energy_J:min",
 tolerance = 0.02}``; every key is optional (defaults: the first ``max`` objective, the first other ``min``
 objective, 0.02).
+
+An optional ``reference = {variant = "telemanom_published"}`` names a reference design by the values of result or
+parameter columns (e.g. a published detector costed on the same targets). Each group's sentence then also says
+which design reaches at least the reference's quality at the lowest cost and by what factor it undercuts the
+reference ("X-fold less energy than telemanom at equal quality"), or that no design reaches it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from hwsim.sweep.objectives import Objective, parse_objectives
 DEFAULT_TOLERANCE = 0.02
 """Default quality tolerance (absolute, in the quality's units): 0.02 F0.5, the issue's example rule."""
 
-CHOOSE_KEYS = ("quality", "cost", "tolerance")
+CHOOSE_KEYS = ("quality", "cost", "tolerance", "reference")
 MEMORY_COLUMN = "memory_B"
 """Result column quoted as the design's memory in the why-sentence when the results have it."""
 
@@ -40,6 +45,8 @@ class ChoiceRule:
     quality: Objective
     cost: Objective
     tolerance: float = DEFAULT_TOLERANCE
+    reference: tuple[tuple[str, Any], ...] = ()
+    """``((column, value), ...)`` that identify the reference design in a group (empty: no reference)."""
 
     def describe(self, group: str = "group") -> str:
         """The rule as a phrase for the report, ``group`` naming what a group is (``"target"``; ``""``: none)."""
@@ -69,6 +76,13 @@ def parse_choose(raw: Any, key: str = "report.choose") -> dict[str, Any]:
         if isinstance(t, bool) or not isinstance(t, int | float) or not math.isfinite(t) or t < 0:
             raise SpecError(f"{key}.tolerance must be a finite number >= 0 (quality units), got {t!r}",
                             key=f"{key}.tolerance")
+    if "reference" in raw:
+        ref = raw["reference"]
+        if not isinstance(ref, Mapping) or not ref or not all(
+                isinstance(v, str | int | float) and not isinstance(v, bool) for v in ref.values()):
+            raise SpecError(f"{key}.reference must be a non-empty table of column = value (text or number) naming "
+                            f"the reference design, e.g. {{variant = \"telemanom_published\"}}, got {ref!r}",
+                            key=f"{key}.reference")
     return dict(raw)
 
 
@@ -85,7 +99,8 @@ def choice_rule(choose: Mapping[str, Any] | None, objectives: Sequence[Objective
         (o for o in objectives if o.sense == "min" and o.column != quality.column), None)
     if cost is None:
         return None
-    return ChoiceRule(quality, cost, float(cfg.get("tolerance", DEFAULT_TOLERANCE)))
+    ref = tuple((str(k), v) for k, v in dict(cfg.get("reference", {})).items())
+    return ChoiceRule(quality, cost, float(cfg.get("tolerance", DEFAULT_TOLERANCE)), ref)
 
 
 @dataclass(frozen=True)
@@ -121,8 +136,12 @@ def choose(table: pd.DataFrame, rule: ChoiceRule, group_by: Sequence[str] = (), 
     :func:`hwsim.report.summary.designs`); designs with a missing quality or cost are left out.
 
     Returns one :class:`Choice` per group that has a design with both numbers, in the groups' sorted order.
-    Raises ``ValueError`` naming a quality or cost column that is not in ``table``.
+    Raises ``ValueError`` naming a quality, cost or reference column that is not in ``table``.
     """
+    for col, _ in rule.reference:
+        if col not in table.columns:
+            raise ValueError(f"choose: reference column {col!r} is not in the results; available: "
+                             f"{', '.join(map(str, table.columns))}")
     for o in (rule.quality, rule.cost):
         if o.column not in table.columns:
             raise ValueError(f"choose: column {o.column!r} is not in the results; available: "
@@ -144,8 +163,10 @@ def choose(table: pd.DataFrame, rule: ChoiceRule, group_by: Sequence[str] = (), 
         near = qs >= qs[best] - rule.tolerance - _EPS
         chosen = order.index[near.loc[order.index].to_numpy()][0]
         cheapest = order.index[0]
-        out.append(Choice(key, chosen, best, cheapest, why(sub, rule, chosen, best, cheapest, names,
-                                                           _group_name(key))))
+        text = why(sub, rule, chosen, best, cheapest, names, _group_name(key))
+        if rule.reference:
+            text += against_reference(sub[valid], rule, qs, cs, names)
+        out.append(Choice(key, chosen, best, cheapest, text))
     return out
 
 
@@ -190,3 +211,31 @@ def why(sub: pd.DataFrame, rule: ChoiceRule, chosen: Any, best: Any, cheapest: A
                  f"{names[cheapest]}, needs {ratio} {less} ({with_unit(kc, rule.cost.column)}) but is "
                  f"{number(abs(qv - kq))} {qn} {worse}.")
     return text
+
+
+def against_reference(sub: pd.DataFrame, rule: ChoiceRule, qs: pd.Series, cs: pd.Series, names: pd.Series) -> str:
+    """The reference clause of one group's sentence (``""`` when the group has no reference design).
+
+    ``sub`` holds the group's designs with both numbers; ``qs``/``cs`` their quality and cost oriented so that a
+    larger ``qs`` and a smaller ``cs`` are better. Among the other designs whose quality is at least the
+    reference's (no tolerance: "at equal quality"), the one with the lowest cost is compared with the reference.
+    """
+    is_ref = pd.Series(True, index=sub.index)
+    for col, value in rule.reference:
+        is_ref &= sub[col].map(str) == str(value)
+    if not is_ref.any():
+        return ""
+    ref = sub.index[is_ref.to_numpy()][0]
+    ql, qn, cn = rule.quality.column, label(rule.quality.column).name, label(rule.cost.column).name
+    rq, rc = float(sub.at[ref, ql]), float(sub.at[ref, rule.cost.column])
+    head = f" Against the reference {names[ref]} ({qn} {number(rq, 3)}, {with_unit(rc, rule.cost.column)}):"
+    others = sub.index[~is_ref.to_numpy()]
+    good = [i for i in others if qs[i] >= qs[ref] - _EPS]
+    less = "less" if rule.cost.sense == "min" else "more"
+    if good:
+        i = min(good, key=lambda j: (cs[j], -qs[j]))
+        c = float(sub.at[i, rule.cost.column])
+        ratio = _ratio(rc, c) if rule.cost.sense == "min" else _ratio(c, rc)
+        return (f"{head} {names[i]} reaches at least its {qn} ({number(float(sub.at[i, ql]), 3)}) with {ratio} "
+                f"{less} {cn} ({with_unit(c, rule.cost.column)}).")
+    return f"{head} no design reaches its {qn}."

@@ -152,8 +152,10 @@ def _answer_section(table: pd.DataFrame, rule: ChoiceRule | None, groups: Sequen
         return lines, []
     choices = choose(table, rule, groups, design_by)
     avg = " Numbers are means over the seeds of a design." if multi_seed else ""
+    ref = ", ".join(f"{k} = {v!r}" for k, v in rule.reference)
+    ref_text = f", reference = {{{ref}}}".replace("'", '"') if ref else ""
     lines.append(f"Rule: choose {rule.describe(where)} (`[report] choose = {{quality = \"{rule.quality}\", "
-                 f"cost = \"{rule.cost}\", tolerance = {rule.tolerance:g}}}`).{avg}\n")
+                 f"cost = \"{rule.cost}\", tolerance = {rule.tolerance:g}{ref_text}}}`).{avg}\n")
     if not choices:
         lines.append(f"No design has both a {label(rule.quality.column).name} and a "
                      f"{label(rule.cost.column).name}.\n")

@@ -75,6 +75,31 @@ def test_why_sentence_numbers():
                           "inference, mtj_lif, needs 600x less (2e-7 J) but is 0.07 F0.5 below.")
 
 
+def test_reference_clause_names_the_cheapest_design_at_least_as_good_as_the_reference():
+    """A reference design (a published detector) at F0.5 0.706 and 1.6e-1 J on gr740: dense_float (0.72) and lif
+    (0.71) reach it, int8 (0.705) and mtj_lif (0.65) do not; the cheaper of the two is lif, 0.16 / 2.1e-7 = 761905
+    -> 760000x less. On mtj_core lif falls to 0.61: dense_float (4.4e-7 J) is the only one, 0.16 / 4.4e-7 = 363636
+    -> 360000x. A reference better than every design gets 'no design reaches'."""
+    t = _table()
+    ref = pd.DataFrame([{"target": g, "variant": "telemanom_published", "f0_5": 0.706,
+                         "energy_per_inference_J": 0.16, "memory_B": 364_200} for g in ("gr740", "mtj_core")])
+    t = pd.concat([t, ref], ignore_index=True)
+    rule = choice_rule({"reference": {"variant": "telemanom_published"}}, [ENERGY, F05])
+    gr, mtj = choose(t, rule, ["target"], ["variant"])
+    assert round(0.16 / 2.1e-7, -4) == 760_000 and round(0.16 / 4.4e-7, -4) == 360_000
+    assert gr.sentence.endswith(" Against the reference telemanom_published (F0.5 0.706, 0.16 J): lif reaches at "
+                                "least its F0.5 (0.71) with 760000x less energy per inference (2.1e-7 J).")
+    assert mtj.sentence.endswith(" Against the reference telemanom_published (F0.5 0.706, 0.16 J): dense_float "
+                                 "reaches at least its F0.5 (0.72) with 360000x less energy per inference (4.4e-7 J).")
+    t.loc[t["variant"] == "telemanom_published", "f0_5"] = 0.9
+    gr, _ = choose(t, rule, ["target"], ["variant"])
+    assert gr.sentence.endswith("telemanom_published (F0.5 0.9, 0.16 J): no design reaches its F0.5.")
+    with pytest.raises(SpecError, match="reference"):
+        parse_choose({"reference": "telemanom_published"})
+    with pytest.raises(ValueError, match="reference column 'model'"):
+        choose(t, choice_rule({"reference": {"model": "x"}}, [ENERGY, F05]), ["target"], ["variant"])
+
+
 def test_number_formats():
     """Two significant digits, exponents without padding, integers in full, bytes with decimal prefixes."""
     assert [number(v) for v in (571.43, 2.1e-7, 0.7123, 65536.0, 1e11)] == ["570", "2.1e-7", "0.71", "65536",
