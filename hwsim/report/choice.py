@@ -120,14 +120,31 @@ def _group_name(key: tuple) -> str:
 
 
 def design_names(table: pd.DataFrame, design_by: Sequence[str]) -> pd.Series:
-    """A short name per row from the columns ``design_by`` that tell designs apart within a group: the value
-    alone for one text column (``lif``), else ``col=value`` joined by ``, `` (``n=16``, ``variant=lif, T_K=300``)."""
+    """A short name per row from the columns ``design_by`` that tell designs apart within a group.
+
+    With one text column (e.g. ``variant``) the name is its value (``lif``), followed by ``col=value`` for each
+    other column only where that column takes more than one value among the rows of the same text value
+    (``mtj_lif, T_K=250``, but plain ``lif`` when only the MTJ variant is swept over temperature). Otherwise
+    ``col=value`` joined by ``, `` (``n=16``)."""
     cols = list(design_by)
     if not cols:
         return pd.Series(["design"] * len(table), index=table.index)
-    if len(cols) == 1 and pd.api.types.infer_dtype(table[cols[0]], skipna=True) == "string":
-        return table[cols[0]].map(str)
-    return table[cols].apply(lambda r: ", ".join(f"{c}={r[c]}" for c in cols), axis=1)
+    text = [c for c in cols if pd.api.types.infer_dtype(table[c], skipna=True) == "string"]
+    if len(text) != 1:
+        return table[cols].apply(lambda r: ", ".join(f"{c}={_value(r[c])}" for c in cols), axis=1)
+    key = table[text[0]].map(str)
+    names = key.copy()
+    for c in cols:
+        if c == text[0]:
+            continue
+        varies = table.groupby(key)[c].transform(lambda v: v.nunique(dropna=False) > 1).astype(bool)
+        names = names.where(~varies, names + ", " + c + "=" + table[c].map(_value))
+    return names
+
+
+def _value(v: Any) -> str:
+    """A design-name value: numbers as :func:`~hwsim.report.labels.number` writes them (``300`` for 300.0)."""
+    return number(float(v)) if isinstance(v, int | float | np.number) and not isinstance(v, bool) else str(v)
 
 
 def choose(table: pd.DataFrame, rule: ChoiceRule, group_by: Sequence[str] = (), design_by: Sequence[str] = ()

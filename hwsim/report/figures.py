@@ -152,7 +152,7 @@ def pareto_figure(table: pd.DataFrame, x: Objective, y: Objective, path: Path, g
     """:func:`pareto_fig` written as a PNG to ``path``; returns ``path``."""
     fig = pareto_fig(table, x, y, group_by, design_by, chosen, notes, logx, logy, title)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")  # a wide legend is never clipped
     return path
 
 

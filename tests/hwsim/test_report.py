@@ -274,3 +274,13 @@ def test_spec_accepts_the_choose_table_and_names_a_bad_entry():
     with pytest.raises(SpecError, match="tolerance must be a finite number >= 0") as e:
         Spec.from_dict({"experiment": "tests.sweep.sweep_testexp:quad", "report": {"choose": {"tolerance": -1}}})
     assert e.value.key == "report.choose.tolerance"
+
+
+def test_design_names_add_a_swept_column_only_where_it_varies():
+    """Only the MTJ variant is swept over temperature: its names carry T_K, the others do not."""
+    from hwsim.report.choice import design_names
+
+    t = pd.DataFrame({"variant": ["lif", "mtj_lif", "mtj_lif", "dense_float"], "T_K": [300.0, 250.0, 350.0, 300.0]})
+    assert design_names(t, ["variant", "T_K"]).tolist() == ["lif", "mtj_lif, T_K=250", "mtj_lif, T_K=350",
+                                                            "dense_float"]
+    assert design_names(pd.DataFrame({"n": [16, 32]}), ["n"]).tolist() == ["n=16", "n=32"]
