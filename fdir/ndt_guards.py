@@ -1,0 +1,100 @@
+"""Scale-free guards for telemanom's NDT: the absolute guard ``min_abs_error`` = 0.05 (:class:`fdir.ndt.NDTParams`,
+Hundman et al., KDD 2018, arXiv:1802.04431, which assumes values scaled to [-1, 1] and SMAP/MSL error levels)
+replaced by a multiple of the training errors' robust scale, so the guard means the same on a quiet quantised
+sensor and on a bursty channel (issue 17). The defaults of :mod:`fdir.ndt` are not changed here.
+
+Rule: min_abs_error = ``k`` · max over streams of robust_scale(training errors), where robust_scale is the
+normal-consistent MAD, 1.4826·median|e − median(e)|, with the fallback 1.253314·mean|e − mean(e)| when the MAD
+is 0 (quantised or mostly constant errors) (Iglewicz & Hoaglin, "How to Detect and Handle Outliers", ASQC 1993;
+fallback as quoted in the fdir-thresholds reference sheet §3). Everything else is :class:`fdir.thresholders.
+NDTThresholder`'s rule (telemanom parameters, warm-up from the training scores, ``batch_size`` = n // 3 below
+70 scored values).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import replace
+
+import numpy as np
+
+from fdir.ndt import NDTParams
+from fdir.thresholders import NDTThresholder, ThresholdResult
+
+__all__ = ["RelativeGuardNDT", "robust_scale"]
+
+
+def robust_scale(e: np.ndarray) -> float:
+    """Normal-consistent robust scale of the finite values of ``e`` (any shape): 1.4826·MAD, or
+    1.253314·(mean absolute deviation) when the MAD is 0 (module doc). 0.0 for constant values.
+
+    Raises
+    ------
+    ValueError
+        when ``e`` has no finite value.
+    """
+    v = np.asarray(e, np.float64).reshape(-1)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        raise ValueError("e holds no finite value")
+    mad = float(np.median(np.abs(v - np.median(v))))
+    if mad > 0:
+        return 1.482602218505602 * mad
+    return 1.2533141373155001 * float(np.mean(np.abs(v - v.mean())))
+
+
+class RelativeGuardNDT:
+    """telemanom NDT with ``min_abs_error`` = ``k`` · robust scale of the training errors (module doc).
+
+    k : guard multiple, a finite number >= 0 (default 3: a window must hold an error above three robust
+    standard deviations of the training errors).
+
+    Raises
+    ------
+    ValueError
+        for ``k`` negative, NaN or inf.
+    """
+
+    def __init__(self, k: float = 3.0) -> None:
+        if not (isinstance(k, numbers.Real) and math.isfinite(k) and k >= 0):
+            raise ValueError(f"k={k!r}, accepted: a finite number >= 0")
+        self.k = float(k)
+        self.guard_: float | None = None
+        self.warmup_: int | None = None
+
+    def fit(self, train_scores: np.ndarray) -> RelativeGuardNDT:
+        """Warm-up and guard from the training scores (S, T). Returns self.
+
+        Raises
+        ------
+        ValueError
+            as :meth:`fdir.thresholders.NDTThresholder.fit`.
+        """
+        inner = NDTThresholder().fit(train_scores)
+        s = np.atleast_2d(np.asarray(train_scores, np.float64))
+        self.warmup_ = inner.warmup_
+        self.guard_ = self.k * max(robust_scale(row) for row in s if np.isfinite(row).any())
+        return self
+
+    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> ThresholdResult:
+        """:meth:`fdir.thresholders.NDTThresholder.evaluate` with the relative guard (module doc).
+
+        Raises
+        ------
+        ValueError
+            before :meth:`fit`, or as :meth:`fdir.thresholders.NDTThresholder.evaluate`.
+        """
+        if self.guard_ is None:
+            raise ValueError("RelativeGuardNDT: call fit(train_scores) first")
+        s = np.atleast_2d(np.asarray(scores, np.float64))
+        fin = np.flatnonzero(np.isfinite(s).all(axis=0))
+        n = int(fin[-1] - fin[0] + 1) if fin.size else 0
+        p = NDTParams(l_s=self.warmup_, min_abs_error=self.guard_)
+        if n < p.batch_size:
+            p = replace(p, batch_size=max(1, n // 3))
+        return NDTThresholder(p).evaluate(scores, reference)
+
+    def flag(self, scores: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """(T,) bool flags of :meth:`evaluate`."""
+        return self.evaluate(scores, reference).flags

@@ -1,0 +1,108 @@
+"""Evaluation protocol of the robustness suite: any :class:`fdir.pipeline.Pipeline` over the suite's series.
+
+Per series (:func:`evaluate_series`): the pipeline is fitted on the nominal training prefix
+(:attr:`fdir.suite.Series.train`) and evaluated on the whole series (the prefix gives the detector its context);
+a sample is flagged when any channel is flagged, flags inside the training prefix are dropped, and the predicted
+events are the maximal runs of flagged samples. Counting is telemanom's event-wise rule
+(:func:`fdir.metrics.telemanom.telemanom_counts`, Hundman et al., KDD 2018, arXiv:1802.04431: a predicted event
+overlapping a label is one TP for its first unmatched label, one overlapping none is one FP, unmatched labels
+are FN), at series level (a label counts as detected whichever channel raised the flag). A series the pipeline
+cannot process (e.g. too short for the detector's window) is recorded with its error and all its labels as FN.
+
+:func:`score_table` sums the counts (micro over events) over all series and per anomaly type and adds the false
+alarms per 10,000 test samples on the anomaly-free series (events predicted there, each a false alarm).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from fdir.metrics.intervals import runs
+from fdir.metrics.telemanom import EventCounts, telemanom_counts
+from fdir.suite.dataset import Series
+
+if TYPE_CHECKING:
+    from fdir.detectors.base import Thresholder
+    from fdir.pipeline import Pipeline
+
+__all__ = ["evaluate_series", "evaluate_suite", "score_table"]
+
+
+def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
+                    thresholders: Mapping[str, Callable[[], Thresholder]] | None = None) -> list[dict]:
+    """Rows for series ``s`` (module doc), one per thresholder: ``thresholder``, ``name``, ``signal_class``,
+    ``anomaly``, ``n_test`` (test samples), ``tp``, ``fp``, ``fn``, ``n_events`` (predicted events in the test
+    part), ``seconds`` (fit + evaluation), ``error`` ('' when the pipeline ran).
+
+    ``make_pipeline`` returns a fresh unfitted :class:`~fdir.pipeline.Pipeline`; it is fitted once, and each
+    factory of ``thresholders`` (name -> zero-argument factory; default: the pipeline's own thresholder, named
+    ``"pipeline"``) is fitted on the same detector's training scores and applied to the same scores."""
+    base = {"name": s.name, "signal_class": s.signal_class, "anomaly": s.anomaly, "n_test": s.length - s.n_train}
+    t0 = time.perf_counter()
+    try:
+        pipe = make_pipeline()
+        pipe.fit(s.train)
+    except ValueError as e:
+        return [{"thresholder": k, **base, "tp": 0, "fp": 0, "fn": len(s.labels), "n_events": 0,
+                 "seconds": time.perf_counter() - t0, "error": str(e)} for k in (thresholders or {"pipeline": 0})]
+    t_fit = time.perf_counter() - t0
+    rows = []
+    for k, make_thr in (thresholders or {"pipeline": None}).items():
+        t1 = time.perf_counter()
+        row = {"thresholder": k, **base}
+        try:
+            if make_thr is not None:
+                for ch, (sc, det, _) in pipe.fitted.items():
+                    cols = [pipe.columns.index(ch)] if pipe.per_channel else list(range(len(pipe.columns)))
+                    pipe.fitted[ch] = (sc, det, make_thr().fit(det.scores(sc.transform(s.train[:, cols]))))
+            flags = np.zeros(s.length, bool)
+            for r in pipe.evaluate(s.values):
+                flags |= np.asarray(r.flags, bool)
+            flags[:s.n_train] = False
+            pred = runs(flags)
+            c = telemanom_counts(s.labels.tolist(), pred)
+            row.update(tp=c.tp, fp=c.fp, fn=c.fn, n_events=len(pred), error="")
+        except ValueError as e:
+            row.update(tp=0, fp=0, fn=len(s.labels), n_events=0, error=str(e))
+        row["seconds"] = t_fit + time.perf_counter() - t1
+        rows.append(row)
+    return rows
+
+
+def evaluate_suite(make_pipeline: Callable[[], Pipeline], series: Sequence[Series],
+                   thresholders: Mapping[str, Callable[[], Thresholder]] | None = None,
+                   progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """:func:`evaluate_series` over ``series`` (rows of all series and thresholders); ``progress`` gets a line
+    per series."""
+    rows = []
+    for i, s in enumerate(series):
+        if progress is not None:
+            progress(f"{i + 1}/{len(series)} {s.name}")
+        rows += evaluate_series(make_pipeline, s, thresholders)
+    return pd.DataFrame(rows)
+
+
+def score_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Event-wise figures of :func:`evaluate_suite` rows of one thresholder: index ``all`` then each anomaly type
+    present (``none`` excluded), columns ``tp, fp, fn, precision, recall, f1, series``;
+    ``attrs['false_alarms_per_10k']`` the events predicted on the anomaly-free series per 10,000 of their test
+    samples (NaN without such series) and ``attrs['errors']`` the number of series the pipeline could not process."""
+    def counts(df):
+        c = EventCounts(int(df.tp.sum()), int(df.fp.sum()), int(df.fn.sum()))
+        return {"tp": c.tp, "fp": c.fp, "fn": c.fn, "precision": c.precision, "recall": c.recall, "f1": c.f1,
+                "series": len(df)}
+
+    out = {"all": counts(rows)}
+    for kind, df in rows[rows.anomaly != "none"].groupby("anomaly", sort=False):
+        out[kind] = counts(df)
+    table = pd.DataFrame.from_dict(out, orient="index")
+    free = rows[rows.anomaly == "none"]
+    table.attrs["false_alarms_per_10k"] = (float(free.n_events.sum() / free.n_test.sum() * 1e4) if len(free)
+                                           else float("nan"))
+    table.attrs["errors"] = int((rows.error != "").sum())
+    return table

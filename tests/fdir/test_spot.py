@@ -1,0 +1,122 @@
+"""SPOT / DSPOT thresholder (fdir.spot): GPD fit against scipy, z_q against analytic tail quantiles, false-alarm
+rate on nominal data, the multi-stream budget, DSPOT under drift, protocol and bad input."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from fdir.detectors.base import Thresholder
+from fdir.spot import SPOTThresholder, gpd_loglik, grimshaw, tail_quantile
+
+N = 20000
+
+
+@pytest.mark.parametrize("gamma", [-0.4, -0.1, 0.0, 0.2, 0.4])
+def test_grimshaw_likelihood_not_below_scipy(gamma):
+    """Peer: scipy.stats.genpareto.fit(floc=0) on the same peaks; Grimshaw's MLE must reach its log-likelihood
+    (tolerance 1e-6 absolute)."""
+    for seed in range(4):
+        y = stats.genpareto.rvs(gamma, scale=3.0, size=150, random_state=np.random.default_rng(seed))
+        c, _, s = stats.genpareto.fit(y, floc=0)
+        fit = grimshaw(y)
+        assert fit.loglik >= gpd_loglik(y, c, s) - 1e-6
+        assert fit.loglik == pytest.approx(gpd_loglik(y, fit.gamma, fit.sigma))
+
+
+def test_tail_quantile_formula_matches_scipy_isf():
+    """z_q = t + genpareto.isf(q n/N_t, γ, 0, σ) (reference sheet §2), relative 1e-12."""
+    from fdir.spot import GPDFit
+
+    for g in (-0.3, 0.0, 0.25):
+        fit = GPDFit(g, 1.7, 0.0)
+        assert tail_quantile(2.0, fit, 1e-4, 5000, 100) == pytest.approx(
+            2.0 + stats.genpareto.isf(1e-4 * 5000 / 100, g, 0, 1.7), rel=1e-12)
+
+
+@pytest.mark.parametrize(("gamma", "sigma"), [(0.0, 1.0), (0.2, 2.0), (-0.2, 0.5)])
+def test_threshold_matches_analytic_quantile(gamma, sigma):
+    """i.i.d. GPD(γ, σ) scores (γ = 0: exponential): the fitted z_q is the (1 − q) quantile
+    σ/γ·(q^(−γ) − 1) (exponential: −σ ln q) within 8 % (N = 20,000 calibration values, 400 peaks)."""
+    q = 1e-3
+    x = stats.genpareto.rvs(gamma, scale=sigma, size=N, random_state=np.random.default_rng(0))
+    th = SPOTThresholder(q=q).fit(x)
+    want = -sigma * np.log(q) if gamma == 0 else sigma / gamma * (q ** -gamma - 1)
+    assert th.thresholds[0] == pytest.approx(want, rel=0.08)
+
+
+def test_false_alarm_rate_near_q_and_union_budget():
+    """Nominal exponential scores over 20,000 samples (20 expected alarms at q, Poisson spread ±22 %): the
+    calibrated z_q held fixed flags 0.5q-1.6q; the streaming rule, whose fit never sees values above z_q
+    (module doc: about 1.5 q), flags 0.5q-2.5q; three independent streams at q/3 each keep the union in the
+    same band (Bonferroni), where three streams at q each would give about 3q-4.5q."""
+    q = 1e-3
+    rng = np.random.default_rng(1)
+    one = SPOTThresholder(q=q).fit(rng.exponential(size=N))
+    y = rng.exponential(size=N)
+    assert 0.5 * q <= (y > one.thresholds[0]).mean() <= 1.6 * q
+    assert 0.5 * q <= one.flag(y).mean() <= 2.5 * q
+    three = SPOTThresholder(q=q).fit(rng.exponential(size=(3, N)))
+    union = three.flag(rng.exponential(size=(3, N))).mean()
+    assert 0.5 * q <= union <= 2.5 * q
+    assert three.thresholds == pytest.approx(np.full(3, -np.log(q / 3)), rel=0.08)
+
+
+def test_spike_flagged_nan_skipped_and_calls_independent():
+    rng = np.random.default_rng(2)
+    th = SPOTThresholder(q=1e-4).fit(rng.exponential(size=5000))
+    x = rng.exponential(size=3000)
+    x[1000], x[2000] = 40.0, np.nan  # exp tail: P(X > 40) = e^-40
+    r = th.evaluate(x)
+    assert r.flags[1000] and not r.flags[2000]
+    assert (1000, 1000) in r.intervals
+    assert np.isnan(r.threshold[0, 2000]) and np.isfinite(r.threshold[0, 1999])
+    assert np.array_equal(th.flag(x), r.flags)  # flag starts from the fitted state every call
+
+
+def test_dspot_follows_drift():
+    """Exponential noise on a linear drift of +10 over 3,000 test samples: SPOT's calibrated tail flags the
+    drifted values (more than 50 q), DSPOT (depth 20) stays within 3 q and still flags a +30 spike."""
+    q = 1e-3
+    rng = np.random.default_rng(3)
+    train = rng.exponential(size=N)
+    test = rng.exponential(size=3000) + np.linspace(0, 10, 3000)
+    test[2500] += 30
+    spot = SPOTThresholder(q=q).fit(train).flag(test).mean()
+    d = SPOTThresholder(q=q, depth=20).fit(train).flag(test)
+    assert spot > 50 * q
+    assert d[2500] and d.mean() <= 3 * q
+
+
+def test_merge_gap_groups_nearby_flags():
+    th = SPOTThresholder(q=1e-3).fit(np.zeros(200))
+    x = np.zeros(400)
+    x[[100, 150, 300]] = 1.0
+    assert th.evaluate(x).intervals == [(100, 100), (150, 150), (300, 300)]
+    grouped = SPOTThresholder(q=1e-3, merge_gap=100).fit(np.zeros(200)).evaluate(x)
+    assert grouped.intervals == [(100, 150), (300, 300)] and grouped.flags[100:151].all()
+
+
+def test_constant_training_scores_degenerate_tail():
+    th = SPOTThresholder(q=1e-3).fit(np.zeros(200))
+    f = th.flag(np.r_[np.zeros(50), 1e-3, np.zeros(50)])
+    assert f.sum() == 1 and f[50]
+
+
+def test_protocol_and_bad_input():
+    assert isinstance(SPOTThresholder(), Thresholder)
+    for kw, name in [({"q": 0.05}, "q"), ({"q": float("nan")}, "q"), ({"q": 0.0}, "q"),
+                     ({"level": 1.0}, "level"), ({"level": float("inf")}, "level"), ({"depth": -1}, "depth"),
+                     ({"depth": 2.5}, "depth"), ({"merge_gap": -1}, "merge_gap")]:
+        with pytest.raises(ValueError, match=name):
+            SPOTThresholder(**kw)
+    with pytest.raises(ValueError, match="fit"):
+        SPOTThresholder().flag(np.ones(10))
+    with pytest.raises(ValueError, match="train_scores"):
+        SPOTThresholder().fit(np.ones(10))
+    with pytest.raises(ValueError, match="train_scores"):
+        SPOTThresholder().fit(np.r_[np.ones(100), np.inf])
+    th = SPOTThresholder().fit(np.random.default_rng(0).exponential(size=(2, 500)))
+    with pytest.raises(ValueError, match="streams"):
+        th.flag(np.ones((3, 10)))
+    with pytest.raises(ValueError, match="peaks"):
+        grimshaw(np.array([1.0]))
