@@ -18,10 +18,12 @@ Conventions
   ``fan_out`` = mean synapses per presynaptic spike (``N*density`` for a dense layer). Measured counts per inference
   go to ``spikes_pos``, ``spikes_neg`` and ``syn_ops`` (NaN when unknown; the cost model then uses the rate).
   ``neuron_update`` rows have ``n_neurons`` neurons updated every step.
-* ``dt_s`` is the simulated time step of a spiking or ``neuron_update`` row in seconds, as the builder of the
-  workload ran it (e.g. the 1 ns step of the fitted MTJ neuron); NaN means "not stated" (the default, and the
-  value of every non-spiking row). One network runs at one step: :func:`time_step_s` returns it. Targets whose
-  neurons evolve in physical time (the MTJ core) take their latency from it; others ignore it.
+* ``dt_s`` is the physical time step of a spiking or ``neuron_update`` row in seconds, as the builder of the
+  workload ran it, for neurons that evolve in physical time (e.g. the 1 ns step of the fitted MTJ neuron); NaN
+  means "not stated" (the default, the value of every non-spiking row, and of LIF networks whose step is a
+  modelling choice: :func:`snn.workload.physical_dt_s`). One network runs at one step: :func:`time_step_s`
+  returns it. Targets whose neurons evolve in physical time (the MTJ core) take their latency from it; others
+  ignore it.
 * Grouped-query attention rows are written per KV head: ``M = q_tokens * heads / kv_heads`` and
   ``count = kv_heads * batch``, so the K/V cache of a KV head is read once for all query heads that share it.
 * Units: bits for precisions; counts are per inference (one forward pass / one decoded token / one window).
@@ -130,6 +132,14 @@ def make(rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """
     rows = [op(**dict(r)) for r in rows]
     df = pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty()
+    for c in SCHEMA:
+        if c.dtype == "int64" and len(df):
+            v = pd.to_numeric(df[c.name], errors="coerce").to_numpy(np.float64)
+            bad = ~np.isfinite(v) | (v != np.round(v)) | (np.abs(v) >= 2.0**63)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise IRError(f"IR row {i} (layer {df['layer'].iloc[i]!r}): field {c.name!r}="
+                              f"{df[c.name].iloc[i]!r} must be a finite integer")
     df = df.astype({c.name: c.dtype for c in SCHEMA})
     validate(df)
     return df.reset_index(drop=True)
@@ -155,8 +165,9 @@ def validate(df: pd.DataFrame) -> None:
     ------
     IRError
         naming the row index, its ``layer`` and the offending field: missing/extra columns, unknown kind or format,
-        non-positive bits, density outside (0, 1], rank larger than ``min(N, K)``, ``top_k > n_experts``,
-        ``imbalance < 1``, negative dimensions/rates, ``dt_s`` neither NaN nor a finite positive number, conv dims
+        non-integer or non-finite integer fields, bits outside [1, 64] (``acc_bits``: [1, 128]), density outside
+        (0, 1], rank larger than ``min(N, K)``, ``top_k > n_experts``, ``imbalance`` not finite or < 1, negative or
+        infinite dimensions/rates/measured counts, ``dt_s`` neither NaN nor a finite positive number, conv dims
         that do not match ``M, N, K``.
     """
     missing = [c for c in COLUMNS if c not in df.columns]
@@ -181,6 +192,10 @@ def validate(df: pd.DataFrame) -> None:
     fail(~df["a_format"].isin(("", *FORMATS)).to_numpy(), "a_format", f"a_format '' or in {FORMATS}")
     fail(~df["sparsity_pattern"].isin(SPARSITY_PATTERNS).to_numpy(), "sparsity_pattern",
          f"sparsity_pattern in {SPARSITY_PATTERNS}")
+    for c in SCHEMA:
+        if c.dtype == "int64" and not pd.api.types.is_integer_dtype(df[c.name].dtype):
+            v = pd.to_numeric(df[c.name], errors="coerce").to_numpy(np.float64)
+            fail(~np.isfinite(v) | (v != np.round(v)), c.name, "a finite integer")
     for f in ("M", "N", "K", "C", "K_out", "P", "Q", "R", "S", "weight_elems", "group_size", "scale_bits",
               "rank", "n_neurons"):
         fail(df[f].to_numpy() < 0, f, ">= 0")
@@ -189,16 +204,20 @@ def validate(df: pd.DataFrame) -> None:
     for f in ("count", "spike_rate", "fan_out"):
         v = df[f].to_numpy()
         fail(~np.isfinite(v) | (v < 0), f, "finite and >= 0")
+    fail(df["w_bits"].to_numpy() > 64, "w_bits", "<= 64")
+    fail(df["a_bits"].to_numpy() > 64, "a_bits", "<= 64")
+    fail(df["acc_bits"].to_numpy() > 128, "acc_bits", "<= 128")
     for f in ("spikes_pos", "spikes_neg", "syn_ops"):
-        v = df[f].to_numpy()
-        fail(v < 0, f, ">= 0 or NaN")
+        v = df[f].to_numpy(np.float64)
+        fail(~np.isnan(v) & ~(np.isfinite(v) & (v >= 0)), f, "NaN (unknown) or finite and >= 0")
     v = df["dt_s"].to_numpy(np.float64)
     fail(~np.isnan(v) & ~(np.isfinite(v) & (v > 0)), "dt_s", "NaN (not stated) or finite and > 0 s")
     d = df["density"].to_numpy()
     fail(~((d > 0) & (d <= 1)), "density", "0 < density <= 1")
     fail(df["rank"].to_numpy() > np.minimum(df["N"], df["K"]).to_numpy(), "rank", "rank <= min(N, K)")
     fail(df["top_k"].to_numpy() > df["n_experts"].to_numpy(), "top_k", "top_k <= n_experts")
-    fail(df["imbalance"].to_numpy() < 1, "imbalance", ">= 1")
+    v = df["imbalance"].to_numpy(np.float64)
+    fail(~(np.isfinite(v) & (v >= 1)), "imbalance", "finite and >= 1")
     conv = df["kind"].isin(("conv1d", "conv2d", "snn_conv")).to_numpy()
     gemm_m = (df["P"] * df["Q"]).to_numpy()
     gemm_k = (df["C"] * df["R"] * df["S"]).to_numpy()
@@ -246,9 +265,13 @@ def snn_dense(layer: str, n_pre: int, n_post: int, time_steps: int, spike_rate: 
     """Spiking synapses from ``n_pre`` to ``n_post`` neurons over ``time_steps`` steps of ``dt_s`` seconds.
 
     ``spike_rate`` is spikes per presynaptic neuron per step; ``fan_out`` defaults to ``n_post * density``;
-    ``dt_s`` NaN = step not stated.
+    ``dt_s`` NaN = step not stated. Raises :class:`IRError` for a ``density`` outside (0, 1] (NaN, inf included)
+    and, through :func:`make`, for any other invalid field.
     """
-    fields.setdefault("weight_elems", round(n_pre * n_post * density))
+    if not (isinstance(density, (int, float, np.number)) and 0 < density <= 1):
+        raise IRError(f"snn_dense {layer!r}: field 'density'={density!r} violates 0 < density <= 1")
+    w = n_pre * n_post * density
+    fields.setdefault("weight_elems", round(w) if math.isfinite(w) else w)  # non-finite: make() names the field
     fields.setdefault("fan_out", n_post * density)
     if density < 1:
         fields.setdefault("sparsity_pattern", "unstructured")

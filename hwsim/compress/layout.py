@@ -16,11 +16,17 @@ LAYOUTS = ("dense", "conv", "matrix")
 def to_matrix(w: np.ndarray, layout: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
     """(out, reduction) float64 view of ``w`` and the function mapping such a matrix back to ``w``'s layout.
 
-    Raises ValueError for an unknown layout or a shape that does not fit it.
+    Raises ValueError for an unknown layout, a shape that does not fit it, an empty ``w`` or a non-finite entry
+    (NaN, inf) of ``w``.
     """
     w = np.asarray(w)
     if layout not in LAYOUTS:
         raise ValueError(f"layout={layout!r}; accepted: {LAYOUTS}")
+    if w.size == 0:
+        raise ValueError(f"w is empty (shape {w.shape}); give at least one weight")
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"w has {int(np.size(w) - np.count_nonzero(np.isfinite(w)))} non-finite entries (NaN/inf); "
+                         "weights must be finite")
     if layout == "dense":
         if w.ndim != 2:
             raise ValueError(f"layout 'dense' needs w of shape (in, out), got {w.shape}")

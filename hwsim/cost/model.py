@@ -102,7 +102,11 @@ class Prepared:
 
 def prepare(table: pd.DataFrame, target: str | Target, points: Mapping[str, Any] | pd.DataFrame | None = None, *,
             scope: Mapping[str, Any] | None = None, outer_traffic_B: np.ndarray | None = None) -> Prepared:
-    """Validate the inputs, load the target and reduce the table to its distinct ops (see :func:`evaluate`)."""
+    """Validate the inputs, load the target and reduce the table to its distinct ops (see :func:`evaluate`).
+
+    Raises ValueError for a ``table`` without rows (naming ``table``) and as :func:`evaluate`."""
+    if len(table) == 0:
+        raise ValueError("table has no operations; give an IR table with at least one row")
     tgt = _target(target)
     if outer_traffic_B is not None:
         if tgt.cls != "array":

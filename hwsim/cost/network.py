@@ -63,12 +63,17 @@ def apply_format(table: pd.DataFrame, fmt: str) -> pd.DataFrame:
 def cost_table(table: pd.DataFrame, *, targets: Sequence[str] | None = None, bits: Sequence[str] = ("stored",),
                model: str = "") -> pd.DataFrame:
     """Cost of the IR ``table`` on every target (default: the whole catalogue) in every format of ``bits``: one row
-    per (format, target) with :data:`COLUMNS`. Raises ValueError for a bad format, TargetError for a bad target."""
+    per (format, target) with :data:`COLUMNS`. Raises ValueError for a bad or empty ``bits``, an empty ``targets``
+    list, TargetError for a bad target."""
     from hwsim.cost.model import evaluate_arrays
     from hwsim.targets.catalogue import load, names
 
-    tnames = list(targets) if targets else names()
-    fmts = [check_format(b) for b in bits] or ["stored"]
+    if targets is not None and len(list(targets)) == 0:
+        raise ValueError("targets is empty; give at least one target name or None for the whole catalogue")
+    if len(list(bits)) == 0:
+        raise ValueError(f"bits is empty; give at least one format of {list(FORMATS)}")
+    tnames = list(targets) if targets is not None else names()
+    fmts = [check_format(b) for b in bits]
     tgts = [load(t) for t in tnames]
     rows = []
     for fmt in fmts:

@@ -96,8 +96,9 @@ def expand(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = N
     Raises
     ------
     ValueError
-        for an unknown column, inconsistent numbers of points, an array of the wrong shape, or a value outside the
-        column's range (bits >= 1, 0 < density <= 1, ...), naming the column.
+        for an unknown column, inconsistent numbers of points, an empty or wrongly shaped array, a non-finite value
+        (NaN is accepted only for the measured counts ``syn_ops``, ``spikes_pos``, ``spikes_neg``: unknown) or a
+        value outside the column's range (bits >= 1, 0 < density <= 1, ...), naming the column.
     """
     ir.validate(df)
     n_all = len(df)
@@ -119,6 +120,13 @@ def expand(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = N
             a = a[None]
         if (a.ndim == 2 and a.shape[1] != n_all) or a.ndim > 2:
             raise ValueError(f"design point column {k!r}: shape {a.shape} must be (points,) or (points, {n_all})")
+        if a.shape[0] == 0:
+            raise ValueError(f"design point column {k!r} has no points; give at least one value")
+        unknown_ok = k in ("syn_ops", "spikes_pos", "spikes_neg")  # NaN = not measured
+        bad = ~np.isfinite(a) & ~(unknown_ok & np.isnan(a))
+        if np.any(bad):
+            raise ValueError(f"design point column {k!r}: value {a[bad][0]!r} is not finite"
+                             + (" (NaN = unknown is accepted)" if unknown_ok else ""))
         if a.ndim == 2:
             a = a[:, idx]
         if a.shape[0] != 1:
@@ -153,8 +161,8 @@ def expand(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = N
         if np.any(bad):
             lo_s = "[" if inc else "("
             raise ValueError(f"design point column {c!r}: value {a[bad][0]!r} outside {lo_s}{lo}, {hi}]")
-    for c in ("M", "N", "K", "count", "weight_elems", "group_size", "scale_bits", "rank", "spike_rate", "fan_out",
-              "n_neurons"):
+    for c in ("M", "N", "K", "C", "K_out", "P", "Q", "R", "S", "count", "weight_elems", "group_size", "scale_bits",
+              "rank", "spike_rate", "fan_out", "n_neurons", "spikes_pos", "spikes_neg", "syn_ops"):
         if c in values and np.any(values[c] < 0):
             raise ValueError(f"design point column {c!r}: values must be >= 0")
     if {"top_k", "n_experts"} & set(values) and np.any(arrays["top_k"] > arrays["n_experts"]):
@@ -164,6 +172,10 @@ def expand(df: pd.DataFrame, points: Mapping[str, Any] | pd.DataFrame | None = N
     if {"rank", "N", "K"} & set(values) and np.any((arrays["rank"] > np.minimum(arrays["N"], arrays["K"]))
                                                     & gemm[None, :]):
         raise ValueError("design point column 'rank': rank must be <= min(N, K) of the rows it applies to")
+    unsigned_spiking = (np.isin(df["kind"].to_numpy()[idx], ir.SPIKING_KINDS) & ~df["signed"].to_numpy(bool)[idx])
+    if "spike_rate" in values and np.any((arrays["spike_rate"] > 1) & unsigned_spiking[None, :]):
+        raise ValueError("design point column 'spike_rate': values must be <= 1 spike per neuron per step for "
+                         "unsigned spiking rows")
     if "spike_rate" in values and "syn_ops" not in values:
         for c in ("syn_ops", "spikes_pos", "spikes_neg"):
             arrays[c] = np.full_like(arrays[c], np.nan)

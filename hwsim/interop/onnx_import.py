@@ -93,7 +93,10 @@ def _load(source: str | Path | Any):
     path = Path(source)
     if path.suffix.lower() != ".onnx" or not path.is_file():
         raise ValueError(f"source={str(source)!r} must be an existing .onnx file or an onnx.ModelProto")
-    return onnx.load(str(path), load_external_data=True)
+    try:
+        return onnx.load(str(path), load_external_data=True)
+    except Exception as e:  # protobuf DecodeError, truncated file, missing external data
+        raise ValueError(f"source={str(source)!r} is not a readable ONNX model: {type(e).__name__}: {e}") from e
 
 
 def _fix_inputs(model, batch: int, input_shapes: Mapping[str, Sequence[int]] | None):

@@ -28,12 +28,18 @@ def with_moe(table: pd.DataFrame, n_experts: int, top_k: int, *, imbalance: floa
     Raises
     ------
     ValueError
-        if ``n_experts < 1``, ``top_k`` not in [1, n_experts], ``imbalance < 1`` or no row matches ``pattern``.
+        if ``n_experts`` or ``top_k`` is not an integer, ``n_experts < 1``, ``top_k`` not in [1, n_experts],
+        ``imbalance`` not finite or < 1, or no row matches ``pattern``.
     """
+    for name, v in (("n_experts", n_experts), ("top_k", top_k)):
+        if not (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                and np.isfinite(v) and float(v) == int(v)):
+            raise ValueError(f"{name}={v!r} must be an integer")
+    n_experts, top_k = int(n_experts), int(top_k)
     if n_experts < 1 or not (1 <= top_k <= n_experts):
         raise ValueError(f"need n_experts >= 1 and 1 <= top_k <= n_experts, got {n_experts}, {top_k}")
-    if imbalance < 1:
-        raise ValueError(f"imbalance must be >= 1, got {imbalance}")
+    if not (np.isfinite(imbalance) and imbalance >= 1):
+        raise ValueError(f"imbalance must be finite and >= 1, got {imbalance}")
     rx = re.compile(pattern)
     match = table["layer"].map(lambda s: bool(rx.search(s))).to_numpy() & (table["kind"] == "linear").to_numpy()
     if not match.any():

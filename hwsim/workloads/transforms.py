@@ -8,6 +8,7 @@ compression usually targets, :data:`hwsim.cost.points.COMPRESSIBLE_KINDS`) and a
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -17,6 +18,12 @@ import pandas as pd
 from hwsim import ir
 
 COMPRESSIBLE_KINDS = ("linear", "conv1d", "conv2d", "expert", "router", "snn_dense", "snn_conv")
+
+
+def _is_integer(v: object) -> bool:
+    """True for an int or an integral finite float (4 or 4.0; not True, 2.5, NaN or inf)."""
+    return (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+            and float(v) == int(v))
 
 
 def _select(table: pd.DataFrame, kinds: Sequence[str], layers: str | None) -> np.ndarray:
@@ -42,12 +49,17 @@ def quantize(table: pd.DataFrame, w_bits: int, *, a_bits: int | None = None, gro
     Raises
     ------
     ValueError
-        for bits < 1, ``group_size`` < 0, an unknown format or kind.
+        for ``w_bits``/``a_bits`` not an integer in [1, 64], ``group_size`` not an integer >= 0, ``scale_bits`` not
+        an integer in [0, 64] (NaN and inf included), an unknown format or kind.
     """
-    if w_bits < 1 or (a_bits is not None and a_bits < 1):
-        raise ValueError(f"w_bits and a_bits must be >= 1, got {w_bits}, {a_bits}")
-    if group_size < 0 or scale_bits < 0:
-        raise ValueError("group_size and scale_bits must be >= 0")
+    for name, v, lo, hi in (("w_bits", w_bits, 1, 64), ("a_bits", a_bits, 1, 64), ("group_size", group_size, 0, None),
+                            ("scale_bits", scale_bits, 0, 64)):
+        if name == "a_bits" and v is None:
+            continue
+        if not (_is_integer(v) and v >= lo and (hi is None or v <= hi)):
+            raise ValueError(f"{name}={v!r} must be an integer in [{lo}, {hi if hi is not None else 'inf'}]")
+    w_bits, group_size, scale_bits = int(w_bits), int(group_size), int(scale_bits)
+    a_bits = None if a_bits is None else int(a_bits)
     if w_format not in ir.FORMATS:
         raise ValueError(f"w_format={w_format!r}; accepted: {ir.FORMATS}")
     out = table.copy()
@@ -84,16 +96,19 @@ def low_rank(table: pd.DataFrame, *, rank: int | None = None, rank_fraction: flo
              kinds: Sequence[str] = ("linear",), layers: str | None = None) -> pd.DataFrame:
     """Factorise the selected rows as rank-r products (``rank`` r, or ``rank_fraction`` x min(N, K), at least 1).
 
-    Raises ValueError unless exactly one of ``rank``/``rank_fraction`` is given, or for r > min(N, K).
+    Raises ValueError unless exactly one of ``rank``/``rank_fraction`` is given, for a ``rank`` that is not an
+    integer >= 1, a ``rank_fraction`` outside (0, 1] (NaN included), or for r > min(N, K).
     """
     if (rank is None) == (rank_fraction is None):
         raise ValueError("give exactly one of rank, rank_fraction")
+    if rank is not None and not (_is_integer(rank) and rank >= 1):
+        raise ValueError(f"rank must be an integer >= 1, got {rank!r}")
     if rank_fraction is not None and not (0 < rank_fraction <= 1):
         raise ValueError(f"rank_fraction must be in (0, 1], got {rank_fraction}")
     out = table.copy()
     m = _select(out, kinds, layers)
     mn = np.minimum(out["N"], out["K"]).to_numpy()
-    r = np.full(len(out), rank if rank is not None else 0, dtype=np.int64)
+    r = np.full(len(out), int(rank) if rank is not None else 0, dtype=np.int64)
     if rank_fraction is not None:
         r = np.maximum(1, np.floor(rank_fraction * mn)).astype(np.int64)
     if np.any(m & (r > mn)):
