@@ -46,6 +46,17 @@ def _fanout(w: np.ndarray, conv: bool) -> np.ndarray:
     return np.count_nonzero(w, axis=1).astype(np.float64)
 
 
+def physical_dt_s(neurons: Any, dt_s: float) -> float:
+    """The IR's ``dt_s`` for a network of ``neurons`` stepped at ``dt_s`` [s]: ``dt_s`` when a neuron evolves in
+    physical time (:class:`~snn.neurons.MTJNeuron`, a device whose leak and noise are set by the step, so hardware
+    must run at that step), else NaN ("not stated"): the step of LIF / signed LIF / NIR neurons is a modelling
+    choice that a digital or emulating chip runs at its own speed (the MTJ core would then run them at its own
+    device step, not for 1 ms per step)."""
+    from snn.neurons import MTJNeuron
+
+    return float(dt_s) if any(isinstance(n, MTJNeuron) for n in neurons) else math.nan
+
+
 def _spiking_row(name: str, w: np.ndarray, conv: bool, pos: np.ndarray, neg: np.ndarray, T: int, signed: bool,
                  trainable: bool = True, dt_s: float = math.nan) -> dict:
     """One snn_dense/snn_conv row with measured events (per-neuron pos/neg, shape (n_pre,), per inference)."""
@@ -73,7 +84,7 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
     Rows per layer ``L<i>``: the feed-forward projection ``L<i>.w`` (``snn_dense``/``snn_conv`` for event inputs,
     ``linear``/``conv1d`` of T time positions for analog inputs), the recurrent projection ``L<i>.w_rec`` if any,
     ``L<i>.neurons`` (``neuron_update``); then ``readout.w`` and ``readout.neurons``. Spiking and neuron rows state
-    the network's step ``spec.dt_s`` [s] as ``dt_s``.
+    the network's step ``spec.dt_s`` [s] as ``dt_s`` when it is a physical step (:func:`physical_dt_s`).
 
     Raises
     ------
@@ -84,7 +95,7 @@ def model_workload(spec: SNN, params: dict, x: Any, *, batch_size: int = 256) ->
     if x.ndim != 3 or x.shape[2] != spec.n_in:
         raise ValueError(f"x must have shape (N, T, n_in={spec.n_in}), got {x.shape}")
     N, T, _ = x.shape
-    dt = float(spec.dt_s)
+    dt = physical_dt_s([layer.neuron for layer in spec.layers], spec.dt_s)
     dtype = params["readout"]["w"].dtype
     L = len(spec.layers)
     pos = [np.zeros(layer.n_out) for layer in spec.layers]
@@ -130,10 +141,10 @@ def network_workload(net: Any, result: Any) -> pd.DataFrame:
     (``snn_dense``, or ``snn_conv`` for :meth:`~snn.network.Projection.conv1d` and
     :meth:`~snn.network.Projection.conv2d`) with the engine's measured events
     and synaptic operations, one ``neuron_update`` row per population; per inference = the whole run; every row
-    states the run's step ``result.dt_s`` [s] as ``dt_s``.
+    states the run's step ``result.dt_s`` [s] as ``dt_s`` when it is a physical step (:func:`physical_dt_s`).
     """
     T = result.n_steps
-    dt = float(result.dt_s)
+    dt = physical_dt_s([getattr(p, "neuron", None) for p in net.populations], result.dt_s)
     rows = []
     for pr in net.projections:
         if pr.n_synapses == 0:
