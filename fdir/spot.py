@@ -63,9 +63,9 @@ __all__ = ["MAX_PEAKS", "MIN_PEAKS", "GPDFit", "SPOTResult", "SPOTThresholder", 
            "tail_quantile"]
 
 MIN_PEAKS = 10
+"""Fewest peaks the initial threshold leaves for the GPD fit (step 1 of the module doc)."""
 MAX_PEAKS = 500
 """Peaks kept for the GPD fit (libspot's default ``max_excess``; module doc, step 4)."""
-"""Fewest peaks the initial threshold leaves for the GPD fit (step 1 of the module doc)."""
 
 _GRID = 64
 """Grid points per log-spaced segment of the root search of :func:`grimshaw`."""

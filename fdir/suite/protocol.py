@@ -41,7 +41,9 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
 
     ``make_pipeline`` returns a fresh unfitted :class:`~fdir.pipeline.Pipeline`; it is fitted once, and each
     factory of ``thresholders`` (name -> zero-argument factory; default: the pipeline's own thresholder, named
-    ``"pipeline"``) is fitted on the same detector's training scores and applied to the same scores."""
+    ``"pipeline"``) is fitted on the scores the pipeline calibrated on (:attr:`fdir.pipeline.Pipeline.calibration`:
+    the detector's training scores, or its held-out scores with the pipeline's ``holdout``) and applied to the same
+    scores."""
     base = {"name": s.name, "signal_class": s.signal_class, "anomaly": s.anomaly, "n_test": s.length - s.n_train}
     t0 = time.perf_counter()
     try:
@@ -58,8 +60,7 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
         try:
             if make_thr is not None:
                 for ch, (sc, det, _) in pipe.fitted.items():
-                    cols = [pipe.columns.index(ch)] if pipe.per_channel else list(range(len(pipe.columns)))
-                    pipe.fitted[ch] = (sc, det, make_thr().fit(det.scores(sc.transform(s.train[:, cols]))))
+                    pipe.fitted[ch] = (sc, det, make_thr().fit(pipe.calibration[ch]))
             flags = np.zeros(s.length, bool)
             for r in pipe.evaluate(s.values):
                 flags |= np.asarray(r.flags, bool)

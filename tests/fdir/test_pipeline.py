@@ -136,3 +136,103 @@ def test_too_short_raises_before_fit_and_channels_are_columns():
     two = np.stack([_spiky(seed=1), _spiky(seed=2)], axis=1)
     df = Pipeline(Counting).fit(two).detect(two)
     assert set(df["channel"]) == {"0", "1"} and len(calls) == 2
+
+
+class Recording(FirstDifference):
+    """FirstDifference that records every array it was fitted on."""
+
+    seen: list = []
+
+    def fit(self, train):
+        Recording.seen.append(np.array(train))
+        return super().fit(train)
+
+
+class RecordingNDT(NDTThresholder):
+    """telemanom NDT that records the scores it was fitted on."""
+
+    seen: list = []
+
+    def fit(self, train_scores):
+        RecordingNDT.seen.append(np.array(train_scores))
+        return super().fit(train_scores)
+
+
+def test_holdout_detector_never_sees_calibration_part_and_thresholder_gets_exactly_its_scores():
+    """T = 1000, holdout 0.3: the detector is fitted on samples 0-699 only (n_fit = 1000 − ⌊300⌋, by hand); the
+    thresholder on the held-out scores |x_t − x_{t−1}|, t = 700-999 (computed here with np.diff), behind the
+    detector's one-sample warm-up as NaN; exact equality."""
+    Recording.seen.clear()
+    RecordingNDT.seen.clear()
+    x = np.random.default_rng(3).standard_normal(1000)
+    p = Pipeline(Recording, RecordingNDT, scaling="none", holdout=0.3).fit(x)
+    assert len(Recording.seen) == 1 and len(RecordingNDT.seen) == 1
+    np.testing.assert_array_equal(Recording.seen[0][:, 0], x[:700])
+    cal = RecordingNDT.seen[0]
+    want = np.concatenate([[np.nan], np.abs(np.diff(x))[699:]])[None]
+    assert cal.shape == (1, 301)
+    np.testing.assert_array_equal(cal, want)
+    np.testing.assert_array_equal(p.calibration["0"], want)
+    assert p.fitted["0"][2].warmup_ == 1                 # same warm-up as without the split
+    Recording.seen.clear()
+    Pipeline(Recording, scaling="none").fit(x)           # default: telemanom's training-error calibration
+    np.testing.assert_array_equal(Recording.seen[0][:, 0], x)
+
+
+def test_holdout_min_length_accounts_for_split():
+    """FirstDifference needs 50 samples; with holdout 0.3 the fewest n with n − ⌊0.3 n⌋ >= 50 and ⌊0.3 n⌋ >= 30
+    (MIN_SCORES) is 100 (by hand: ⌊29.7⌋ = 29 at n = 99); a 100-sample series is fitted, 99 raises before any
+    training; bad holdout values raise naming the parameter."""
+    assert MIN_SCORES == 30
+    assert Pipeline(FirstDifference).min_length == 50
+    p = Pipeline(Recording, holdout=0.3)
+    assert p.min_length == 100
+    Recording.seen.clear()
+    with pytest.raises(ValueError, match=r"holdout=0\.3 needs at least 100"):
+        p.fit(np.random.default_rng(4).standard_normal(99))
+    assert Recording.seen == []
+    p.fit(np.random.default_rng(4).standard_normal(100))
+    assert Recording.seen[0].shape == (70, 1)
+    for bad in (-0.1, 0.95, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="holdout"):
+            Pipeline(FirstDifference, holdout=bad)
+
+
+class NearestTrainingValue:
+    """A memorising detector: score = distance of x_t to the nearest value it was fitted on (0 on its own
+    training samples, so its training errors understate its errors on unseen data)."""
+
+    stream_names = ("nn_distance",)
+    min_train_length = 50
+
+    def fit(self, train):
+        self.v = np.sort(as_series(train)[:, 0])
+        return self
+
+    def scores(self, x):
+        x = as_series(x)[:, 0]
+        i = np.clip(np.searchsorted(self.v, x), 1, self.v.size - 1)
+        return np.minimum(np.abs(x - self.v[i - 1]), np.abs(x - self.v[i]))[None]
+
+    def workload(self):
+        raise NotImplementedError
+
+    def export(self):
+        raise NotImplementedError
+
+
+def test_spot_false_alarm_rate_near_q_with_holdout_calibration():
+    """Known answer: on a stationary i.i.d. N(0, 1) signal the held-out scores and the test scores of the
+    memorising detector are identically distributed, so SPOT calibrated on the held-out part flags a share near q
+    = 10⁻³ of 20,000 test samples (20 expected; band 0.4q-2.5q: Poisson spread plus the streaming rule's
+    excess, fdir.spot module doc); calibrated on its training errors (all 0) it flags nearly everything (> 50 %)."""
+    from fdir.spot import SPOTThresholder
+
+    q = 1e-3
+    for seed in (0, 1):
+        rng = np.random.default_rng(seed)
+        train, test = rng.standard_normal(40000), rng.standard_normal(20000)
+        held = Pipeline(NearestTrainingValue, lambda: SPOTThresholder(q=q), scaling="none", holdout=0.5).fit(train)
+        assert 0.4 * q <= held.evaluate(test)[0].flags.mean() <= 2.5 * q
+        naive = Pipeline(NearestTrainingValue, lambda: SPOTThresholder(q=q), scaling="none").fit(train)
+        assert naive.evaluate(test)[0].flags.mean() > 0.5

@@ -78,3 +78,22 @@ def test_evaluate_suite_rows():
     df = evaluate_suite(_pipe, [_series(400, [700]), _series(400, [], anomaly="none", seed=1)])
     assert list(df.anomaly) == ["point", "none"] and df.loc[0, "tp"] == 1
     assert score_table(df).attrs["false_alarms_per_10k"] == pytest.approx(df.loc[1, "n_events"] / 600 * 1e4)
+
+
+def test_thresholders_refit_on_the_pipelines_held_out_scores():
+    """With the pipeline's holdout 0.5 on a 400-sample prefix, each thresholder of the mapping is fitted on the
+    detector's scores of samples 200-399 only (|x − median(x[:200])|, computed here; exact)."""
+    seen = []
+
+    class Recording(SPOTThresholder):
+        def fit(self, train_scores):
+            seen.append(np.array(train_scores))
+            return super().fit(train_scores)
+
+    s = _series(400, [700])
+    med = np.median(s.values[:200, 0])
+    rows = evaluate_series(lambda: Pipeline(MedianDeviation, scaling="none", holdout=0.5), s,
+                           {"spot": lambda: Recording(q=1e-5)})
+    assert rows[0]["error"] == "" and rows[0]["tp"] == 1
+    assert len(seen) == 1
+    np.testing.assert_array_equal(seen[0], np.abs(s.values[200:400, 0] - med)[None])
