@@ -292,10 +292,16 @@ def neuron_update(layer: str, n_neurons: int, time_steps: int, *, dt_s: float = 
 
 
 def dense_macs(df: pd.DataFrame) -> np.ndarray:
-    """Dense multiply-accumulates per row per inference, ``M*N*K*count`` (MoE rows: x top_k), shape (rows,)."""
-    moe = np.where(df["kind"].to_numpy() == "expert", df["top_k"].to_numpy(), 1)
-    return (df["M"].to_numpy(np.float64) * df["N"].to_numpy(np.float64) * df["K"].to_numpy(np.float64)
+    """Dense multiply-accumulates per row per inference, ``M*N*K*count`` (MoE rows: x top_k), shape (rows,).
+
+    ``embedding`` rows are look-ups and count 0 MACs, as in the cost model (:mod:`hwsim.cost.counts`); spiking rows
+    give the MACs of the equivalent dense layer per time step.
+    """
+    kind = df["kind"].to_numpy()
+    moe = np.where(kind == "expert", df["top_k"].to_numpy(), 1)
+    macs = (df["M"].to_numpy(np.float64) * df["N"].to_numpy(np.float64) * df["K"].to_numpy(np.float64)
             * df["count"].to_numpy(np.float64) * moe)
+    return np.where(kind == "embedding", 0.0, macs)
 
 
 def synaptic_ops(df: pd.DataFrame) -> np.ndarray:

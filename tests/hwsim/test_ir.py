@@ -59,3 +59,11 @@ def test_describe_lists_every_column():
     assert list(ir.describe()["column"]) == list(ir.COLUMNS)
     assert len(ir.empty()) == 0
     ir.validate(ir.empty())
+
+
+def test_embedding_rows_are_lookups_with_zero_macs_like_the_cost_model():
+    df = ir.make([
+        ir.linear("embed", M=7, N=64, K=1, kind="embedding", weight_elems=1000 * 64),
+        ir.linear("fc", M=7, N=10, K=64),
+    ])
+    np.testing.assert_array_equal(ir.dense_macs(df), [0.0, 7 * 10 * 64])
