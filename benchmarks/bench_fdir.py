@@ -3,8 +3,8 @@
 Run: ``hwsim bench fdir`` (all labelled channels: SMAP 54 channels / 55 label rows / 69 anomalies, MSL 27 / 27 /
 36) or ``hwsim bench fdir --quick`` (a fixed 4-channel SMAP and 3-channel MSL subset, short training).
 
-Protocol (:func:`fdir.telemetry.run_telemanom`, reference sheet §3/§13): per channel, train on the training array
-only, forecast the test array, threshold with nonparametric dynamic thresholding (unsupervised), count events with
+Protocol (:func:`fdir.protocols.telemanom.run_telemanom`, reference sheet §3/§13): per channel, train on the training
+array only, forecast the test array, threshold with nonparametric dynamic thresholding (unsupervised), count events with
 the telemanom rule, micro-sum over the label rows of a spacecraft. Metrics: event-wise precision, recall, F0.5,
 F1 (gates of issue 6: F1 >= 0.80 SMAP, >= 0.70 MSL), the ESA-ADB corrected event-wise F0.5, wall time, and the
 ratio of F1 to the published telemanom LSTM run (peer: ``khundman/telemanom``
@@ -35,7 +35,7 @@ def bench_telemanom(quick: bool) -> list[Metric]:
         from fdir._cases_telemetry import quick_config
         from fdir.detectors.forecaster import ForecasterConfig
         from fdir.metrics.telemanom import EventCounts
-        from fdir.telemetry import PUBLISHED, run_telemanom
+        from fdir.protocols.telemanom import PUBLISHED, run_telemanom
     except ImportError as exc:
         raise BenchmarkSkipped(f"fdir telemetry stack unavailable: {exc}") from exc
     out = []

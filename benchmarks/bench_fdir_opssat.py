@@ -1,16 +1,16 @@
-"""Benchmarks of the OPS-SAT-AD protocols (official split, :mod:`fdir.opssat`) against issue 6's gates, the
+"""Benchmarks of the OPS-SAT-AD protocols (official split, :mod:`fdir.protocols.opssat`) against issue 6's gates, the
 published baseline figures (arXiv:2407.04730 as quoted in the issue / fdir reference sheet §4) and peers measured
 in the same run.
 
 Run: ``hwsim bench fdir`` (full: also re-runs the cross-validated model selection on the training split and says
 whether it still picks the shipped defaults) or ``hwsim bench fdir --quick`` (shipped defaults only, same peers).
 
-* ``opssat_supervised``: the CV-chosen tree ensemble (:data:`fdir.opssat.SUPERVISED_DEFAULTS`, extremely
+* ``opssat_supervised``: the CV-chosen tree ensemble (:data:`fdir.protocols.opssat.SUPERVISED_DEFAULTS`, extremely
   randomized trees with channel columns), gates F1 >= 0.92 and MCC >= 0.90, with its spread over 5 seeds (full
   mode); also the random forest named in the issue on the same features; peer: ``RandomForestClassifier()`` with
   scikit-learn defaults on the 18 table features (``random_state=0``), the plain baseline of the OPS-SAT-AD paper.
 * ``opssat_nominal_only``: LOF novelty detector fitted on nominal training rows
-  (:data:`fdir.opssat.NOMINAL_DEFAULTS`), gate F1 >= 0.85; peers: isolation forest and LOF with the reference
+  (:data:`fdir.protocols.opssat.NOMINAL_DEFAULTS`), gate F1 >= 0.85; peers: isolation forest and LOF with the reference
   sheet's settings (standardised features, estimator's own threshold, i.e. fully label-free).
 """
 
@@ -30,7 +30,14 @@ def _split():
 def bench_supervised(quick: bool) -> list[Metric]:
     from sklearn.ensemble import RandomForestClassifier
 
-    from fdir.opssat import GATES, PUBLISHED, SUPERVISED_DEFAULTS, run_supervised, scores_from, select_supervised
+    from fdir.protocols.opssat import (
+        GATES,
+        PUBLISHED,
+        SUPERVISED_DEFAULTS,
+        run_supervised,
+        scores_from,
+        select_supervised,
+    )
 
     s = _split()
     r = run_supervised(s)
@@ -72,7 +79,7 @@ def bench_supervised(quick: bool) -> list[Metric]:
 
 
 def bench_nominal(quick: bool) -> list[Metric]:
-    from fdir.opssat import GATES, NOMINAL_DEFAULTS, PUBLISHED, run_nominal_only, select_nominal_only
+    from fdir.protocols.opssat import GATES, NOMINAL_DEFAULTS, PUBLISHED, run_nominal_only, select_nominal_only
 
     s = _split()
     r = run_nominal_only(s)

@@ -3,9 +3,9 @@ against the JAX model, the wheel simulator against scipy, and the fixed-point fo
 
 Run: ``hwsim bench fdir`` (full figures) or ``hwsim bench fdir --quick`` (smoke sizes, same peers).
 
-* ``rw_peephole``: the study of :mod:`fdir.peephole.study` (CAE detector, probe at ``dec.linear`` with κ = 8
-  plus the detector's 16-channel reconstruction-error profile (an extension beyond the paper's corevector), K = 400,
-  2,400/600/900 train/val/test episodes). Gates of issue 6: which-wheel accuracy ≥ 0.85 and fault-type
+* ``rw_peephole``: the study of :mod:`fdir.reaction_wheel.peephole.study` (CAE detector, probe at ``dec.linear`` with
+  κ = 8 plus the detector's 16-channel reconstruction-error profile (an extension beyond the paper's corevector),
+  K = 400, 2,400/600/900 train/val/test episodes). Gates of issue 6: which-wheel accuracy ≥ 0.85 and fault-type
   accuracy ≥ 0.80 on detected faulty windows, ECE ≤ 0.05, overhead ≤ 5 % compute and ≤ 10 % memory. Peer in the
   same run: a supervised multinomial logistic regression (scikit-learn) on the same corevectors, which bounds
   what a linear read-out of the probed layer gives; the ratio peephole/peer is reported.
@@ -36,7 +36,7 @@ from hwsim.benchmarking import Benchmark, BenchmarkSkipped, Metric
 @functools.lru_cache(maxsize=2)
 def _study(quick: bool):
     """One study per mode, shared by the peephole and runtime benchmarks of a ``hwsim bench`` process."""
-    from fdir.peephole.study import RWStudyConfig, run_study
+    from fdir.reaction_wheel.peephole.study import RWStudyConfig, run_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -46,7 +46,7 @@ def _study(quick: bool):
 def bench_peephole(quick: bool) -> list[Metric]:
     from sklearn.linear_model import LogisticRegression
 
-    from fdir.peephole.study import probe_features
+    from fdir.reaction_wheel.peephole.study import probe_features
 
     res, art = _study(quick)
     model, probe = art["model"], art["probe"]
@@ -96,10 +96,10 @@ def bench_runtime(quick: bool) -> list[Metric]:
 
     import fdir.runtime as rt
     from fdir.detectors.cae import _jit_forward
-    from fdir.logic import FdirConfig
+    from fdir.reaction_wheel.logic import FdirConfig
+    from fdir.reaction_wheel.sim.dataset import windows
+    from fdir.reaction_wheel.sim.simulate import simulate
     from fdir.runtime.export import export_bundle
-    from fdir.rw.dataset import windows
-    from fdir.rw.simulate import simulate
 
     _res, art = _study(quick)
     model, probe = art["model"], art["probe"]
@@ -158,9 +158,9 @@ def bench_runtime(quick: bool) -> list[Metric]:
 def bench_simulator(quick: bool) -> list[Metric]:
     from scipy.integrate import solve_ivp
 
-    from fdir.rw.dynamics import _pvec, integrate
-    from fdir.rw.maneuvers import make_profile
-    from fdir.rw.params import WheelParams
+    from fdir.reaction_wheel.sim.dynamics import _pvec, integrate
+    from fdir.reaction_wheel.sim.maneuvers import make_profile
+    from fdir.reaction_wheel.sim.params import WheelParams
 
     w = WheelParams()
     dur = 600.0 if quick else 3600.0

@@ -4,7 +4,7 @@ protocol gates (gathered by :mod:`fdir.validation`).
 Metric cases are small event lists whose expected value is worked out here from the definitions (fdir reference
 sheet §5; Kotowski et al. arXiv:2406.17826 and ``kplabs-pl/ESA-ADB``; Huet et al. doi:10.1145/3534678.3539339);
 the formula is in each expected callable, never a copied number. The OPS-SAT-AD gates (issue 6) run the protocols
-of :mod:`fdir.opssat` on the official split (one run shared by the F1 and MCC cases).
+of :mod:`fdir.protocols.opssat` on the official split (one run shared by the F1 and MCC cases).
 """
 
 from __future__ import annotations
@@ -52,14 +52,14 @@ def _curve_early() -> float:
 
 @functools.lru_cache(maxsize=1)
 def _supervised():
-    from fdir.opssat import run_supervised
+    from fdir.protocols.opssat import run_supervised
 
     return run_supervised()
 
 
 @functools.lru_cache(maxsize=1)
 def _nominal():
-    from fdir.opssat import run_nominal_only
+    from fdir.protocols.opssat import run_nominal_only
 
     return run_nominal_only()
 
@@ -123,7 +123,7 @@ def _auc_pr() -> float:
 
 def cases() -> list[dict]:
     sup = ("OPS-SAT-AD official split, issue 6 gate (arXiv:2407.04730 baseline: RF F1 0.92, MCC 0.91); model chosen "
-           "by CV on the training split (fdir.opssat.SUPERVISED_DEFAULTS)")
+           "by CV on the training split (fdir.protocols.opssat.SUPERVISED_DEFAULTS)")
     return [
         {"case": "ESA TNR_t worked example (continuous)", "source": ESA, "mode": "abs", "tolerance": 1e-12,
          "expected": lambda: 1 - 10 / 80, "compute": lambda: _esa_cont().tnr},

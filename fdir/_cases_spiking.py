@@ -1,10 +1,10 @@
 """Known-answer validation cases of the spiking telemetry detector and the detector-variant evaluation
-(:mod:`fdir.detectors.spiking`, :mod:`fdir.evaluate`); gathered by :mod:`fdir.validation`.
+(:mod:`fdir.detectors.spiking`, :mod:`fdir.protocols.telemanom`); gathered by :mod:`fdir.validation`.
 
 Expected values come from definitions: the level-crossing reconstruction bound of send-on-delta, the synaptic
 operation count (events x fan-out) of the hwsim IR, the MACs of the forecaster's layer shapes, and the issue's
 fixed-point criterion (int8 F1 within 0.02 of float) on one short MSL channel (a single channel: the subset-wide
-figure is measured by ``fdir.evaluate.run_variant("int8", "both")``).
+figure is measured by ``fdir.protocols.telemanom.run_variant("int8", "both")``).
 """
 
 from __future__ import annotations
@@ -61,9 +61,10 @@ def _syn_op_identity() -> float:
 
 
 def _dense_macs() -> float:
-    """MACs of the dense variants' IR rows (fdir.evaluate.dense_workload) for the default forecaster, one input."""
+    """MACs of the dense variants' IR rows (fdir.detectors.forecast_detector.dense_workload) for the default forecaster,
+    one input."""
+    from fdir.detectors.forecast_detector import dense_workload
     from fdir.detectors.forecaster import ForecasterConfig
-    from fdir.evaluate import dense_workload
     from hwsim import ir
 
     return float(ir.dense_macs(dense_workload(ForecasterConfig(), 1)).sum())
@@ -84,7 +85,7 @@ def _expected_dense_macs() -> float:
 
 def _int8_f1_gap() -> float:
     """|F1(int8 runtime) − F1(float)| on MSL D-16 (default forecaster; about 1 s)."""
-    from fdir.evaluate import run_variant
+    from fdir.protocols.telemanom import run_variant
 
     return abs(run_variant("int8", "MSL", ["D-16"]).metrics["f1_delta_vs_float"])
 

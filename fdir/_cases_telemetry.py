@@ -6,8 +6,8 @@
 * nonparametric dynamic thresholding against pandas (EWMA) and hand-computed pruning;
 * the telemanom event-count rule on the worked example of the reference sheet (§3), and on telemanom's own
   published detections of six multi-event channels (its results file gives the counts to reproduce);
-* quick detection runs (short training) through :func:`fdir.telemetry.run_telemanom` on three SMAP and three MSL
-  channels with several labelled anomalies each (8 and 7 events, so F1 moves in steps of about 0.06), against
+* quick detection runs (short training) through :func:`fdir.protocols.telemanom.run_telemanom` on three SMAP and three
+  MSL channels with several labelled anomalies each (8 and 7 events, so F1 moves in steps of about 0.06), against
   telemanom's published F1 on the same channels.
 
 Each case computes in well under 10 s.
@@ -153,7 +153,7 @@ def _published_f1(spacecraft: str) -> float:
 
 
 def _quick_detection(spacecraft: str) -> dict:
-    from fdir.telemetry import run_telemanom
+    from fdir.protocols.telemanom import run_telemanom
 
     res = run_telemanom(spacecraft, quick_config(), channels=list(QUICK_CHANNELS[spacecraft]))
     return {"got": res.f1, "details": res.summary() | {

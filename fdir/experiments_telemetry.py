@@ -1,13 +1,13 @@
 """Sweepable experiments of the telemetry half of ``fdir`` (CONTRIBUTING.md, "Sweep experiments"): NASA SMAP/MSL
 detectors with the telemanom protocol (Hundman et al., KDD 2018, arXiv:1802.04431).
 
-* :func:`detector_variant` — one detector variant of :mod:`fdir.evaluate` (dense float, int8 runtime, spiking
+* :func:`detector_variant` — one detector variant of :mod:`fdir.protocols.telemanom` (dense float, int8 runtime, spiking
   LIF, spiking MTJ-LIF) on a spacecraft's channel subset: event-wise P/R/F1/F0.5 (+ ESA-ADB corrected F0.5),
   parameters, weight bits, MACs or synaptic operations per inference, spike rates, wall times.
 * :func:`spiking_detector` — the spiking detector's design space (neuron, hidden size, send-on-delta fraction δ,
   membrane time constant, activity penalty): detection quality vs events and synaptic operations per sample.
 
-Both return one flat dict of scalars (the ``metrics`` of :class:`fdir.evaluate.VariantResult` plus sizes and
+Both return one flat dict of scalars (the ``metrics`` of :class:`fdir.protocols.telemanom.VariantResult` plus sizes and
 timings); nothing is cached.
 """
 
@@ -37,10 +37,10 @@ def _flat(res) -> dict:
 
 def detector_variant(*, variant: str = "dense_float", spacecraft: Spacecraft = "both",
                      channels: Channels = "subset", epochs: int = 0, quick: bool = False, seed: int = 0) -> dict:
-    """Train and score one detector variant (:func:`fdir.evaluate.run_variant`; ``variant`` a name of
+    """Train and score one detector variant (:func:`fdir.protocols.telemanom.run_variant`; ``variant`` a name of
     :func:`fdir.registry.names`); ``epochs = 0`` keeps the detector's default. Raises ValueError for values outside
     the declared ranges."""
-    from fdir.evaluate import run_variant
+    from fdir.protocols.telemanom import run_variant
 
     if int(epochs) < 0:
         raise ValueError(f"epochs={epochs} must be >= 0 (0 = the detector's default)")
@@ -56,9 +56,9 @@ def spiking_detector(*, neuron: Literal["lif", "mtj"] = "lif", n_hidden: int = 3
                      spacecraft: Spacecraft = "both", channels: Channels = "subset", quick: bool = False,
                      seed: int = 0) -> dict:
     """Spiking detector design point (:class:`fdir.detectors.spiking.SpikingConfig`) scored on a channel subset
-    (:func:`fdir.evaluate.evaluate_spiking`). Raises ValueError for values outside the declared ranges."""
+    (:func:`fdir.protocols.telemanom.evaluate_spiking`). Raises ValueError for values outside the declared ranges."""
     from fdir.detectors.spiking import SpikingConfig
-    from fdir.evaluate import evaluate_spiking
+    from fdir.protocols.telemanom import evaluate_spiking
 
     cfg = SpikingConfig(neuron=neuron, n_hidden=int(n_hidden), delta_fraction=float(delta_fraction),
                         tau_m_steps=float(tau_m_steps), rate_reg=float(rate_reg),

@@ -9,7 +9,7 @@ import importlib
 
 def cases() -> list[dict]:
     out: list[dict] = []
-    for name in ("fdir._cases_telemetry", "fdir._cases_detectors", "fdir._cases_spiking", "fdir._cases_rw"):
+    for name in ("fdir._cases_telemetry", "fdir._cases_detectors", "fdir._cases_spiking", "fdir.reaction_wheel.cases"):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -70,9 +70,9 @@ REGISTRY: dict[str, str] = {
     "dvs_events_energy": "sensors.experiments:dvs_events_energy",
     "encoder_tradeoff": "sensors.experiments:encoder_tradeoff",
     # fdir: reaction-wheel fault detection, isolation (peephole probes) and the embeddable runtime
-    "rw_peephole": "fdir.experiments_rw:rw_peephole",
-    "rw_detection": "fdir.experiments_rw:rw_detection",
-    "rw_runtime": "fdir.experiments_rw:rw_runtime",
+    "rw_peephole": "fdir.reaction_wheel.experiments:rw_peephole",
+    "rw_detection": "fdir.reaction_wheel.experiments:rw_detection",
+    "rw_runtime": "fdir.reaction_wheel.experiments:rw_runtime",
     # hwsim: hardware cost
     "llm_decode": "hwsim.experiments_cost:llm_decode",
     "cnn_layer": "hwsim.experiments_cost:cnn_layer",

@@ -80,7 +80,7 @@ def _telemanom_reference(spacecraft: str, chans, quick: bool):
     With channels of both spacecraft the IR uses the channel-weighted mean input width (25 SMAP, 55 MSL columns,
     rounded): the gate MACs are linear in it, so the cost is the channel mean."""
     from fdir.data.smap_msl import load_channel
-    from fdir.evaluate import VariantResult, resolve_channels
+    from fdir.protocols.telemanom import VariantResult, resolve_channels
     from hwsim import ir
     from hwsim.workloads import telemanom
 
@@ -103,7 +103,7 @@ def codesign_point(*, variant: str = "dense_float",
     variant : detector variant, a registered name (:func:`fdir.registry.names`), or a reference design point of
         :data:`REFERENCES` (not trained: published quality, costed IR).
     spacecraft : ``"SMAP"``, ``"MSL"`` or ``"both"`` (events of both pooled).
-    channels : ``"subset"`` (the representative channels of :data:`fdir.evaluate.SUBSET`), ``"all"`` (every
+    channels : ``"subset"`` (the representative channels of :data:`fdir.protocols.telemanom.SUBSET`), ``"all"`` (every
         labelled channel) or comma-separated channel ids.
     epochs : training epochs; 0 uses the variant's default.
     adc_bits : resolution of the front-end ADC that digitises one telemetry sample (1..24 bits).
@@ -133,7 +133,7 @@ def codesign_point(*, variant: str = "dense_float",
     ------
     ValueError for a parameter outside its accepted values (named in the message).
     """
-    from fdir.evaluate import run_variant
+    from fdir.protocols.telemanom import run_variant
     from fdir.registry import MTJ_VARIANTS
     from hwsim.cost.model import evaluate
     from hwsim.targets.catalogue import load

@@ -16,8 +16,9 @@ FORMAT.md "Invalid samples"):
 
 Writing bundles: :func:`fdir.runtime.export.export_bundle` (float32 or fixed point with int8 weights/activations,
 int32 accumulators, int16 probe parameters). The streaming thresholder (:mod:`fdir.runtime.ndt`) and the FDIR
-decision logic (:mod:`fdir.runtime.logic`) are part of this package; :mod:`fdir.ndt` and :mod:`fdir.logic` build
-the offline side on them. This package imports numpy only (and the standard library).
+decision logic (:mod:`fdir.runtime.logic`) are part of this package; :mod:`fdir.ndt` and
+:mod:`fdir.reaction_wheel.logic` build the offline side on them. This package imports numpy only (and the standard
+library).
 """
 
 from __future__ import annotations

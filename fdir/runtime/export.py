@@ -25,7 +25,7 @@ __all__ = [
 
 
 def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
-    """The ``peephole`` section and its arrays from a fitted :class:`fdir.peephole.probe.PeepholeProbe`.
+    """The ``peephole`` section and its arrays from a fitted :class:`fdir.reaction_wheel.peephole.probe.PeepholeProbe`.
 
     The corevector standardisation is folded into the projection: project_w = Vᵀ_{:κ,:d} / s,
     project_b = (Vᵀ_{:κ,d} − m) / s. A probe with residual-profile features (``probe.n_residual`` > 0) gets a
@@ -51,7 +51,7 @@ def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.n
         tables[f] = f"peephole.table.{f}"
     section = {
         "layer": layer or cvm.layer, "kappa": int(cvm.kappa), "in_dim": int(cvm.in_dim),
-        "source": "arXiv:2604.08424 peephole (fdir.peephole)",
+        "source": "arXiv:2604.08424 peephole (fdir.reaction_wheel.peephole)",
         "project_w": "peephole.project_w", "project_b": "peephole.project_b", "gmm_means": "peephole.gmm_means",
         "gmm_logvar": "peephole.gmm_logvar", "gmm_logweight": "peephole.gmm_logweight", "tables": tables,
         "concepts": {f: list(c) for f, c in probe.concepts.items()},
@@ -63,7 +63,8 @@ def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.n
         arrays["peephole.residual.b"] = (-m[k:] / s[k:]).astype(np.float32)
         section["residual"] = {"channels": n_r, "window": None, "layout": None, "eps": float(probe.residual_eps),
                                "w": "peephole.residual.w", "b": "peephole.residual.b",
-                               "source": "per-channel reconstruction-error profile (fdir.peephole.probe)"}
+                               "source": "per-channel reconstruction-error profile "
+                                         "(fdir.reaction_wheel.peephole.probe)"}
     return section, arrays
 
 

@@ -35,8 +35,8 @@ hierarchical FDIR levels 0–4 are the industrial convention used with the stand
 
 Evidence pointing to a wheel already switched off is logged as ``suppressed``. Every decision goes to a
 fixed-capacity ring-buffer log (a structured numpy array allocated once), so the manager runs with fixed memory
-inside :mod:`fdir.runtime`, of which it is part (``fdir.logic`` re-exports it for the offline side). This module
-imports only numpy (pandas lazily in :meth:`FdirManager.log_frame`, an offline convenience).
+inside :mod:`fdir.runtime`, of which it is part (``fdir.reaction_wheel.logic`` re-exports it for the offline side). This
+module imports only numpy (pandas lazily in :meth:`FdirManager.log_frame`, an offline convenience).
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ ACTION_LEVEL = {"none": 0, "log": 0, "flag_channel": 1, "reduce_share": 2, "isol
 EVENTS = ("alarm_raised", "alarm_cleared", "evidence", "isolated", "action", "escalated", "suppressed",
           "isolation_timeout", "safe_mode", "ground_reset")
 WHEELS = ("none", "RW1", "RW2", "RW3", "RW4", "all")
-"""Unit concepts, same codes as :data:`fdir.rw.dataset.WHEEL_CONCEPTS`."""
+"""Unit concepts, same codes as :data:`fdir.reaction_wheel.sim.dataset.WHEEL_CONCEPTS`."""
 FAULT_TYPES = ("nominal", "offset", "step", "impulse", "noise", "stuck", "friction", "correlation")
-"""Fault-type concepts, same codes as :data:`fdir.rw.dataset.TYPE_CONCEPTS`."""
+"""Fault-type concepts, same codes as :data:`fdir.reaction_wheel.sim.dataset.TYPE_CONCEPTS`."""
 CHANNELS = ("none", "current", "temperature", "voltage", "speed", "all")
-"""Channel concepts, same codes as :data:`fdir.rw.dataset.CHANNEL_CONCEPTS`."""
+"""Channel concepts, same codes as :data:`fdir.reaction_wheel.sim.dataset.CHANNEL_CONCEPTS`."""
 
 DEFAULT_TABLE = {"nominal": "log", "offset": "flag_channel", "step": "flag_channel", "stuck": "flag_channel",
                  "noise": "flag_channel", "impulse": "log", "friction": "reduce_share",

@@ -11,7 +11,7 @@ Per window (all buffers allocated at load):
     p_f = normalise((γ · P_f)^{1/T_f})                    per concept family f
     answer_f = argmax p_f, or −1 (unknown) when max p_f < τ or ll < ll_threshold
 
-(see :mod:`fdir.peephole.probe` for the method and its source). Imports numpy only.
+(see :mod:`fdir.reaction_wheel.peephole.probe` for the method and its source). Imports numpy only.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def test_default_study_plans_against_the_codesign_experiment():
 
 @pytest.mark.parametrize("variant", ["int8", "mtj_lif"])
 def test_codesign_point_costs_the_measured_workload_on_each_target(variant):
-    from fdir.evaluate import run_variant
+    from fdir.protocols.telemanom import run_variant
 
     rows = codesign_point(variant=variant, spacecraft="SMAP", targets="gr712rc,loihi,mtj_core", quick=True)
     assert [r["target"] for r in rows] == ["gr712rc", "loihi", "mtj_core"]
@@ -64,7 +64,7 @@ def test_codesign_point_rejects_bad_parameters_by_name():
 
 def test_a_user_registered_detector_is_a_costed_variant():
     """A name registered at run time (here a user's own configuration of the windowed LOF) is accepted as a
-    ``variant`` and priced from its ``workload()`` (the generic pipeline path of fdir.evaluate)."""
+    ``variant`` and priced from its ``workload()`` (the generic pipeline path of fdir.protocols.telemanom)."""
     from fdir.detectors.windowed import NoveltyWindowDetector
     from fdir.registry import register, unregister
 

@@ -2,15 +2,15 @@
 
 Method (arXiv:2604.08424; ``SSIGPRO/peepholelib`` ``classifier/tgmm.py``, ``classifier/classifier_base.py``):
 
-1. corevectors cv of a chosen detector layer (:mod:`fdir.peephole.corevector`), standardised with training
-   statistics z = (cv − m)/s;
+1. corevectors cv of a chosen detector layer (:mod:`fdir.reaction_wheel.peephole.corevector`), standardised with
+   training statistics z = (cv − m)/s;
 2. a Gaussian mixture with K components (scikit-learn ``GaussianMixture``, diagonal covariances by default) fitted
    on training corevectors only;
 3. per concept family f (which wheel, fault type, channel) the empirical posterior table
    P_f(c | k) = (n_kc + α) / (n_k + α·n_c) from the hard cluster assignments of labelled training windows
    (α = ``alpha`` Laplace smoothing; an empty cluster gives the uniform row, never a division by zero);
 4. the peephole output p_f(c | x) = Σ_k γ_k(z) P_f(c | k), with γ the GMM responsibilities, then temperature
-   scaling per family, fitted on a validation split (:mod:`fdir.peephole.calibration`);
+   scaling per family, fitted on a validation split (:mod:`fdir.reaction_wheel.peephole.calibration`);
 5. ``unknown`` (code −1) when max_c p_f < τ (``tau``) or when the GMM log-likelihood of z is below the
    ``ll_quantile`` (1 %) quantile of the training log-likelihoods (out-of-distribution corevector).
 
@@ -19,7 +19,8 @@ by the detector's per-channel reconstruction-error profile r_c = log(mean_t (z_c
 (standardised units, ε = ``residual_eps``), i.e. the input of the detector's own score stage pooled per channel.
 It is not a corevector (the score stage is not affine); the GMM, the empirical posterior, the calibration and the
 ``unknown`` rule are unchanged. It carries the *where* of a reconstruction-based detection, which the latent mixes
-(see :mod:`fdir.peephole.study` for the measured effect). :meth:`PeepholeProbe.features` builds the vector.
+(see :mod:`fdir.reaction_wheel.peephole.study` for the measured effect). :meth:`PeepholeProbe.features` builds the
+vector.
 
 The diagonal-Gaussian log-joint is evaluated as one affine map of [z², z] (the form used by the numpy runtime and
 costed in the IR): log π_k N(z | μ_k, σ_k²) = [z², z] · G[:, k] + c_k with G = [−½ σ_k⁻²; μ_k σ_k⁻²] and
@@ -32,8 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fdir.peephole.calibration import apply_temperature, fit_temperature
-from fdir.peephole.corevector import CoreVectorMap
+from fdir.reaction_wheel.peephole.calibration import apply_temperature, fit_temperature
+from fdir.reaction_wheel.peephole.corevector import CoreVectorMap
 
 __all__ = ["PeepholeProbe", "fit_probe", "peephole_features", "residual_profile"]
 

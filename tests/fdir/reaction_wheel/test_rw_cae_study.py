@@ -100,7 +100,7 @@ def test_quick_study_end_to_end(quick_study):
 
 
 def test_seed_splits_are_disjoint():
-    from fdir.peephole.study import RWStudyConfig, _seeds
+    from fdir.reaction_wheel.peephole.study import RWStudyConfig, _seeds
 
     cfg = RWStudyConfig()
     sets = [set(_seeds(cfg, s, n).tolist()) for s, n in (("nominal", 6), ("nominal_val", 2), ("train", 2400),
@@ -109,7 +109,7 @@ def test_seed_splits_are_disjoint():
 
 
 def test_detector_cache_round_trip(tmp_path, quick_study):
-    from fdir.peephole.study import cached_detector
+    from fdir.reaction_wheel.peephole.study import cached_detector
 
     cfg, _, art = quick_study
     a = cached_detector(cfg, tmp_path)
@@ -119,16 +119,16 @@ def test_detector_cache_round_trip(tmp_path, quick_study):
 
 
 def test_experiments_quick_and_parameter_checks(tmp_path, monkeypatch):
-    from fdir import experiments_rw as ex
+    from fdir.reaction_wheel import experiments as ex
     from hwsim.experiments import resolve
     from hwsim.sweep.errors import SpecError
 
     monkeypatch.setenv("HWSIM_CACHE", str(tmp_path))
     r = ex.rw_detection(fault_type="friction", magnitude=3.0, n_episodes=20, quick=True, seed=1)
     assert set(r) >= {"recall", "precision", "f1", "false_alarm_rate"} and r["faulty_windows"] > 0
-    e = resolve("fdir.experiments_rw:rw_peephole")
+    e = resolve("fdir.reaction_wheel.experiments:rw_peephole")
     assert e.params["kappa"].low == 1 and e.params["layer"].choices[0] == "enc.conv1"
     with pytest.raises(SpecError, match="magnitude"):
-        resolve("fdir.experiments_rw:rw_detection").bind({"magnitude": -1.0})
+        resolve("fdir.reaction_wheel.experiments:rw_detection").bind({"magnitude": -1.0})
     with pytest.raises(SpecError, match="layer"):
         e.bind({"layer": "enc.pool1"})

@@ -1,12 +1,13 @@
-"""fdir.evaluate: argument checks, the subset rule, dense/int8/spiking variants in quick mode (one MSL channel,
-3 epochs), workload accounting and the int8-vs-float agreement."""
+"""fdir.protocols.telemanom.run_variant: argument checks, the subset rule, dense/int8/spiking variants in quick mode
+(one MSL channel, 3 epochs), workload accounting and the int8-vs-float agreement."""
 
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from fdir.evaluate import SUBSET, dense_workload, resolve_channels, run_variant, subset_rule
+from fdir.detectors.forecast_detector import dense_workload
+from fdir.protocols.telemanom import SUBSET, resolve_channels, run_variant, subset_rule
 
 
 def test_subset_follows_the_stated_rule():

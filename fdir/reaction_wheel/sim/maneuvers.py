@@ -1,6 +1,7 @@
 """Attitude-manoeuvre torque demands and the wheel momentum references they induce.
 
-Body-frame demands on a 1-s grid (see :class:`fdir.rw.params.ManeuverParams` for the profile definitions):
+Body-frame demands on a 1-s grid (see :class:`fdir.reaction_wheel.sim.params.ManeuverParams` for the profile
+definitions):
 
 * slews: bang-coast-bang torque τ_slew(t) about a random axis (net zero momentum per slew);
 * environmental disturbance τ_dist(t) = d0 + d1 sin(2π t/T_orb + φ) absorbed by the wheels;
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdir.rw.params import ManeuverParams, WheelParams
-from fdir.rw.pyramid import distribution_matrix, pseudo_inverse
+from fdir.reaction_wheel.sim.params import ManeuverParams, WheelParams
+from fdir.reaction_wheel.sim.pyramid import distribution_matrix, pseudo_inverse
 
 __all__ = ["ManeuverProfile", "make_profile", "slew_torque"]
 

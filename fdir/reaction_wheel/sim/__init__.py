@@ -6,8 +6,9 @@ thermal model) under a PI speed loop with anti-windup, driven by slew manoeuvres
 dumps. Faults: offset, step, impulse, noise, stuck, friction increase / bearing degradation, correlation change, on
 one channel, one wheel or all wheels.
 
-Modules: :mod:`~fdir.rw.params` (parameters), :mod:`~fdir.rw.pyramid` (distribution matrix),
-:mod:`~fdir.rw.maneuvers` (torque demands), :mod:`~fdir.rw.dynamics` (Numba RK4 integrator),
-:mod:`~fdir.rw.faults` (fault injection), :mod:`~fdir.rw.simulate` (:func:`~fdir.rw.simulate.simulate`),
-:mod:`~fdir.rw.dataset` (windows, concept labels, fault campaigns). Nothing heavy is imported here.
+Modules: :mod:`~fdir.reaction_wheel.sim.params` (parameters), :mod:`~fdir.reaction_wheel.sim.pyramid` (distribution
+matrix), :mod:`~fdir.reaction_wheel.sim.maneuvers` (torque demands), :mod:`~fdir.reaction_wheel.sim.dynamics` (Numba RK4
+integrator), :mod:`~fdir.reaction_wheel.sim.faults` (fault injection), :mod:`~fdir.reaction_wheel.sim.simulate`
+(:func:`~fdir.reaction_wheel.sim.simulate.simulate`), :mod:`~fdir.reaction_wheel.sim.dataset` (windows, concept labels,
+fault campaigns). Nothing heavy is imported here.
 """

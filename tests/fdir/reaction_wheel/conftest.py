@@ -8,7 +8,7 @@ import pytest
 
 @pytest.fixture(scope="session")
 def quick_study(tmp_path_factory):
-    from fdir.peephole.study import RWStudyConfig, run_study
+    from fdir.reaction_wheel.peephole.study import RWStudyConfig, run_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small GMMs may warn about convergence in the quick configuration

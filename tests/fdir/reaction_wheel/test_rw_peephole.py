@@ -5,10 +5,10 @@ import warnings
 import numpy as np
 import pytest
 
-from fdir.peephole.calibration import apply_temperature, ece, fit_temperature, nll, reliability
-from fdir.peephole.corevector import CoreVectorMap, affine_svd, fit_corevector_map, unroll
-from fdir.peephole.overhead import overhead, probe_workload
-from fdir.peephole.probe import fit_probe
+from fdir.reaction_wheel.peephole.calibration import apply_temperature, ece, fit_temperature, nll, reliability
+from fdir.reaction_wheel.peephole.corevector import CoreVectorMap, affine_svd, fit_corevector_map, unroll
+from fdir.reaction_wheel.peephole.overhead import overhead, probe_workload
+from fdir.reaction_wheel.peephole.probe import fit_probe
 
 
 def test_conv_transpose_unroll_matches_direct_scatter():
@@ -44,7 +44,7 @@ def test_dense_unroll_and_projection():
 
 
 def test_gram_path_agrees_with_thin_svd(monkeypatch):
-    import fdir.peephole.corevector as cv
+    import fdir.reaction_wheel.peephole.corevector as cv
 
     rng = np.random.default_rng(2)
     W = rng.normal(size=(60, 40))
@@ -93,7 +93,7 @@ def test_empty_cluster_gives_uniform_row():
     probe.means = np.vstack([probe.means, [[50.0, 50.0]]])
     probe.variances = np.vstack([probe.variances, [[1.0, 1.0]]])
     # refit the tables through fit_probe's rule on the extended mixture: the new cluster gets no window
-    from fdir.peephole import probe as P
+    from fdir.reaction_wheel.peephole import probe as P
 
     assign = probe.log_joint(cv).argmax(1)
     assert not np.any(assign == 4)
@@ -183,7 +183,7 @@ def test_overhead_counts_follow_the_cost_formula():
 
 
 def test_residual_profile_features_and_their_cost():
-    from fdir.peephole.probe import peephole_features, residual_profile
+    from fdir.reaction_wheel.peephole.probe import peephole_features, residual_profile
     from hwsim import ir
 
     rng = np.random.default_rng(7)

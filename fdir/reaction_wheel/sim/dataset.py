@@ -2,7 +2,8 @@
 
 Windowing follows arXiv:2604.08424 (reference sheet §6): non-overlapping windows of W = 16 samples (64 s) of the
 16 channels, fed to the detector as a (16 channels x 16 samples) image. A window is *faulty* when at least one of
-its samples is marked in :attr:`fdir.rw.simulate.Telemetry.mask`. Its concepts come from the fault that marks the
+its samples is marked in :attr:`fdir.reaction_wheel.sim.simulate.Telemetry.mask`. Its concepts come from the fault that
+marks the
 most (sample, channel) cells of the window:
 
 * wheel: ``none``, ``RW1`` … ``RW4``, or ``all`` (scope ``all``, or faults on two wheels in the window);
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdir.rw.faults import FAULT_TYPES, SCOPES, Fault
-from fdir.rw.params import CHANNEL_QUANTITIES, N_WHEELS
-from fdir.rw.simulate import Telemetry
+from fdir.reaction_wheel.sim.faults import FAULT_TYPES, SCOPES, Fault
+from fdir.reaction_wheel.sim.params import CHANNEL_QUANTITIES, N_WHEELS
+from fdir.reaction_wheel.sim.simulate import Telemetry
 
 __all__ = [
     "CHANNEL_CONCEPTS",
@@ -47,7 +48,7 @@ CONCEPTS = {"wheel": WHEEL_CONCEPTS, "type": TYPE_CONCEPTS, "channel": CHANNEL_C
 
 MAGNITUDE_RANGES = {"offset": (1.5, 4.0), "step": (1.5, 4.0), "impulse": (4.0, 8.0), "noise": (1.0, 3.0),
                     "stuck": (0.0, 0.0), "friction": (1.0, 4.0), "correlation": (0.7, 1.0)}
-"""Default magnitude ranges of :func:`fault_campaign` (units per kind: see :mod:`fdir.rw.faults`)."""
+"""Default magnitude ranges of :func:`fault_campaign` (units per kind: see :mod:`fdir.reaction_wheel.sim.faults`)."""
 
 
 def windows(x: np.ndarray, W: int = 16, stride: int | None = None) -> np.ndarray:

@@ -1,10 +1,10 @@
 """Reaction-wheel assembly telemetry: 4 wheels x {motor current, temperature, commanded voltage, speed} every 4 s.
 
-:func:`simulate` runs a batch of episodes (one seed each): manoeuvre demands (:mod:`fdir.rw.maneuvers`) → wheel
-physics under the PI speed loop with per-wheel friction faults (:mod:`fdir.rw.dynamics`) → measurement model
-(noise, quantisation; :class:`fdir.rw.params.TelemetryParams`) → sensor faults (:mod:`fdir.rw.faults`).
-Columns are wheel-major: ``4*wheel + q`` with q over (current [A], temperature [K] (winding), voltage [V],
-speed [rad/s]); see :func:`fdir.rw.params.channel_names`.
+:func:`simulate` runs a batch of episodes (one seed each): manoeuvre demands (:mod:`fdir.reaction_wheel.sim.maneuvers`)
+→ wheel physics under the PI speed loop with per-wheel friction faults (:mod:`fdir.reaction_wheel.sim.dynamics`) →
+measurement model (noise, quantisation; :class:`fdir.reaction_wheel.sim.params.TelemetryParams`) → sensor faults
+(:mod:`fdir.reaction_wheel.sim.faults`). Columns are wheel-major: ``4*wheel + q`` with q over (current [A], temperature
+[K] (winding), voltage [V], speed [rad/s]); see :func:`fdir.reaction_wheel.sim.params.channel_names`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdir.rw.dynamics import WheelStates, integrate
-from fdir.rw.faults import Fault, apply_sensor_fault, friction_schedule
-from fdir.rw.maneuvers import ManeuverProfile, make_profile
-from fdir.rw.params import N_CHANNELS, ManeuverParams, TelemetryParams, WheelParams
+from fdir.reaction_wheel.sim.dynamics import WheelStates, integrate
+from fdir.reaction_wheel.sim.faults import Fault, apply_sensor_fault, friction_schedule
+from fdir.reaction_wheel.sim.maneuvers import ManeuverProfile, make_profile
+from fdir.reaction_wheel.sim.params import N_CHANNELS, ManeuverParams, TelemetryParams, WheelParams
 
 __all__ = ["DEFAULT_SCALE", "Telemetry", "measure", "simulate"]
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import fdir.runtime as rt
-from fdir.logic import FdirConfig
-from fdir.peephole.study import probe_features
+from fdir.reaction_wheel.logic import FdirConfig
+from fdir.reaction_wheel.peephole.study import probe_features
 from fdir.runtime.bundle import read_bundle, save_bundle
 from fdir.runtime.export import export_bundle, make_bundle
 from fdir.runtime.graph import FormatError
@@ -22,8 +22,8 @@ from fdir.runtime.graph import FormatError
 def bundles(quick_study, tmp_path_factory):
     cfg, _res, art = quick_study
     model, probe = art["model"], art["probe"]
-    from fdir.rw.dataset import windows
-    from fdir.rw.simulate import simulate
+    from fdir.reaction_wheel.sim.dataset import windows
+    from fdir.reaction_wheel.sim.simulate import simulate
 
     nominal = windows(simulate(2 * 3600.0, [777]).x)
     out = {}

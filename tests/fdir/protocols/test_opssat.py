@@ -16,7 +16,7 @@ from fdir.detectors.baselines import (
     fit_random_forest,
     oof_scores,
 )
-from fdir.opssat import (
+from fdir.protocols.opssat import (
     NOMINAL_DEFAULTS,
     features,
     run_nominal_only,

@@ -1,11 +1,11 @@
-"""telemanom protocol over a spacecraft (fdir.telemetry): aggregation, P-2 counted twice, input checks, and the
-published anchor counts (reference sheet §4)."""
+"""telemanom protocol over a spacecraft (fdir.protocols.telemanom.run_telemanom): aggregation, P-2 counted twice,
+input checks, and the published anchor counts (reference sheet §4)."""
 
 import pytest
 
 from fdir.detectors.forecaster import ForecasterConfig
 from fdir.metrics.telemanom import EventCounts, telemanom_counts
-from fdir.telemetry import PUBLISHED, run_telemanom
+from fdir.protocols.telemanom import PUBLISHED, run_telemanom
 
 TINY = ForecasterConfig(conv_channels=(4, 4), hidden=8, epochs=2, max_train_windows=400, residual=False, members=1,
                         skip="fixed")
@@ -56,7 +56,7 @@ def test_subset_run_aggregates_rows(subset):
 def test_input_checks():
     with pytest.raises(ValueError, match="spacecraft"):
         run_telemanom("HST")
-    with pytest.raises(ValueError, match="not labelled MSL"):
+    with pytest.raises(ValueError, match="not labelled channels of spacecraft='MSL'"):
         run_telemanom("MSL", TINY, channels=["A-1"])
     with pytest.raises(ValueError, match="n_jobs"):
         run_telemanom("SMAP", TINY, channels=["A-1"], n_jobs=0)

@@ -1,6 +1,6 @@
 """Reaction-wheel assembly dynamics: RK4 integration of four wheels under a PI speed loop (Numba kernel).
 
-The model equations are in :mod:`fdir.rw.params`. Per wheel the state is (ω [rad/s], x_I [V], T_w [K],
+The model equations are in :mod:`fdir.reaction_wheel.sim.params`. Per wheel the state is (ω [rad/s], x_I [V], T_w [K],
 T_h [K]); the body momentum H_b [N·m·s] (3,) is integrated alongside, dH_b/dt = τ_ext − A (τ_m − τ_f), so that
 H_b + A J ω − ∫ τ_ext dt is conserved (motor and bearing friction torques are internal to the spacecraft).
 Speed references come on a 1-s grid (linear interpolation inside the step); the friction scale of each wheel
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from fdir.rw.params import TelemetryParams, WheelParams
+from fdir.reaction_wheel.sim.params import TelemetryParams, WheelParams
 
 __all__ = ["WheelStates", "integrate", "steady_state"]
 

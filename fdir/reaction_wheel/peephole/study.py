@@ -5,12 +5,12 @@ Protocol (reference sheet §6, §13; arXiv:2604.08424):
 
 1. nominal telemetry of ``n_nominal`` episodes of ``nominal_hours`` (training) and ``n_nominal_val`` episodes
    (validation: early stopping and the detection threshold θ = ``quantile`` of nominal validation scores);
-2. fault campaigns (:func:`fdir.rw.dataset.fault_campaign`, one random fault per episode of ``episode_samples``
-   samples; magnitudes in nominal standard deviations of the channel) on three disjoint seed ranges: *train*
-   (GMM and posterior tables), *val* (temperature scaling), *test* (held out);
+2. fault campaigns (:func:`fdir.reaction_wheel.sim.dataset.fault_campaign`, one random fault per episode of
+   ``episode_samples`` samples; magnitudes in nominal standard deviations of the channel) on three disjoint seed ranges:
+   *train* (GMM and posterior tables), *val* (temperature scaling), *test* (held out);
 3. the probe sees the windows the detector flags (it explains detections): corevectors of layer ``layer``
    (κ = ``kappa`` clipped to the rank), by default followed by the detector's per-channel reconstruction-error
-   profile (``residual``; an extension beyond the paper, :mod:`fdir.peephole.probe`), a diagonal GMM with
+   profile (``residual``; an extension beyond the paper, :mod:`fdir.reaction_wheel.peephole.probe`), a diagonal GMM with
    ``n_components`` components, posterior tables for which wheel, fault type and channel;
 4. metrics on the *test* windows: detection (window recall, false-alarm rate, precision, F1), probe accuracy on
    detected faulty windows (``unknown`` counted wrong, and the selective accuracy on answered windows with its
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 
 from fdir.detectors.cae import CAEConfig, CAEModel
-from fdir.rw.dataset import CONCEPTS, WindowLabels, fault_campaign, window_labels, windows
-from fdir.rw.faults import FAULT_TYPES
-from fdir.rw.simulate import simulate
+from fdir.reaction_wheel.sim.dataset import CONCEPTS, WindowLabels, fault_campaign, window_labels, windows
+from fdir.reaction_wheel.sim.faults import FAULT_TYPES
+from fdir.reaction_wheel.sim.simulate import simulate
 
 __all__ = [
     "SPLIT_OFFSETS",
@@ -70,8 +70,8 @@ class RWStudyConfig:
     Campaigns: ``n_train``, ``n_val``, ``n_test`` episodes of ``episode_samples`` samples, fault ``kinds``,
     magnitude ``magnitude`` (None: the default ranges). Probe: ``layer``, ``kappa``, ``n_components``, ``tau``,
     ``alpha``, ``ll_quantile``, ``residual`` (append the detector's per-channel reconstruction-error profile to
-    the corevector, :mod:`fdir.peephole.probe`; an extension beyond the paper). ``seed`` selects every random
-    stream.
+    the corevector, :mod:`fdir.reaction_wheel.peephole.probe`; an extension beyond the paper). ``seed`` selects every
+    random stream.
     """
 
     cae: CAEConfig = field(default_factory=lambda: CAEConfig(c2=48, latent=128))
@@ -180,9 +180,10 @@ def probe_features(model: CAEModel, probe_or_map, xw: np.ndarray, n_residual: in
                    eps: float | None = None) -> np.ndarray:
     """Probe features (N, κ + n_residual) of raw windows ``xw`` (N, C, W) from one CAE pass: corevectors of the
     probed layer's input and, when the probe uses it, the log per-channel reconstruction-error profile
-    (:func:`fdir.peephole.probe.peephole_features`). ``probe_or_map`` is a fitted probe (its ``n_residual`` and
-    ``residual_eps`` are used) or a :class:`~fdir.peephole.corevector.CoreVectorMap` (then give ``n_residual``)."""
-    from fdir.peephole.probe import PeepholeProbe, peephole_features, residual_profile
+    (:func:`fdir.reaction_wheel.peephole.probe.peephole_features`). ``probe_or_map`` is a fitted probe (its
+    ``n_residual`` and ``residual_eps`` are used) or a :class:`~fdir.reaction_wheel.peephole.corevector.CoreVectorMap`
+    (then give ``n_residual``)."""
+    from fdir.reaction_wheel.peephole.probe import PeepholeProbe, peephole_features, residual_profile
 
     if isinstance(probe_or_map, PeepholeProbe):
         cvm, n_r, e = probe_or_map.cv_map, probe_or_map.n_residual, probe_or_map.residual_eps
@@ -198,8 +199,8 @@ def probe_features(model: CAEModel, probe_or_map, xw: np.ndarray, n_residual: in
 def fit_peephole(cfg: RWStudyConfig, model: CAEModel, train: tuple[np.ndarray, WindowLabels],
                  val: tuple[np.ndarray, WindowLabels]):
     """Fit the probe on the detected training windows and calibrate it on the detected validation windows."""
-    from fdir.peephole.corevector import fit_corevector_map
-    from fdir.peephole.probe import fit_probe
+    from fdir.reaction_wheel.peephole.corevector import fit_corevector_map
+    from fdir.reaction_wheel.peephole.probe import fit_probe
 
     cvm = fit_corevector_map(cfg.layer, model.layer_op(cfg.layer), model.layer_input_shape(cfg.layer), cfg.kappa)
     n_r = cfg.cae.n_channels if cfg.residual else 0
@@ -217,8 +218,8 @@ def fit_peephole(cfg: RWStudyConfig, model: CAEModel, train: tuple[np.ndarray, W
 
 def evaluate(cfg: RWStudyConfig, model: CAEModel, probe, test: tuple[np.ndarray, WindowLabels]) -> dict:
     """Detection and probe metrics on held-out windows plus the IR overheads (flat dict of scalars)."""
-    from fdir.peephole.calibration import ece
-    from fdir.peephole.overhead import overhead, probe_workload
+    from fdir.reaction_wheel.peephole.calibration import ece
+    from fdir.reaction_wheel.peephole.overhead import overhead, probe_workload
 
     xw, lab = test
     det = model.detect(xw)

@@ -1,13 +1,13 @@
 """Reaction-wheel simulator: telemetry layout, measurement model, manoeuvre profiles, fault injection, labels.
 
 Closed-form physics (steady states, thermal network, loop response, momentum) lives in the validation cases
-(fdir/_cases_rw.py); these tests cover the remaining behaviour and the error paths.
+(fdir/reaction_wheel/cases.py); these tests cover the remaining behaviour and the error paths.
 """
 
 import numpy as np
 import pytest
 
-from fdir.rw.dataset import (
+from fdir.reaction_wheel.sim.dataset import (
     CHANNEL_CONCEPTS,
     TYPE_CONCEPTS,
     WHEEL_CONCEPTS,
@@ -16,11 +16,11 @@ from fdir.rw.dataset import (
     window_labels,
     windows,
 )
-from fdir.rw.dynamics import integrate, steady_state
-from fdir.rw.faults import Fault, affected_channels, friction_schedule
-from fdir.rw.maneuvers import make_profile, slew_torque
-from fdir.rw.params import ManeuverParams, TelemetryParams, WheelParams, channel_index, channel_names
-from fdir.rw.simulate import DEFAULT_SCALE, simulate
+from fdir.reaction_wheel.sim.dynamics import integrate, steady_state
+from fdir.reaction_wheel.sim.faults import Fault, affected_channels, friction_schedule
+from fdir.reaction_wheel.sim.maneuvers import make_profile, slew_torque
+from fdir.reaction_wheel.sim.params import ManeuverParams, TelemetryParams, WheelParams, channel_index, channel_names
+from fdir.reaction_wheel.sim.simulate import DEFAULT_SCALE, simulate
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ Per window the probe (reference sheet §11) computes
 * responsibilities (log-sum-exp / softmax over K_gmm components): ``elementwise`` row;
 * the posterior γ · P over all concept classes (n_c summed over families): ``linear`` row, K = K_gmm, N = n_c;
 * temperature scaling (log, scale, exp, normalise) per class: ``elementwise`` row;
-* optionally (``n_residual`` > 0, :mod:`fdir.peephole.probe`) the per-channel residual profile: the squared
-  residual is already computed by the detector's score, the probe sums it per channel (``elementwise`` row,
+* optionally (``n_residual`` > 0, :mod:`fdir.reaction_wheel.peephole.probe`) the per-channel residual profile: the
+  squared residual is already computed by the detector's score, the probe sums it per channel (``elementwise`` row,
   n_residual x window additions) and takes the log (``elementwise`` row); the GMM row then has K = 2(κ + n_residual)
   and the standardisation of the residual features adds 2·n_residual parameters (scale, offset).
 

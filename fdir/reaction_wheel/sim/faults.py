@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fdir.rw.params import CHANNEL_QUANTITIES, N_CHANNELS, N_WHEELS, channel_index
+from fdir.reaction_wheel.sim.params import CHANNEL_QUANTITIES, N_CHANNELS, N_WHEELS, channel_index
 
 __all__ = [
     "FAULT_TYPES",

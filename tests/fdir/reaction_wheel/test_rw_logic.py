@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fdir.logic import ACTIONS, FAULT_TYPES, WHEELS, FdirConfig, FdirManager, Persistence
+from fdir.reaction_wheel.logic import ACTIONS, FAULT_TYPES, WHEELS, FdirConfig, FdirManager, Persistence
 
 RW = {f"RW{i}": i for i in range(1, 5)}
 T = {name: i for i, name in enumerate(FAULT_TYPES)}

@@ -2,17 +2,17 @@
 
 Each function takes keyword-only scalar parameters (``seed`` included) and returns a flat dict of scalars:
 
-* :func:`rw_peephole` — the peephole study (:mod:`fdir.peephole.study`) for one (layer, κ, K, residual profile
-  or not, campaign size):
-  which-wheel / fault-type / channel accuracy on detected windows, coverage and selective accuracy of the
-  ``unknown`` answer, ECE, compute/memory overhead from the IR, detection figures. Sweep κ and ``n_components``.
+* :func:`rw_peephole` — the peephole study (:mod:`fdir.reaction_wheel.peephole.study`) for one (layer, κ, K, residual
+  profile or not, campaign size): which-wheel / fault-type / channel accuracy on detected windows, coverage and
+  selective accuracy of the ``unknown`` answer, ECE, compute/memory overhead from the IR, detection figures. Sweep κ
+  and ``n_components``.
 * :func:`rw_detection` — window detection of one fault kind at one magnitude (recall, precision, F1, false-alarm
   rate of the CAE): sweep ``magnitude`` for F1 vs fault magnitude.
 * :func:`rw_runtime` — agreement of the numpy runtime (float32 or fixed point) with the training-side model:
   decision agreement, score error, peephole answer agreement, runtime memory and time per window.
 
-The trained detector of a configuration is cached on disk (:func:`fdir.peephole.study.cached_detector`), so a
-sweep over probe or campaign parameters trains it once. ``quick=True`` uses the small test configuration.
+The trained detector of a configuration is cached on disk (:func:`fdir.reaction_wheel.peephole.study.cached_detector`),
+so a sweep over probe or campaign parameters trains it once. ``quick=True`` uses the small test configuration.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ FaultKind = Literal["offset", "step", "impulse", "noise", "stuck", "friction", "
 
 
 def _config(quick: bool, seed: int, **changes):
-    from fdir.peephole.study import RWStudyConfig
+    from fdir.reaction_wheel.peephole.study import RWStudyConfig
 
     return RWStudyConfig.quick(seed=seed, **changes) if quick else RWStudyConfig(seed=seed, **changes)
 
@@ -39,9 +39,9 @@ def rw_peephole(*, layer: Layer = "dec.linear", kappa: int = 8, n_components: in
                 n_test: int = 900, tau: float = 0.5, residual: bool = True, quick: bool = False,
                 seed: int = 0) -> dict:
     """Peephole accuracy/ECE/overhead for one probe configuration (see module doc); ``residual`` appends the
-    detector's per-channel reconstruction-error profile to the corevector (:mod:`fdir.peephole.probe`). In quick
-    mode the sizes default to the quick configuration unless given explicitly smaller."""
-    from fdir.peephole.study import run_study
+    detector's per-channel reconstruction-error profile to the corevector (:mod:`fdir.reaction_wheel.peephole.probe`).
+    In quick mode the sizes default to the quick configuration unless given explicitly smaller."""
+    from fdir.reaction_wheel.peephole.study import run_study
 
     changes = {"layer": layer, "kappa": int(kappa), "n_components": int(n_components), "tau": float(tau),
                "residual": bool(residual)}
@@ -60,8 +60,8 @@ rw_peephole.RANGES = {"kappa": (1, 4096), "n_components": (1, 2000), "n_train": 
 
 def rw_detection(*, fault_type: FaultKind = "offset", magnitude: float = 2.0, n_episodes: int = 200,
                  quick: bool = False, seed: int = 0) -> dict:
-    """Window detection of one fault kind at a fixed magnitude (units of :mod:`fdir.rw.faults`)."""
-    from fdir.peephole.study import cached_detector, campaign_windows
+    """Window detection of one fault kind at a fixed magnitude (units of :mod:`fdir.reaction_wheel.sim.faults`)."""
+    from fdir.reaction_wheel.peephole.study import cached_detector, campaign_windows
 
     n = min(int(n_episodes), 60) if quick else int(n_episodes)
     cfg = _config(quick, seed, kinds=(fault_type,), magnitude=float(magnitude))
@@ -85,10 +85,10 @@ def rw_runtime(*, fixed_point: bool = True, n_windows: int = 2000, quick: bool =
     import tempfile
 
     import fdir.runtime as rt
-    from fdir.logic import FdirConfig
-    from fdir.peephole.study import probe_features, run_study
+    from fdir.reaction_wheel.logic import FdirConfig
+    from fdir.reaction_wheel.peephole.study import probe_features, run_study
+    from fdir.reaction_wheel.sim.simulate import simulate
     from fdir.runtime.export import export_bundle
-    from fdir.rw.simulate import simulate
 
     cfg = _config(quick, seed)
     _, art = run_study(cfg)
@@ -99,7 +99,7 @@ def rw_runtime(*, fixed_point: bool = True, n_windows: int = 2000, quick: bool =
     wheel = probe.proba(cv, "wheel").argmax(1)
     nominal = simulate(cfg.nominal_val_hours * 3600.0,
                        int(cfg.seed) * 1_000_000 + 2_000 + np.arange(cfg.n_nominal_val)).x
-    from fdir.rw.dataset import windows
+    from fdir.reaction_wheel.sim.dataset import windows
 
     with tempfile.TemporaryDirectory() as d:
         export_bundle(d, model.export_layers(probe_layer=cfg.layer), probe=probe, fdir_config=FdirConfig(),

@@ -14,8 +14,8 @@ SHEET = "fdir reference sheet"
 
 
 def _wheel_run(duration_s: float, omega_ref: np.ndarray, dt_sample_s: float = 4.0, initial=None, fric=None):
-    from fdir.rw.dynamics import integrate
-    from fdir.rw.params import TelemetryParams
+    from fdir.reaction_wheel.sim.dynamics import integrate
+    from fdir.reaction_wheel.sim.params import TelemetryParams
 
     n1 = int(np.ceil(duration_s)) + 2
     ref = np.broadcast_to(np.asarray(omega_ref, np.float64), (n1, 4))[None].copy()
@@ -26,8 +26,8 @@ def _wheel_run(duration_s: float, omega_ref: np.ndarray, dt_sample_s: float = 4.
 
 
 def _steady_current() -> dict:
-    from fdir.rw.dynamics import steady_state
-    from fdir.rw.params import WheelParams
+    from fdir.reaction_wheel.sim.dynamics import steady_state
+    from fdir.reaction_wheel.sim.params import WheelParams
 
     w = WheelParams()
     ref = np.array([200.0, -150.0, 300.0, -250.0])
@@ -48,8 +48,8 @@ def _thermal_transient() -> float:
     """T_w, T_h from T_env at constant speed vs the matrix exponential of the two-node network."""
     from scipy.linalg import expm
 
-    from fdir.rw.dynamics import steady_state
-    from fdir.rw.params import WheelParams
+    from fdir.reaction_wheel.sim.dynamics import steady_state
+    from fdir.reaction_wheel.sim.params import WheelParams
 
     w = WheelParams()
     ref = np.array([200.0, -150.0, 300.0, -250.0])
@@ -72,8 +72,8 @@ def _thermal_transient() -> float:
 
 
 def _thermal_steady() -> dict:
-    from fdir.rw.dynamics import steady_state
-    from fdir.rw.params import WheelParams
+    from fdir.reaction_wheel.sim.dynamics import steady_state
+    from fdir.reaction_wheel.sim.params import WheelParams
 
     w = WheelParams()
     ref = np.array([200.0, -150.0, 300.0, -250.0])
@@ -90,15 +90,15 @@ def _loop_response() -> float:
     K_p)s + b K_i), a = (k_t k_e/R + c_v)/J, b = k_t/(R J) (scipy.signal.lsim, first-order hold)."""
     from scipy import signal
 
-    from fdir.rw.params import WheelParams
+    from fdir.reaction_wheel.sim.params import WheelParams
 
     w = WheelParams()
     base = 200.0
     n1 = 42
     ref = np.full((n1, 4), base)
     ref[2:] += 2.0  # 1-s grid: ramp from t = 1 s to t = 2 s
-    from fdir.rw.dynamics import integrate
-    from fdir.rw.params import TelemetryParams
+    from fdir.reaction_wheel.sim.dynamics import integrate
+    from fdir.reaction_wheel.sim.params import TelemetryParams
 
     st = integrate(ref[None], 81, telemetry=TelemetryParams(dt_sample_s=0.5))
     a = (w.k_t_Nm_per_A * w.k_e_V_s_per_rad / w.R_ohm + w.c_v_Nm_s_per_rad) / w.J_kg_m2
@@ -113,8 +113,8 @@ def _loop_response() -> float:
 
 
 def _pyramid() -> float:
-    from fdir.rw.params import ManeuverParams
-    from fdir.rw.pyramid import distribution_matrix, null_vector, pseudo_inverse
+    from fdir.reaction_wheel.sim.params import ManeuverParams
+    from fdir.reaction_wheel.sim.pyramid import distribution_matrix, null_vector, pseudo_inverse
 
     A = distribution_matrix(ManeuverParams().pyramid_elevation_rad)
     err = max(np.max(np.abs(A @ pseudo_inverse(A) - np.eye(3))), np.max(np.abs(A @ null_vector())))
@@ -128,8 +128,8 @@ def _pyramid() -> float:
 def _momentum_conservation() -> float:
     """max |H_b + A J ω − (A J ω)(0) − ∫τ_ext| / max |A J (ω − ω(0))| over a 2-h episode with slews, dumps and
     disturbances (internal motor and friction torques cancel)."""
-    from fdir.rw.params import WheelParams
-    from fdir.rw.simulate import simulate
+    from fdir.reaction_wheel.sim.params import WheelParams
+    from fdir.reaction_wheel.sim.simulate import simulate
 
     w = WheelParams()
     tel = simulate(7200.0, [7], maneuver=None)
@@ -144,8 +144,8 @@ def _momentum_conservation() -> float:
 
 def _distribution_tracking() -> float:
     """A J (ω_ref − ω_bias n) equals the demanded wheel momentum H_w exactly (minimum-norm distribution)."""
-    from fdir.rw.maneuvers import make_profile
-    from fdir.rw.params import ManeuverParams, WheelParams
+    from fdir.reaction_wheel.sim.maneuvers import make_profile
+    from fdir.reaction_wheel.sim.params import ManeuverParams, WheelParams
 
     w, m = WheelParams(), ManeuverParams()
     prof = make_profile(7200.0, [3, 4], w, m)
@@ -157,7 +157,7 @@ def _distribution_tracking() -> float:
 def _toeplitz() -> float:
     import jax
 
-    from fdir.peephole.corevector import unroll
+    from fdir.reaction_wheel.peephole.corevector import unroll
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 8, 10)).astype(np.float32)
@@ -170,7 +170,7 @@ def _toeplitz() -> float:
 
 
 def _kappa_clip() -> dict:
-    from fdir.peephole.corevector import fit_corevector_map
+    from fdir.reaction_wheel.peephole.corevector import fit_corevector_map
 
     rng = np.random.default_rng(1)
     w = rng.normal(size=(300, 64))
@@ -183,8 +183,8 @@ def _kappa_clip() -> dict:
 def _gmm_vs_sklearn() -> float:
     from sklearn.mixture import GaussianMixture
 
-    from fdir.peephole.corevector import CoreVectorMap
-    from fdir.peephole.probe import fit_probe
+    from fdir.reaction_wheel.peephole.corevector import CoreVectorMap
+    from fdir.reaction_wheel.peephole.probe import fit_probe
 
     rng = np.random.default_rng(2)
     cv = np.concatenate([rng.normal(0, 1, (300, 6)), rng.normal(3, 0.5, (300, 6))])
@@ -201,7 +201,7 @@ def _gmm_vs_sklearn() -> float:
 
 def _ece_example() -> dict:
     """4 predictions, 10 bins: confidences 0.9, 0.6, 0.8, 0.55 with correctness 1, 0, 1, 1."""
-    from fdir.peephole.calibration import ece
+    from fdir.reaction_wheel.peephole.calibration import ece
 
     p = np.array([[0.9, 0.1], [0.6, 0.4], [0.8, 0.2], [0.55, 0.45]])
     y = np.array([0, 1, 0, 0])
@@ -215,7 +215,7 @@ def _ece_example() -> dict:
 
 def _temperature_recovery() -> dict:
     """Labels drawn from softmax(l) while the model reports softmax(l·T_true): the fit recovers T_true."""
-    from fdir.peephole.calibration import fit_temperature
+    from fdir.reaction_wheel.peephole.calibration import fit_temperature
 
     rng = np.random.default_rng(3)
     T_true = 2.0
@@ -229,7 +229,7 @@ def _temperature_recovery() -> dict:
 
 
 def _persistence() -> dict:
-    from fdir.logic import Persistence
+    from fdir.reaction_wheel.logic import Persistence
 
     flags = [1, 0, 1, 1, 0]
     p = Persistence(3, 5)
@@ -257,9 +257,9 @@ def _runtime_vs_jax() -> float:
 
 def _overhead(which: str) -> dict:
     from fdir.detectors.cae import workload
-    from fdir.peephole.overhead import overhead, probe_workload
-    from fdir.peephole.study import RWStudyConfig
-    from fdir.rw.dataset import CONCEPTS
+    from fdir.reaction_wheel.peephole.overhead import overhead, probe_workload
+    from fdir.reaction_wheel.peephole.study import RWStudyConfig
+    from fdir.reaction_wheel.sim.dataset import CONCEPTS
 
     cfg = RWStudyConfig()
     kappa = min(cfg.kappa, cfg.cae.latent + 1)  # dec.linear: rank of [W | b] = latent + 1
