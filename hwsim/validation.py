@@ -117,18 +117,73 @@ def _v3_ridge() -> dict[str, Any]:
             "details": {"ridge_FLOP_per_B": 2 * peak / bw, "crossover_batch_continuous": b_star}}
 
 
-def _v4(stage: str) -> float:
+_GIB = 2.0**30
+P2606_LENGTHS = (1024, 2048, 4096, 8192, 16384)
+P2606_TABLE1: dict[tuple[str, str], tuple[float | None, ...]] = {
+    ("Llama-3.2 3B", "lora"): (19.10, 26.20, 40.41, 68.83, None),
+    ("Llama-3.2 3B", "quant"): (8.80, 14.68, 27.48, 53.07, None),
+    ("Llama-3.2 3B", "ckpt"): (2.37, 3.33, 6.29, 12.21, 24.05),
+    ("Llama-3.2 3B", "sm"): (1.30, 2.43, 5.41, 11.58, 23.79),
+    ("Llama-3.2 3B", "all"): (0.70, 1.02, 1.59, 3.24, 6.95),
+    ("Qwen-2.5 3B", "lora"): (21.68, 30.51, 48.38, None, None),
+    ("Qwen-2.5 3B", "quant"): (11.21, 19.46, 36.03, 69.17, None),
+    ("Qwen-2.5 3B", "ckpt"): (2.06, 3.79, 7.29, 14.27, 28.24),
+    ("Qwen-2.5 3B", "sm"): (1.26, 3.03, 6.58, 13.79, 27.98),
+    ("Qwen-2.5 3B", "all"): (0.66, 1.01, 1.71, 3.90, 8.34),
+}
+"""Dbouk et al., arXiv:2606.19528, Table 1: measured peak memory [GiB] of one forward + backward pass (batch 1, fp32
+compute, NVIDIA A100 80 GB) by stage (keys of :data:`hwsim.workloads.training.LORA_EDGE_STAGES`) and length
+(:data:`P2606_LENGTHS`); None: out of memory. The table says GB; the cells are GiB (plain LoRA's intercept, 12.0, is
+Llama-3.2-3B's fp32 weights: 11.97 GiB, 12.85 GB)."""
+_P2606_STAGE = {"lora": "+ LoRA (r=16)", "quant": "+ Quantization", "ckpt": "+ Checkpointing",
+                "sm": "+ SM Approx.", "all": "+ Logits Masking"}
+_P2606_CONFIG = {"Llama-3.2 3B": "LLAMA_3_2_3B", "Qwen-2.5 3B": "QWEN_2_5_3B"}
+_A100_80GB_B = 80 * _GIB  # NVIDIA A100 80GB datasheet: 80 GB HBM2e, 81,920 MiB as nvidia-smi reports it
+_V4_FIT = "the subset-growth fit (hwsim.workloads.training.SUBSET_GROWTH, on the Llama 8192/16384 SM cells)"
+V4_NOT_REPRODUCED: dict[tuple[str, str, int], str] = {
+    **{("Qwen-2.5 3B", st, n): "the union of the top-1000 subsets grows faster on Qwen-2.5 than " + _V4_FIT +
+       " predicts: coverage implied by the cell 0.60/0.81 at 1024/2048 loss tokens against 0.46/0.63"
+       for st, n in (("sm", 1024), ("sm", 2048), ("all", 1024), ("all", 2048), ("all", 4096), ("all", 8192))},
+}
+"""Validation cells of :data:`P2606_TABLE1` the model misses by more than the 15 % of V4, with the reason; they are
+not registered as cases (``tests/hwsim/test_lora_edge.py`` checks that they still miss)."""
+
+
+def _v4(config: str, stage: str, seq_len: int) -> float:
+    from hwsim.workloads import transformer
     from hwsim.workloads.training import lora_edge_pipeline
-    from hwsim.workloads.transformer import LLAMA_3_2_3B
 
-    return lora_edge_pipeline(LLAMA_3_2_3B, 2048, stage=stage).peak_B
+    return lora_edge_pipeline(getattr(transformer, config), seq_len, stage=stage).peak_B
 
 
-def _v4_params() -> float:
+def _v4_cases() -> list[dict]:
+    """Table 1 cells not used in any fit: Llama-3.2-3B at 1024/2048 tokens and every Qwen-2.5-3B cell (15 %), an
+    out-of-memory cell as peak >= the A100's 80 GiB; the Llama 8192/16384 cells are the fit's (SUBSET_GROWTH)."""
+    out = []
+    for (model, stage), cells in P2606_TABLE1.items():
+        for n, cell in zip(P2606_LENGTHS, cells, strict=True):
+            if (model.startswith("Llama") and n > 2048) or (model, stage, n) in V4_NOT_REPRODUCED:
+                continue
+            src = f"Dbouk et al., arXiv:2606.19528, Table 1, {model} {_P2606_STAGE[stage]}, {n} tokens"
+
+            def run(c: str = _P2606_CONFIG[model], s: str = stage, k: int = n) -> float:
+                return _v4(c, s, k)
+
+            if cell is None:
+                out.append(dict(case=f"V4 {model} {_P2606_STAGE[stage]} {n} tokens out of memory", mode="ge",
+                                source=src + ": OOM on an A100 80 GB (80 GiB)", expected=_A100_80GB_B,
+                                tolerance=0.0, compute=run, unit="B"))
+            else:
+                out.append(dict(case=f"V4 {model} {_P2606_STAGE[stage]} {n} tokens", source=f"{src}: {cell} GiB",
+                                expected=cell * _GIB, tolerance=0.15, compute=run, unit="B"))
+    return out
+
+
+def _v4_params(config: str) -> float:
     from hwsim import ir
-    from hwsim.workloads.transformer import LLAMA_3_2_3B, llama
+    from hwsim.workloads import transformer
 
-    return float(ir.parameter_count(llama(LLAMA_3_2_3B)))
+    return float(ir.parameter_count(transformer.llama(getattr(transformer, config))))
 
 
 def _v5(layer: str, quantity: str) -> dict[str, Any]:
@@ -294,7 +349,6 @@ def cases() -> list[dict]:
     f8 = _llama_formula(LLAMA_3_1_8B)
     mx = _llama_formula(MIXTRAL_8X7B)
     TL = "Timeloop/Accelergy eyeriss_like reference outputs (Accelergy-Project/timeloop-accelergy-exercises)"
-    P2606 = "Dbouk et al., arXiv:2606.19528, Table 1 (Llama-3.2 3B, 2048 tokens)"
     return [
         dict(case="V1 Llama-3.1-8B parameters", source=C3, expected=float(f8["total"]), tolerance=0.0,
              compute=_v1_params, unit="params"),
@@ -316,14 +370,12 @@ def cases() -> list[dict]:
              "plus the activation bytes of each GEMM (reference V3: about 150)", expected=0.0, tolerance=0.0,
              mode="abs", compute=_v3_ridge, unit="sequences"),
         dict(case="V4 Llama-3.2-3B parameters", source="meta-llama/Llama-3.2-3B config.json (tied embeddings)",
-             expected=float(_llama_formula(LLAMA_3_2_3B)["total"]), tolerance=0.0, compute=_v4_params,
-             unit="params"),
-        dict(case="V4 plain LoRA peak memory 2048 tokens", source=P2606 + ": 26.20 GB", expected=26.20e9,
-             tolerance=0.15, compute=lambda: _v4("lora"), unit="B"),
-        dict(case="V4 + INT4 base peak memory 2048 tokens", source=P2606 + ": + Quantization 14.68 GB",
-             expected=14.68e9, tolerance=0.15, compute=lambda: _v4("quant"), unit="B"),
-        dict(case="V4 all four techniques peak memory 2048 tokens", source=P2606 + ": 1.02 GB", expected=1.02e9,
-             tolerance=0.15, compute=lambda: _v4("all"), unit="B"),
+             expected=float(_llama_formula(LLAMA_3_2_3B)["total"]), tolerance=0.0,
+             compute=lambda: _v4_params("LLAMA_3_2_3B"), unit="params"),
+        dict(case="V4 Qwen-2.5-3B parameters", source="Qwen/Qwen2.5-3B model card: 3.09B parameters (the IR leaves "
+             "out the 92,160 q/k/v biases)", expected=3.09e9, tolerance=0.005,
+             compute=lambda: _v4_params("QWEN_2_5_3B"), unit="params"),
+        *_v4_cases(),
         dict(case="V5a MobileNet conv1 MACs", source="C*M*P*Q*R*S", expected=3.0 * 32 * 112 * 112 * 3 * 3,
              tolerance=0.0, compute=lambda: _v5("a", "macs"), unit="MAC"),
         dict(case="V5a MobileNet conv1 cycles", source=TL + ": 86,016 cycles", expected=86016.0, tolerance=0.0,

@@ -12,8 +12,8 @@ Phases: ``decode`` (``batch`` sequences, one new token each, attending over ``co
 ``prefill``/``train`` (``batch`` x ``seq_len`` tokens, causal attention; in ``prefill`` only the last token of a
 sequence goes through the LM head, in ``train`` every token does).
 
-Configs: :data:`LLAMA_3_1_8B`, :data:`LLAMA_3_2_3B`, :data:`MIXTRAL_8X7B` (from the models' published
-``config.json`` files).
+Configs: :data:`LLAMA_3_1_8B`, :data:`LLAMA_3_2_3B`, :data:`QWEN_2_5_3B`, :data:`MIXTRAL_8X7B` (from the
+models' published ``config.json`` files).
 """
 
 from __future__ import annotations
@@ -35,6 +35,11 @@ LLAMA_3_2_3B: dict[str, Any] = {
     "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 128256, "tie_word_embeddings": True,
 }
 """meta-llama/Llama-3.2-3B config.json."""
+QWEN_2_5_3B: dict[str, Any] = {
+    "hidden_size": 2048, "intermediate_size": 11008, "num_hidden_layers": 36, "num_attention_heads": 16,
+    "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 151936, "tie_word_embeddings": True,
+}
+"""Qwen/Qwen2.5-3B config.json (a Llama-style decoder; its q/k/v biases, 92,160 parameters, are not in the IR)."""
 MIXTRAL_8X7B: dict[str, Any] = {
     "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
     "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 32000, "tie_word_embeddings": False,
