@@ -30,6 +30,8 @@ UNDER_TEST = {
                                                  "_energy_per_spike", "simulate", "load", "catalogue", "readout"},
     ("hwsim", "V13 MTJ core energy per spike"): {"mtj_energy", "spike_energy", "providers", "load", "catalogue",
                                                  "readout"},
+    ("hwsim", "V15 Loihi DVS gesture"): {"evaluate_arrays", "load", "catalogue", "targets", "loihi", "calibrate",
+                                          "fit_loihi", "dvs_gesture_workload", "validation_loihi", "_v15"},
     **{("sensors", f"S{n}"): {"MicParams", "figure", "energy", "energy_figures", "mic", "adc_energy_per_conversion",
                               "sampled_sensor_energy", "walden_floor_J", "schreier_floor_J"} for n in range(23, 28)},
 }
