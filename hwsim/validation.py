@@ -250,6 +250,22 @@ def _v11_offload(expert: int, load_unit: str, system: str = "a100_sxm4_80gb_host
     return r.latency_s
 
 
+def _v11_lru(expert: int, system: str, fit_tps: float, cache: int) -> float:
+    """Decode latency [s] of offloaded Mixtral-8x7B with an LRU cache of ``cache`` experts per layer and no
+    pre-loading; overhead fitted as :func:`_v11_offload`. Hit ratio: ``cache / 8``, the LRU hit ratio of independent
+    uniform routing (any cache of C of E experts holds a uniformly drawn expert with probability C / E), a lower
+    bound, since Mixtral reuses experts over consecutive tokens (arXiv:2312.17238 section 3.1)."""
+    from hwsim.workloads.offload import decode_step, fit_expert_use_overhead
+    from hwsim.workloads.transformer import MIXTRAL_8X7B
+
+    kw = {"other_bits": 4.5}
+    o = fit_expert_use_overhead(MIXTRAL_8X7B, system, fit_tps, expert_bits=_offload_bits(2), **kw)
+    n_experts = MIXTRAL_8X7B["num_local_experts"]
+    r = decode_step(MIXTRAL_8X7B, system, expert_bits=_offload_bits(expert), cache=cache,
+                    hit_ratio=cache / n_experts, expert_use_overhead_s=o, **kw)
+    return r.latency_s
+
+
 def _v9(which: str) -> float:
     from hwsim.workloads.lora import with_lora
     from hwsim.workloads.training import training_memory
@@ -424,6 +440,23 @@ def cases() -> list[dict]:
              "(accelerate), 2-bit: 0.919 tokens/s (the 3-bit cell, 1.791, exceeds the full algorithm's 2.038 and is "
              "left out as a likely typo)", expected=1 / 0.919, tolerance=0.25,
              compute=lambda: _v11_offload(2, "layer", "rtx3060_12gb_desktop", 1.547), unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 2-bit experts, LRU cache of 4 without pre-loading (A100)",
+             source=E2312 + ": W/o expert pre-loading (k = 4), 2-bit: 2.918 tokens/s; hit ratio 4/8 of independent "
+             "routing (a lower bound), overhead fitted on the no-cache 2-bit cell", expected=1 / 2.918,
+             tolerance=0.25, compute=lambda: _v11_lru(2, "a100_sxm4_80gb_host", 2.265, 4), unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 3-bit experts, LRU cache of 4 without pre-loading (A100)",
+             source=E2312 + ": W/o expert pre-loading (k = 4), 3-bit: 2.683 tokens/s; hit ratio 4/8 (lower bound)",
+             expected=1 / 2.683, tolerance=0.25, compute=lambda: _v11_lru(3, "a100_sxm4_80gb_host", 2.265, 4),
+             unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 2-bit experts, LRU cache of 2 without pre-loading (RTX 3060)",
+             source=E2312.replace("A100-80GB-SXM", "RTX 3060 12 GB, PCIe Gen.3") + ": W/o expert pre-loading "
+             "(k = 2), 2-bit: 2.051 tokens/s; hit ratio 2/8 (lower bound), overhead fitted on the no-cache 2-bit "
+             "cell (1.547 tokens/s)", expected=1 / 2.051, tolerance=0.25,
+             compute=lambda: _v11_lru(2, "rtx3060_12gb_desktop", 1.547, 2), unit="s/token"),
+        dict(case="V11 offloaded Mixtral-8x7B 3-bit experts, LRU cache of 2 without pre-loading (RTX 3060)",
+             source=E2312.replace("A100-80GB-SXM", "RTX 3060 12 GB, PCIe Gen.3") + ": W/o expert pre-loading "
+             "(k = 2), 3-bit: 1.857 tokens/s; hit ratio 2/8 (lower bound)", expected=1 / 1.857, tolerance=0.25,
+             compute=lambda: _v11_lru(3, "rtx3060_12gb_desktop", 1.547, 2), unit="s/token"),
         dict(case="V9 AdamW mixed precision state Llama-3.1-8B",
              source="Rajbhandari et al., ZeRO, SC 2020: 16 B/param", expected=float(16 * f8["total"]),
              tolerance=0.0, compute=lambda: _v9("adamw"), unit="B"),

@@ -261,6 +261,35 @@ def fit_expert_use_overhead(config: Mapping[str, Any], sys: str | System, measur
     return float(o)
 
 
+def fit_hit_ratio(config: Mapping[str, Any], sys: str | System, measured_tokens_per_s: float,
+                  **kwargs: Any) -> float:
+    """The expert-cache ``hit_ratio`` at which :func:`decode_step` (same keyword arguments, ``load_unit="expert"``,
+    no pre-loading) reproduces ``measured_tokens_per_s``: latency is linear in it, ``device + (1 - h) loads(0)``,
+    so ``h = 1 - (1/measured - device) / loads(0)``. Used to read the hit ratio a published LRU-only measurement
+    implies once the per-expert overhead is fitted (:func:`fit_expert_use_overhead`) on a no-cache cell.
+
+    Raises
+    ------
+    ValueError
+        for a non-positive or non-finite measurement, a ``prefetch_recall`` other than 0, ``load_unit`` other than
+        ``"expert"``, or a measurement outside what hit ratios in [0, 1] give (naming the bounds in tokens/s).
+    """
+    m = float(measured_tokens_per_s)
+    if not (math.isfinite(m) and m > 0):
+        raise ValueError(f"measured_tokens_per_s must be finite and > 0, got {m}")
+    if kwargs.get("prefetch_recall", 0.0) != 0.0:
+        raise ValueError("fit with prefetch_recall=0 (latency is then linear in the hit ratio)")
+    if kwargs.get("load_unit", "expert") != "expert":
+        raise ValueError("fit with load_unit='expert' (the layer-wise mode has no cache hits)")
+    kwargs.pop("hit_ratio", None)
+    miss = decode_step(config, sys, hit_ratio=0.0, **kwargs)
+    hit = decode_step(config, sys, hit_ratio=1.0, **kwargs)
+    if miss.load_s == 0 or not hit.latency_s <= 1.0 / m <= miss.latency_s:
+        raise ValueError(f"measured {m} tokens/s is outside [{miss.tokens_per_s:.4g}, {hit.tokens_per_s:.4g}] "
+                         "tokens/s, the speeds of hit ratios 0 and 1")
+    return float(1.0 - (1.0 / m - miss.device_s) / miss.load_s)
+
+
 def decode_step_from_routing(config: Mapping[str, Any], sys: str | System, traces: Sequence[np.ndarray], *,
                              cache: int, pinned: int = 0, **kwargs: Any) -> OffloadResult:
     """:func:`decode_step` with the hit ratio and mean k measured on routing traces, one (tokens, k_max) array

@@ -15,6 +15,7 @@ from hwsim.workloads.offload import (
     decode_step,
     decode_step_from_routing,
     fit_expert_use_overhead,
+    fit_hit_ratio,
     geometry,
     system,
 )
@@ -103,6 +104,25 @@ def test_fit_overhead_reproduces_the_measurement():
     assert r.tokens_per_s == pytest.approx(1.547, rel=1e-9)
     with pytest.raises(ValueError, match="faster than the hardware bound"):
         fit_expert_use_overhead(MIXTRAL_8X7B, "rtx3060_12gb_desktop", 1e3, expert_bits=2.6)
+
+
+def test_fit_hit_ratio_inverts_the_hand_latency():
+    """A measurement built by hand at hit ratio 0.37 (A100 system file, 4-bit experts, no overhead) gives 0.37."""
+    g = geometry(MIXTRAL_8X7B)
+    B_e = EXPERT * 4 / 8
+    dev = g.other_params * 2 / 2.039e12 + L * 2 * B_e / 2.039e12
+    measured = 1.0 / (dev + (1 - 0.37) * L * 2 * B_e / 31.5e9)
+    h = fit_hit_ratio(MIXTRAL_8X7B, "a100_sxm4_80gb_host", measured, expert_bits=4.0, cache=4)
+    assert h == pytest.approx(0.37, rel=1e-9)
+    with pytest.raises(ValueError, match="outside"):
+        fit_hit_ratio(MIXTRAL_8X7B, "a100_sxm4_80gb_host", 1.0 / (1.01 * dev + L * 2 * B_e / 31.5e9), expert_bits=4.0)
+    with pytest.raises(ValueError, match="outside"):
+        fit_hit_ratio(MIXTRAL_8X7B, "a100_sxm4_80gb_host", 1.0 / (0.99 * dev), expert_bits=4.0)
+    for bad in (dict(load_unit="layer"), dict(prefetch_recall=0.5)):
+        with pytest.raises(ValueError, match="fit with"):
+            fit_hit_ratio(MIXTRAL_8X7B, "a100_sxm4_80gb_host", 2.0, expert_bits=4.0, **bad)
+    with pytest.raises(ValueError, match="measured_tokens_per_s"):
+        fit_hit_ratio(MIXTRAL_8X7B, "a100_sxm4_80gb_host", math.nan, expert_bits=4.0)
 
 
 @pytest.mark.parametrize("kwargs, match", [
