@@ -4,6 +4,8 @@
   ``n_calib`` training images.
 * :func:`byte_lm_subject`: the byte-level LM; quality = per-byte perplexity on ``n_eval`` held-out windows of the
   trained context; calibration = ``n_calib`` windows from the end of the training split.
+* :func:`digits_snn_subject`: the spiking network on digits; quality = test accuracy (360 sequences), the IR's
+  spikes measured on the same test sequences; calibration (spike rates) = the first ``n_calib`` training sequences.
 
 Importance scores are computed once per subject (:func:`hwsim.quality.pipeline.scores`,
 :func:`hwsim.quality.lm_pipeline.lm_scores`).
@@ -16,8 +18,10 @@ from typing import Any
 
 from hwsim.quality import byte_lm as lm
 from hwsim.quality import digits_cnn as cnn
+from hwsim.quality import digits_snn as dsnn
 from hwsim.quality.lm_pipeline import compress_lm, lm_scores
 from hwsim.quality.pipeline import compress, scores
+from hwsim.quality.snn_pipeline import compress_snn, spike_rates
 from hwsim.search.measured import Subject
 
 
@@ -48,3 +52,18 @@ def byte_lm_subject(config: Mapping[str, Any] | None = None, *, n_eval: int = 32
     sc = lm_scores(p, cal, n_heads=nh)
     return Subject("byte_lm", lambda d: compress_lm(p, d, cal, n_heads=nh, importance=sc),
                    lambda c: c.perplexity(w), sense="min", quality_name="perplexity")
+
+
+def digits_snn_subject(config: Mapping[str, Any] | None = None, *, n_calib: int = 256) -> Subject:
+    """The spiking network on digits (trained or cached for ``config``, :mod:`hwsim.quality.digits_snn`) as a
+    search subject over :class:`hwsim.quality.snn_pipeline.SpikingDesign`. Raises ValueError for n_calib < 1 and
+    as :func:`hwsim.quality.digits_snn.check_config`."""
+    if n_calib < 1:
+        raise ValueError(f"n_calib must be >= 1, got {n_calib}")
+    cfg = dsnn.check_config(config or {})
+    p = dsnn.trained(cfg)
+    data = dsnn.load(cfg)
+    cal = data.x_train[:n_calib]
+    sr = spike_rates(p, cal)
+    return Subject("digits_snn", lambda d: compress_snn(p, d, cal, rates=sr, x_ir=data.x_test),
+                   lambda c: c.accuracy(data.x_test, data.y_test), sense="max", quality_name="accuracy")

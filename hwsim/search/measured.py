@@ -96,15 +96,20 @@ def sequential(results: pd.DataFrame, *, order: str, budgets: Sequence[float], s
     """The designs a two-stage pipeline reaches (see the module docstring), selected on ``target``'s energy.
 
     ``results`` is :func:`evaluate`'s table (the full grid); ``budgets`` are relative quality losses allowed in
-    stage 1 (0.01 = 1 %). Returns the rows of ``results`` (all targets) of the reached designs.
+    stage 1 (0.01 = 1 %). An axis the subject's designs do not have (e.g. ``depth`` or ``a_bits`` of a spiking
+    network) counts as uncompressed. Returns the rows of ``results`` (all targets) of the reached designs.
 
     Raises ValueError for an unknown ``order`` or a grid without the uncompressed design.
     """
     if order not in ("prune_then_quantise", "quantise_then_prune"):
         raise ValueError(f"order={order!r}; accepted: prune_then_quantise, quantise_then_prune")
     r = results[results["target"] == target]
-    float_q = (r["w_bits"] >= 16) & (r["a_bits"] >= 16) & (r.get("rotation", "none") == "none")
-    unpruned = (r["depth"] == 0) & (r["width"] >= 1) & (r["rank_fraction"] >= 1)
+
+    def col(name: str, default: Any) -> pd.Series:  # an axis a subject's designs lack stays at its default
+        return r[name] if name in r.columns else pd.Series(default, index=r.index)
+
+    float_q = (col("w_bits", 16) >= 16) & (col("a_bits", 16) >= 16) & (col("rotation", "none") == "none")
+    unpruned = (col("depth", 0) == 0) & (col("width", 1.0) >= 1) & (col("rank_fraction", 1.0) >= 1)
     base = r[float_q & unpruned]
     if base.empty:
         raise ValueError("the grid must contain the uncompressed design (depth 0, width 1, rank 1, 16 bits)")
@@ -129,7 +134,8 @@ def compare(results: pd.DataFrame, *, sense: str, budgets: Sequence[float], thre
             targets: Sequence[str] | None = None) -> pd.DataFrame:
     """Per target and strategy: number of designs, hypervolume of the (energy_J min, quality ``sense``) front
     (reference: 1.01 x the largest energy and the worst quality of the grid), its ratio to the joint one, and the
-    lowest energy reaching each quality threshold (``energy_at_<threshold>``; NaN if unreached).
+    lowest energy reaching each quality threshold (``energy_at_<threshold>``; NaN if unreached). Designs a target
+    does not execute (NaN energy, e.g. a dense factor layer on a neuromorphic chip) count on no front of it.
     """
     tg = list(targets) if targets is not None else list(dict.fromkeys(results["target"]))
     senses = ["min", sense]
@@ -146,10 +152,10 @@ def compare(results: pd.DataFrame, *, sense: str, budgets: Sequence[float], thre
             hv = hypervolume_2d(s[["energy_J", "quality"]].to_numpy(), senses, ref)
             row = {"target": t, "strategy": name, "designs": int(s["design"].nunique()), "hypervolume": hv,
                    "hv_ratio_to_joint": hv / hv_joint if hv_joint > 0 else np.nan}
-            q = s["quality"].to_numpy()
+            q, e = s["quality"].to_numpy(), s["energy_J"].to_numpy(np.float64)
             for th in thresholds:
-                ok = q >= th if sense == "max" else q <= th
-                row[f"energy_at_{th:g}"] = float(s["energy_J"].to_numpy()[ok].min()) if ok.any() else np.nan
+                ok = (q >= th if sense == "max" else q <= th) & ~np.isnan(e)
+                row[f"energy_at_{th:g}"] = float(e[ok].min()) if ok.any() else np.nan
             rows.append(row)
     return pd.DataFrame(rows)
 
