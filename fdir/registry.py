@@ -1,5 +1,5 @@
 """Registry of detector pipelines by name: the one list of detector choices that the co-design study's ``variant``
-(:func:`hwsim.study.codesign_point`), :func:`fdir.evaluate.run_variant`, the sweep experiments of
+(:func:`hwsim.study.codesign_point`), :func:`fdir.protocols.telemanom.run_variant`, the sweep experiments of
 :mod:`fdir.experiments_telemetry` and ``hwsim detect --detector`` read.
 
 A user adds a detector with one call::
@@ -18,9 +18,10 @@ Built-in pipelines (:data:`BUILTIN`): ``dense_float`` / ``int8`` (the convolutio
 int8 export, :mod:`fdir.detectors.forecast_detector`), ``dense_params_matched`` / ``dense_ops_matched`` (the float
 forecaster pair shrunk to the spiking detector's parameter count / operations per sample,
 :mod:`fdir.detectors.matched`), ``lif`` / ``mtj_lif`` (the spiking forecaster with signed
-LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``cae`` (windowed convolutional autoencoder) and
-``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`). With ``quick`` the trained
-families run 3 epochs.
+LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``dense_converted`` (the operation-matched dense
+pair converted to a rate-coded integrate-and-fire network, :mod:`fdir.detectors.converted`), ``cae`` (windowed
+convolutional autoencoder) and ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`).
+With ``quick`` the trained families run 3 epochs.
 """
 
 from __future__ import annotations
@@ -71,6 +72,15 @@ def _matched(by: str, fixed_point: bool = False):
     return factory
 
 
+def _converted(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
+    from dataclasses import replace
+
+    from fdir.detectors.converted import ConvertedForecasterDetector
+    from fdir.detectors.matched import matched_config
+
+    return ConvertedForecasterDetector(replace(matched_config("ops"), seed=int(seed), **_epochs(epochs, quick)))
+
+
 def _spiking(neuron: str):
     def factory(*, seed: int = 0, epochs: int | None = None, quick: bool = False):
         from fdir.detectors.spiking import SpikingConfig
@@ -98,6 +108,7 @@ BUILTIN: dict[str, Callable] = {
     "dense_float": _dense(False),
     "int8": _dense(True),
     **{name: _matched(by) for name, by in MATCHED.items()},
+    "dense_converted": _converted,
     "lif": _spiking("lif"),
     "mtj_lif": _spiking("mtj"),
     "cae": _cae,
