@@ -16,7 +16,8 @@ output                conv 1x1 (c2/4 → 1)
 
 Training: mean squared reconstruction error on nominal windows, Adam (optax) with learning rate 3e-3 (the
 training rate of the released code), BatchNorm with batch statistics in training and running statistics
-(momentum 0.1) at inference, early stopping on a nominal validation split.
+(momentum 0.1) at inference, early stopping on a nominal validation split (the shared loop of
+:mod:`fdir.training`).
 
 Decision rule: window score s = mean over the C·W values of (x − x̂)² (standardised units); the window is
 anomalous when s > θ, with θ the ``quantile`` (default 0.99) of s over nominal *validation* windows, i.e. a
@@ -33,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["AFFINE_LAYERS", "CAEConfig", "CAEModel", "init", "train", "workload"]
+__all__ = ["AFFINE_LAYERS", "MIN_DELTA", "CAEConfig", "CAEModel", "init", "train", "workload"]
 
 AFFINE_LAYERS = ("enc.conv1", "enc.conv2", "enc.linear", "dec.linear", "dec.convT1", "dec.conv1", "dec.convT2",
                  "dec.conv2", "dec.out")
@@ -415,48 +416,55 @@ def _jit_forward(cfg: CAEConfig, capture: tuple[str, ...]):
     return _JIT_CACHE[key]
 
 
+MIN_DELTA = 1e-6
+"""Validation-loss improvement (standardised MSE) that resets the early-stopping patience of :func:`train`."""
+
+
 @lru_cache(maxsize=16)
-def _train_step(cfg: CAEConfig, lr: float, decay_steps: int):
-    """(optimizer, jit-compiled training step) of one configuration, built once and reused by every training run:
-    Adam at ``lr``, or cosine-decayed to 0.05·lr over ``decay_steps`` (> 0)."""
-    import jax
+def _loss(cfg: CAEConfig):
+    """Per-window reconstruction MSE (N,) in the :func:`fdir.training.fit` protocol, one object per configuration
+    (it keys the loop's compilation cache); ``state`` is the BatchNorm running statistics, batch statistics in
+    training and running ones in inference."""
     import jax.numpy as jnp
+
+    def loss(p, batch, *, state, key, train):
+        (x,) = batch
+        y, new_state, _ = _forward(p, state, x, cfg, train)
+        return jnp.mean((y - x) ** 2, axis=(1, 2)), new_state
+
+    return loss
+
+
+@lru_cache(maxsize=16)
+def _optimizer(lr: float, decay_steps: int):
+    """Adam at ``lr``, or cosine-decayed to 0.05·lr over ``decay_steps`` (> 0); one object per setting."""
     import optax
 
     schedule = optax.cosine_decay_schedule(lr, decay_steps=decay_steps, alpha=0.05) if decay_steps else lr
-    opt = optax.adam(schedule)
-
-    def loss_fn(p, s, x):
-        y, new_s, _ = _forward(p, s, x, cfg, True)
-        return jnp.mean((y - x) ** 2), new_s
-
-    @jax.jit
-    def step(p, s, o, x):
-        (value, new_s), g = jax.value_and_grad(loss_fn, has_aux=True)(p, s, x)
-        updates, o = opt.update(g, o, p)
-        return optax.apply_updates(p, updates), new_s, o, value
-
-    return opt, step
+    return optax.adam(schedule)
 
 
 def train(xw_train: np.ndarray, xw_val: np.ndarray, *, config: CAEConfig | None = None, epochs: int = 30,
           batch_size: int = 128, lr: float = 3e-3, patience: int = 8, seed: int = 0, cosine: bool = False,
           mean: np.ndarray | None = None, std: np.ndarray | None = None) -> CAEModel:
-    """Train the CAE on nominal windows (raw units, (N, C, W)); early stopping on the validation MSE.
+    """Train the CAE on nominal windows (raw units, (N, C, W)) with early stopping on the validation MSE of the
+    nominal windows ``xw_val``, by the shared loop :func:`fdir.training.fit`: shuffled batches of ``batch_size``
+    (the last partial batch dropped: BatchNorm batch statistics), ``patience`` epochs without an improvement larger
+    than :data:`MIN_DELTA`, the best-validation parameters and BatchNorm statistics kept.
 
     Adam with a constant learning rate ``lr`` (default), or decayed to 0.05·lr over the ``epochs`` by a cosine
     schedule when ``cosine`` (Loshchilov & Hutter, SGDR, arXiv:1608.03983).
 
     ``mean``/``std`` (C,) standardise the channels (default: fitted on ``xw_train``). Returns the model with the
     best validation loss; the threshold is not set (use :meth:`CAEModel.set_threshold` on nominal validation
-    windows).
+    windows). ``history``: :meth:`fdir.training.History.as_dict` plus the training time ``seconds``.
 
     Raises
     ------
     ValueError
         for window shapes that do not match the config, non-finite data, or non-positive epochs/batch/lr.
     """
-    import jax.numpy as jnp
+    from fdir.training import TrainConfig, fit
 
     cfg = config or CAEConfig()
     for n, v in (("epochs", epochs), ("batch_size", batch_size), ("patience", patience)):
@@ -483,47 +491,14 @@ def train(xw_train: np.ndarray, xw_val: np.ndarray, *, config: CAEConfig | None 
     zv = ((xv - mean[:, None]) / std[:, None]).astype(np.float32)
 
     params, state = init(cfg, seed)
-    params = {k: jnp.asarray(v) for k, v in params.items()}
-    state = {k: jnp.asarray(v) for k, v in state.items()}
-    n = zt.shape[0]
-    nb = max(1, n // batch_size)
-    opt, step = _train_step(cfg, float(lr), epochs * nb if cosine else 0)
-    opt_state = opt.init(params)
-
-    evaluate = _jit_forward(cfg, ())
-
-    def val_loss(p, s):
-        tot = 0.0
-        for i in range(0, zv.shape[0], 2048):
-            y, _ = evaluate(p, s, jnp.asarray(zv[i:i + 2048]))
-            tot += float(jnp.sum(jnp.mean((y - zv[i:i + 2048]) ** 2, axis=(1, 2))))
-        return tot / zv.shape[0]
-
-    rng = np.random.default_rng([int(seed), 0x7A1])
-    best = (np.inf, params, state)
-    hist = {"train": [], "val": [], "seconds": 0.0}
+    nb = max(1, zt.shape[0] // batch_size)
     t0 = time.perf_counter()
-    bad = 0
-    for _ in range(epochs):
-        perm = rng.permutation(n)
-        tot = 0.0
-        for j in range(nb):
-            idx = perm[j * batch_size:(j + 1) * batch_size]
-            params, state, opt_state, value = step(params, state, opt_state, jnp.asarray(zt[idx]))
-            tot += float(value)
-        v = val_loss(params, state)
-        hist["train"].append(tot / nb)
-        hist["val"].append(v)
-        if v < best[0] - 1e-6:
-            best, bad = (v, params, state), 0
-        else:
-            bad += 1
-            if bad >= patience:
-                break
-    hist["seconds"] = time.perf_counter() - t0
-    _, params, state = best
-    return CAEModel(config=cfg, params={k: np.asarray(v) for k, v in params.items()},
-                    state={k: np.asarray(v) for k, v in state.items()}, mean=mean.astype(np.float32),
+    res = fit(_loss(cfg), params, _optimizer(float(lr), epochs * nb if cosine else 0), (zt,),
+              TrainConfig(max_epochs=epochs, batch_size=batch_size, patience=patience, min_delta=MIN_DELTA,
+                          drop_last=True, seed=int(seed)), validation=(zv,), state=state)
+    hist = res.history.as_dict() | {"seconds": time.perf_counter() - t0}
+    return CAEModel(config=cfg, params={k: np.asarray(v) for k, v in res.params.items()},
+                    state={k: np.asarray(v) for k, v in res.state.items()}, mean=mean.astype(np.float32),
                     std=std.astype(np.float32), history=hist)
 
 

@@ -31,8 +31,9 @@ Pipeline on one channel (value column 0 of the SMAP/MSL arrays, dimensionless, a
    (stride ``seq_stride``), each started from the zero state; MSE (or Huber, ``loss``) on the targets
    (x_{t+1+j} − r_t)/δ from sample ``warmup`` of each sequence on, plus ``rate_reg`` x mean |spike|
    (Zenke & Vogels 2021, doi:10.1162/neco_a_01367); BPTT with the SuperSpike surrogate (Zenke & Ganguli 2018,
-   arXiv:1705.11146; :mod:`snn.surrogate`), Adam (optax), ``validation_split`` of the sequences held out, the
-   best-validation epoch kept.
+   arXiv:1705.11146; :mod:`snn.surrogate`), Adam (optax), ``validation_split`` of the sequences held out, early
+   stopping on the validation forecast error (without the activity penalty; ``patience``, ``min_delta``) and the
+   best-validation epoch kept, by the shared loop :func:`fdir.training.fit` (last partial batch dropped).
 5. **Detection** (:func:`channel_detections`): the test stream runs through the network from the zero state;
    errors e_k = |x_t − (r_{t−1} + δ ŷ_{t−1,0})| for test samples t = l_s .. T−1 (k = t − l_s, telemanom's scoring
    range) are thresholded by :func:`fdir.ndt.detect` with the same :class:`fdir.ndt.NDTParams` as the dense
@@ -91,6 +92,8 @@ class SpikingConfig:
         samples (> 0).
     seq_len, seq_stride, warmup : training sequences (samples; warmup < seq_len, unscored first samples).
     epochs, batch_size, lr, rate_reg, validation_split : training (Adam).
+    patience, min_delta : early stopping on the validation forecast error (δ² units; :func:`fdir.training.fit`):
+        patience >= 1 epochs, min_delta >= 0.
     loss : ``"mse"`` or ``"huber"`` (quadratic within ±1 δ, linear outside: unpredictable jumps of many δ pull
         the forecast less).
     l_s : first scored test sample (telemanom's l_s, 250). seed : initialisation, shuffling, neuron noise.
@@ -127,6 +130,8 @@ class SpikingConfig:
     rate_reg: float = 1e-3
     loss: str = "mse"
     validation_split: float = 0.2
+    patience: int = 10
+    min_delta: float = 0.0
     l_s: int = 250
     seed: int = 0
     T_K: float = 300.0
@@ -143,7 +148,7 @@ class SpikingConfig:
         model_T = getattr(self.mtj_model, "T_K", None)
         if model_T is not None and not math.isclose(float(model_T), float(self.T_K), rel_tol=1e-9):
             raise ValueError(f"mtj_model is fitted at T_K={model_T} K, but T_K={self.T_K} K")
-        for name in ("n_hidden", "n_predictions", "seq_len", "seq_stride", "epochs", "batch_size"):
+        for name in ("n_hidden", "n_predictions", "seq_len", "seq_stride", "epochs", "batch_size", "patience"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be an integer >= 1")
         if not 0 <= self.warmup < self.seq_len:
@@ -159,6 +164,8 @@ class SpikingConfig:
             raise ValueError(f"loss={self.loss!r}, accepted: {LOSSES}")
         if self.rate_reg < 0:
             raise ValueError(f"rate_reg={self.rate_reg} must be >= 0")
+        if not (math.isfinite(float(self.min_delta)) and self.min_delta >= 0):
+            raise ValueError(f"min_delta={self.min_delta!r} must be finite and >= 0")
         if not 0 < self.validation_split < 1:
             raise ValueError(f"validation_split={self.validation_split} must be in (0, 1)")
         if self.l_s < 1:
@@ -337,8 +344,9 @@ def _pad_len(T: int, quantum: int = 2048) -> int:
 
 
 class SpikingTrainer:
-    """Builds the spec, optimiser and jit-compiled training/prediction functions of one :class:`SpikingConfig`
-    once, then trains any number of channels with them (:meth:`fit`) and runs them (:meth:`run`). Holds no data.
+    """Builds the spec, optimiser, per-example loss and jit-compiled prediction of one :class:`SpikingConfig` once,
+    then trains any number of channels with them (:meth:`fit`, the shared loop :func:`fdir.training.fit`, which
+    compiles its step once per trainer) and runs them (:meth:`predict`). Holds no data.
     """
 
     def __init__(self, cfg: SpikingConfig = SpikingConfig()) -> None:
@@ -351,35 +359,28 @@ class SpikingTrainer:
         self.cfg = cfg
         self.spec = spec = cfg.spec()
         self.noise = cfg.neuron == "mtj"
-        opt = optax.adam(cfg.lr)
-        self._opt = opt
+        self._opt = optax.adam(cfg.lr)
         mask = (jnp.arange(cfg.seq_len) >= cfg.warmup).astype(jnp.float32)[None, :, None]
 
         def forward(params, x, key):
             out = apply(params["snn"], spec, x, key)
             return out.y + x * params["w_in"], out.spikes[0]
 
-        def loss(params, x, z, w, key):
+        def loss(params, batch, *, state, key, train):
+            """Per sequence (B,): the mean MSE/Huber error over the scored samples (from ``warmup``) and the
+            ``n_predictions`` targets, plus ``rate_reg`` x mean |spike| in training (the validation loss is the
+            forecast error alone)."""
+            x, z = batch
             y, s = forward(params, x, key)
-            m = mask * w[:, None, None]
             d = y - z
             pt = d**2 if cfg.loss == "mse" else jnp.where(jnp.abs(d) <= 1.0, 0.5 * d**2, jnp.abs(d) - 0.5)
-            err = jnp.sum(m * pt) / (jnp.maximum(jnp.sum(m), 1.0) * z.shape[2])
-            return err + cfg.rate_reg * jnp.mean(jnp.abs(s)), err
+            err = jnp.sum(mask * pt, axis=(1, 2)) / (jnp.sum(mask) * z.shape[2])
+            if train:
+                err = err + cfg.rate_reg * jnp.mean(jnp.abs(s), axis=(1, 2))
+            return err, state
 
-        def step(params, state, x, z, key):
-            w = jnp.ones((x.shape[0],), x.dtype)
-            (_, err), g = jax.value_and_grad(loss, has_aux=True)(params, x, z, w, key)
-            upd, state = opt.update(g, state, params)
-            return optax.apply_updates(params, upd), state, err
-
-        def val(params, x, z, w, key):
-            return loss(params, x, z, w, key)[1] * jnp.sum(w)
-
-        self._step = jax.jit(step)
-        self._val = jax.jit(val)
+        self._loss = loss
         self._run = jax.jit(forward)
-
 
     def _key(self, seed: int):
         import jax
@@ -397,6 +398,7 @@ class SpikingTrainer:
         import jax
         import jax.numpy as jnp
 
+        from fdir.training import TrainConfig, fit
         from snn.model import init_params
 
         cfg = self.cfg
@@ -405,48 +407,20 @@ class SpikingTrainer:
         x = x[:, 0] if x.ndim == 2 else x
         delta = choose_delta(x, cfg.delta_fraction)
         X, Z = make_sequences(x, delta, cfg)
-        rng = np.random.default_rng(cfg.seed)
-        order = rng.permutation(X.shape[0])
-        n_val = max(1, round(order.size * cfg.validation_split))
-        if order.size - n_val < 1:
-            raise ValueError(f"{order.size} training sequences are too few for a training/validation split "
+        if X.shape[0] < 2:
+            raise ValueError(f"{X.shape[0]} training sequence is too few for a training/validation split "
                              f"(seq_len={cfg.seq_len}, seq_stride={cfg.seq_stride})")
-        tr, va = order[: order.size - n_val], order[order.size - n_val:]
-        bs = min(cfg.batch_size, tr.size)
         key = jax.random.PRNGKey(cfg.seed)
         key, kinit = jax.random.split(key)
         params = {"snn": init_params(kinit, self.spec),
                   "w_in": jnp.zeros((cfg.n_predictions,), jnp.float32)}
-        state = self._opt.init(params)
-        Xd, Zd = jnp.asarray(X), jnp.asarray(Z)
-        n_vb = -(-va.size // bs)
-        va_pad = np.concatenate([va, np.full(n_vb * bs - va.size, va[0])])
-        w_pad = np.concatenate([np.ones(va.size, np.float32), np.zeros(n_vb * bs - va.size, np.float32)])
-        best, best_params = np.inf, params
-        hist: dict[str, list] = {"train": [], "val": []}
-        for _ in range(cfg.epochs):
-            perm = tr[rng.permutation(tr.size)]
-            losses = []
-            for b in range(perm.size // bs):
-                idx = jnp.asarray(perm[b * bs:(b + 1) * bs])
-                kb = None
-                if self.noise:
-                    key, kb = jax.random.split(key)
-                params, state, err = self._step(params, state, Xd[idx], Zd[idx], kb)
-                losses.append(err)
-            vl = 0.0
-            for b in range(n_vb):
-                sl = va_pad[b * bs:(b + 1) * bs]
-                vl += float(self._val(params, Xd[sl], Zd[sl], jnp.asarray(w_pad[b * bs:(b + 1) * bs]),
-                                      self._key(cfg.seed + 1)))
-            vl /= va.size
-            hist["train"].append(float(jnp.mean(jnp.stack(losses))))
-            hist["val"].append(vl)
-            if vl < best:
-                best, best_params = vl, params
-        bp = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32), best_params)
+        tc = TrainConfig(max_epochs=cfg.epochs, batch_size=cfg.batch_size, patience=cfg.patience,
+                         min_delta=cfg.min_delta, validation_split=cfg.validation_split, drop_last=True,
+                         seed=cfg.seed)
+        res = fit(self._loss, params, self._opt, (X, Z), tc, key=key if self.noise else None)
+        bp = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32), res.params)
         np_params = {"layers": bp["snn"]["layers"], "readout": {**bp["snn"]["readout"], "w_in": bp["w_in"][None, :]}}
-        return SpikingDetector(cfg, delta, self.spec, np_params, hist, time.perf_counter() - t0)
+        return SpikingDetector(cfg, delta, self.spec, np_params, res.history.as_dict(), time.perf_counter() - t0)
 
     def predict(self, model: SpikingDetector, x: np.ndarray) -> dict[str, np.ndarray]:
         """Run a stream x (T,) or (T, D) (column 0) from the zero state, one sample per step.

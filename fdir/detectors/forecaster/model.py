@@ -1,6 +1,6 @@
-"""The forecaster's model (JAX + optax): telemanom windows, the strided 1-D convolutional network, the ensemble
-training loop with early stopping, forecasts, error streams and the per-channel detection driver. See the package
-doc of :mod:`fdir.detectors.forecaster`."""
+"""The forecaster's model (JAX + optax): telemanom windows, the strided 1-D convolutional network, its ensemble
+training (the shared loop :func:`fdir.training.fit`), forecasts, error streams and the per-channel detection driver.
+See the package doc of :mod:`fdir.detectors.forecaster`."""
 
 from __future__ import annotations
 
@@ -84,8 +84,9 @@ _FN_CACHE: dict = {}
 
 
 def _fns(cfg: ForecasterConfig):
-    """jit-compiled functions over a stacked ensemble (leading member axis M on every leaf):
-    (optimizer, step, per-member summed validation loss, per-member predictions)."""
+    """Per configuration, built once and reused by every channel (they key the compilation caches of
+    :func:`fdir.training.fit`): (optimizer, per-example loss of one member in the :func:`fdir.training.fit`
+    protocol, jit-compiled per-member predictions over a stacked ensemble (leading member axis M on every leaf))."""
     import jax
     import jax.numpy as jnp
     import optax
@@ -101,28 +102,16 @@ def _fns(cfg: ForecasterConfig):
             lambda p: {k: jax.tree_util.tree_map(lambda _, k=k: "gain" if k == "skip" else "net", v)
                        for k, v in p.items()})
 
-    def member_loss(params, x, y, w):
-        err = jnp.mean((_apply(params, x, cfg) - y) ** 2, axis=1)
-        return jnp.sum(err * w) / jnp.maximum(jnp.sum(w), 1.0)
-
-    def member_step(params, state, x, y, w):
-        lv, g = jax.value_and_grad(member_loss)(params, x, y, w)
-        upd, state = opt.update(g, state, params)
-        return optax.apply_updates(params, upd), state, lv
-
-    step = jax.jit(jax.vmap(member_step))
-
-    @jax.jit
-    def val_loss(params, x, y, w):
-        def one(p):
-            return jnp.sum(jnp.mean((_apply(p, x, cfg) - y) ** 2, axis=1) * w)
-        return jax.vmap(one)(params)
+    def member_loss(params, batch, *, state, key, train):
+        """Per-window MSE over the n_predictions targets (B,); the forecaster has no state and no noise."""
+        x, y = batch
+        return jnp.mean((_apply(params, x, cfg) - y) ** 2, axis=1), state
 
     @jax.jit
     def predict(params, x):
         return jax.vmap(lambda p: _apply(p, x, cfg))(params)
 
-    _FN_CACHE[key] = (opt, step, val_loss, predict)
+    _FN_CACHE[key] = (opt, member_loss, predict)
     return _FN_CACHE[key]
 
 
@@ -139,10 +128,6 @@ def _pad(x: np.ndarray, bs: int) -> tuple[np.ndarray, np.ndarray]:
     if n == bs:
         return x, w
     return np.concatenate([x, np.zeros((bs - n, *x.shape[1:]), x.dtype)]), w
-
-
-def _tree_np(tree) -> dict:
-    return {k: {kk: np.array(vv) for kk, vv in v.items()} for k, v in tree.items()}
 
 
 @dataclass
@@ -234,10 +219,12 @@ class Forecaster:
 def train_forecaster(train: np.ndarray, cfg: ForecasterConfig | None = None) -> Forecaster:
     """Train an ensemble of ``cfg.members`` forecasters on one channel's nominal array ``train`` (T, D).
 
-    telemanom protocol (package doc): shuffled windows, ``validation_split`` held out, mini-batches shared by the
-    members (which differ by their initialisation), early stopping per member on its validation loss (patience,
-    min_delta), each member keeps the weights of its best validation epoch; training ends when every member has
-    stopped or after ``epochs``.
+    telemanom protocol (package doc) run by the shared loop :func:`fdir.training.fit` (``ensemble=True``):
+    shuffled windows (seed ``cfg.seed``), ``validation_split`` held out (after the ``max_train_windows`` cap),
+    mini-batches of ``batch_size`` shared by the members (which differ by their initialisation; the last one padded),
+    early stopping per member on its validation loss (patience, min_delta), each member keeps the weights of its
+    best validation epoch; training ends when every member has stopped or after ``epochs``. ``history``:
+    :meth:`fdir.training.History.as_dict`.
 
     ``train`` may be 1-D (one column).
 
@@ -249,61 +236,21 @@ def train_forecaster(train: np.ndarray, cfg: ForecasterConfig | None = None) -> 
     import jax
     import jax.numpy as jnp
 
+    from fdir.training import TrainConfig, fit
+
     cfg = ForecasterConfig() if cfg is None else cfg
     train = as_series(train, "train")
     D = train.shape[1]
     columns = cfg.columns(train)
     X, Y = make_windows(train, cfg.l_s, cfg.n_predictions, columns)
-    rng = np.random.default_rng(cfg.seed)
-    order = rng.permutation(X.shape[0])
-    if cfg.max_train_windows is not None:
-        order = order[: cfg.max_train_windows]
-    n_val = round(order.size * cfg.validation_split)
-    if order.size - n_val < 1 or n_val < 1:
-        raise ValueError(f"{order.size} windows are too few for a training and validation split")
-    tr, va = order[: order.size - n_val], order[order.size - n_val:]
-    M = cfg.members
-    opt, step, val_loss, _ = _fns(cfg)
-    members = [_init(cfg, len(columns), cfg.seed * 1000 + m, m) for m in range(M)]
+    opt, loss, _ = _fns(cfg)
+    members = [_init(cfg, len(columns), cfg.seed * 1000 + m, m) for m in range(cfg.members)]
     params = jax.tree_util.tree_map(lambda *a: jnp.stack(a), *members)
-    state = jax.vmap(opt.init)(params)
-    bs = cfg.batch_size
-    best = np.full(M, np.inf)
-    wait = np.zeros(M, int)
-    best_params = _tree_np(params)
-    hist = {"train": [], "val": []}
-    Xv, Yv = X[va], Y[va]
-    for _epoch in range(cfg.epochs):
-        perm = tr[rng.permutation(tr.size)]
-        tl = 0.0
-        for a, b in _batches(perm.size, bs):
-            xb, w = _pad(X[perm[a:b]], bs)
-            yb, _ = _pad(Y[perm[a:b]], bs)
-            rep = [jnp.broadcast_to(jnp.asarray(v), (M, *v.shape)) for v in (xb, yb, w)]
-            params, state, lv = step(params, state, *rep)
-            tl += float(jnp.mean(lv)) * (b - a)
-        vl = np.zeros(M)
-        for a, b in _batches(Xv.shape[0], bs):
-            xb, w = _pad(Xv[a:b], bs)
-            yb, _ = _pad(Yv[a:b], bs)
-            vl += np.asarray(val_loss(params, jnp.asarray(xb), jnp.asarray(yb), jnp.asarray(w)))
-        vl /= Xv.shape[0]
-        hist["train"].append(tl / tr.size)
-        hist["val"].append(float(vl.mean()))
-        improved = vl < best - cfg.min_delta
-        better = vl < best
-        active = wait < cfg.patience
-        take = better & active
-        if take.any():
-            cur = _tree_np(params)
-            for layer in best_params:
-                for f in best_params[layer]:
-                    best_params[layer][f][take] = cur[layer][f][take]
-        best = np.where(take, vl, best)
-        wait = np.where(improved & active, 0, wait + active)
-        if np.all(wait >= cfg.patience):
-            break
-    return Forecaster(cfg, D, columns, best_params, hist)
+    tc = TrainConfig(max_epochs=cfg.epochs, batch_size=cfg.batch_size, patience=cfg.patience,
+                     min_delta=cfg.min_delta, validation_split=cfg.validation_split,
+                     max_examples=cfg.max_train_windows, seed=cfg.seed)
+    res = fit(loss, params, opt, (X, Y), tc, ensemble=True)
+    return Forecaster(cfg, D, columns, res.params, res.history.as_dict())
 
 
 def forecast(model: Forecaster, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

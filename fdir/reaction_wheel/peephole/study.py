@@ -109,11 +109,17 @@ class RWStudyConfig:
         return replace(base, **changes)
 
     def key(self) -> str:
-        """Hash of the detector-relevant fields (the cache key of :func:`cached_detector`)."""
+        """Hash of the detector-relevant fields and of :data:`TRAINER_VERSION` (the cache key of
+        :func:`cached_detector`), so a CAE cached by an older training loop is retrained."""
         d = {k: v for k, v in asdict(self).items() if k in ("cae", "epochs", "lr", "batch_size", "patience",
                                                              "quantile", "n_nominal", "nominal_hours",
                                                              "n_nominal_val", "nominal_val_hours", "seed")}
+        d["trainer"] = TRAINER_VERSION
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+TRAINER_VERSION = 2
+"""Version of the CAE's training loop (2: the shared loop of :mod:`fdir.training`); part of the cache key."""
 
 
 def _seeds(cfg: RWStudyConfig, split: str, n: int) -> np.ndarray:

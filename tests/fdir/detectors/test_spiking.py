@@ -59,7 +59,8 @@ def test_encode_reconstruction_bound_and_sequences():
 
 @pytest.mark.parametrize("field,value", [("neuron", "izhikevich"), ("n_hidden", 0), ("warmup", 64),
                                          ("delta_fraction", 1.5), ("tau_m_steps", 1.0), ("rate_reg", -1.0),
-                                         ("validation_split", 1.0)])
+                                         ("validation_split", 1.0), ("patience", 0), ("min_delta", float("nan")),
+                                         ("min_delta", -0.1)])
 def test_config_rejects_bad_values(field, value):
     kw = {**TINY, field: value}
     with pytest.raises(ValueError, match=field):
