@@ -70,9 +70,22 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-__all__ = ["CHANNEL_CHOICES", "PUBLISHED", "QUICK_CHANNEL", "SPACECRAFT_CHOICES", "SUBSET",
-           "TelemanomResult", "VariantResult", "evaluate_spiking", "resolve_channels", "run_telemanom",
-           "run_variant", "subset_rule"]
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "CHANNEL_CHOICES",
+    "PUBLISHED",
+    "QUICK_CHANNEL",
+    "SPACECRAFT_CHOICES",
+    "SUBSET",
+    "TelemanomResult",
+    "VariantResult",
+    "evaluate_spiking",
+    "pooled_workload",
+    "resolve_channels",
+    "run_telemanom",
+    "run_variant",
+    "subset_rule",
+]
 
 PUBLISHED = {
     "SMAP": {"tp": 62, "fp": 12, "fn": 7},
@@ -475,7 +488,7 @@ def _run_pipeline(variant: str, ids: tuple[str, ...], epochs: int | None, seed: 
     from fdir.registry import make
     from hwsim import ir
 
-    rows, wl = [], None
+    rows, wls, weights = [], [], []
     train_s = eval_s = 0.0
     for chan in ids:
         ch = load_channel(chan)
@@ -487,9 +500,43 @@ def _run_pipeline(variant: str, ids: tuple[str, ...], epochs: int | None, seed: 
         eval_s += time.perf_counter() - t1
         train_s += t1 - t0
         rows += _label_row_counts(ch, found[["start_index", "end_index"]].to_numpy())
-        if wl is None:
-            wl = pipe.workload()
+        wls.append(pipe.workload())
+        weights.append(ch.test.shape[0])
+    wl = pooled_workload(wls, weights)
     return _metrics(rows), wl, int(ir.parameter_count(wl)), int(wl["w_bits"].max()), train_s, eval_s
+
+
+ACTIVITY_COLUMNS = ("spikes_pos", "spikes_neg", "syn_ops")
+"""IR columns that a detector measures on its data (per inference) rather than takes from its architecture."""
+
+
+def pooled_workload(workloads: Sequence[pd.DataFrame], weights: Sequence[float]) -> pd.DataFrame:
+    """One IR for detectors trained per channel: the layer structure of the first channel's IR, with each measured
+    activity column (:data:`ACTIVITY_COLUMNS`) replaced by its ``weights``-weighted mean over the channels that have
+    the same layer (matched by ``layer`` name), so a spiking or converted detector is costed at its mean activity per
+    inference over the evaluated channels rather than at the first channel's. Rows whose activity is NaN everywhere
+    stay NaN. ``weights``: (n_channels,) non-negative (the study uses each channel's test length in samples).
+
+    Raises ValueError for an empty list, mismatched lengths or weights that are negative, non-finite or all zero.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if not workloads or len(workloads) != w.size:
+        raise ValueError(f"workloads ({len(workloads)}) and weights ({w.size}) must be non-empty and equally long")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"weights={w.tolist()} must be finite, >= 0 and not all 0")
+    out = workloads[0].copy()
+    for col in ACTIVITY_COLUMNS:
+        if col not in out.columns:
+            continue
+        per = pd.concat([wl.set_index("layer")[col].rename(i) for i, wl in enumerate(workloads)], axis=1)
+        per = per.reindex(out["layer"])
+        vals = per.to_numpy(np.float64)
+        ok = np.isfinite(vals)
+        ww = np.where(ok, w[None, :], 0.0)
+        num = np.where(ok, vals, 0.0) @ w
+        den = ww.sum(axis=1)
+        out[col] = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return out
 
 
 def _result(variant, spacecraft, ids, out) -> VariantResult:
