@@ -6,11 +6,10 @@ of the cases that check the model against them, with the tolerances of the refer
 computed by the code under test (``tests/test_validation_cases.py`` checks the cases named in issue 18).
 
 Not cases here, by design: the Loihi primitive energies and the Horowitz constants are model inputs with their
-source in the target/primitive tables (a second typed copy checks nothing), and Loihi's per-time-step energy is
-fitted to the keyword-spotting measurement of Blouw et al. (``hwsim.targets.calibrate.fit_loihi``), so that
-measurement cannot validate it. V15 (:mod:`hwsim.validation_loihi`) checks Loihi's per-event energies against a
-measurement on a different published workload (the SANA-FE DVS-gesture network); the fitted per-time-step energy and
-time step fail that measurement by about an order of magnitude and are reported in its details, not checked.
+source in the target/primitive tables (a second typed copy checks nothing), and the keyword-spotting measurement of
+Blouw et al. fits Loihi's host spike-I/O energy per step (``hwsim.targets.calibrate.fit_loihi``), so that measurement
+cannot validate it. V15 (:mod:`hwsim.validation_loihi`) checks Loihi's event energies and its calibrated on-chip
+energy per step against a measurement on a different published workload (the SANA-FE DVS-gesture network).
 """
 
 from __future__ import annotations

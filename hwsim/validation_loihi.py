@@ -21,7 +21,7 @@ time steps (``expected_firing_neurons``); per-layer counts are not published, so
 365,277 / (1,000 x 18,678) = 0.0196 spikes per neuron per step (an assumption). Synaptic operations are spikes x the
 exact mean fan-out of each valid convolution (output positions x C_in x 3 x 3 / presynaptic neurons).
 
-Case V15 compares the primitive-only dynamic energy per step (Davies et al. 2018 per-event energies of
+Case V15 (primitive) compares the primitive-only dynamic energy per step (Davies et al. 2018 per-event energies of
 ``hwsim/targets/loihi.json``; no fitted term) with the measured range: expected the geometric centre 2 uJ, factor
 tolerance 2 (= the published range 1-4 uJ). The model gives 2.62 uJ (69,708 synaptic operations and 18,678 neuron
 updates per step); with all spikes in the layer of smallest or of largest fan-out instead of spread evenly it would
@@ -30,11 +30,23 @@ give 1.07 or 4.53 uJ, so the uniform-rate assumption matters about as much as th
 (4.27 uJ) fails the case, while the neuron-update term alone could be doubled or dropped within the tolerance; this
 case is a coarse check.
 
-Not a case, because it fails by about an order of magnitude and the harness has no expected-failure notion: the
-calibrated model. Its per-time-step energy (``timestep_J``, fitted to the keyword-spotting measurement of Blouw et
-al., arXiv:1812.01739) adds about 27 uJ per step, and its ``timestep_s`` (the keyword spotter's wall time per step,
-338 us) is 11-34 x the measured 10-30 us. Both numbers are in the case's details (``calibrated_dynamic_J_per_step``,
-``latency_s_per_step``).
+Case V15 (calibrated) compares the calibrated model's dynamic energy per step, as the measured run was deployed,
+with the same range. Loihi's calibrated model (``loihi.json``, :func:`hwsim.targets.calibrate.fit_loihi`) splits
+the keyword-spotting measurement of Blouw et al. (arXiv:1812.01739: 0.27 mJ "dynamic" per inference = running power -
+idle power from boot) into the embedded x86 processors' power once a model is deployed (about 70 mW, the paper's
+section "Data I/O"; booked as static power), the on-chip event energy (4.4 uJ) and a fitted host spike-I/O energy of
+3.3 uJ per step for input streamed from the host every step. The DVS-gesture network holds its input on chip as
+neuron biases (``snn/dvs.yaml``), so it is costed with ``_host_io_per_step`` = 0; its calibrated dynamic energy per
+step is then the event energy, 2.62 uJ, inside 1-4 uJ. With host I/O every step it would be 5.90 uJ (outside), and
+the former calibration (the whole 0.27 mJ less the event energy as a per-step term) gave 29.5 uJ. The case fails if
+a per-step term larger than about 1.4 uJ (4 uJ - 2.62 uJ) is charged to on-chip work, i.e. it checks that the fitted
+term is not a mesh (barrier-synchronisation) energy. It does not check the x86 power or the host-I/O term, which
+this measurement evidently does not contain: SANA-FE's Loihi model, per-event terms only, reproduces its
+measurements within 12 % (the paper's abstract).
+
+Time per step is not a case: the calibrated ``timestep_s`` is the keyword spotter's wall time per step with host
+I/O (338 us, 11-34 x the measured 10-30 us of this run without host I/O); the on-chip step time is not modelled
+(it needs a per-core event-latency model and the core mapping). It is in the details (``latency_s_per_step``).
 """
 
 from __future__ import annotations
@@ -94,28 +106,49 @@ def dvs_gesture_workload(*, time_steps: int = TIME_STEPS, spike_rate: float | No
     return ir.make(rows)
 
 
-def _v15() -> dict[str, Any]:
-    """Primitive-only dynamic energy per time step of the DVS-gesture frame on Loihi [J], with the calibrated
-    model's figures in the details."""
+def _per_step(target) -> dict[str, float]:
+    """Totals of one DVS-gesture frame on ``target`` divided by its time steps."""
     from hwsim.cost.model import evaluate_arrays
 
-    tot = evaluate_arrays(dvs_gesture_workload(), "loihi").totals
-    T = float(TIME_STEPS)
-    per_step = {k: float(tot[k][0]) / T for k in ("energy_primitive_J", "energy_dynamic_J", "energy_J", "latency_s",
-                                                  "synops", "neuron_updates")}
-    return {"got": per_step["energy_primitive_J"],
-            "details": {"calibrated_dynamic_J_per_step": per_step["energy_dynamic_J"],
-                        "calibrated_total_J_per_step": per_step["energy_J"],
-                        "latency_s_per_step": per_step["latency_s"],
+    tot = evaluate_arrays(dvs_gesture_workload(), target).totals
+    return {k: float(tot[k][0]) / TIME_STEPS for k in ("energy_primitive_J", "energy_dynamic_J", "energy_static_J",
+                                                       "energy_J", "latency_s", "synops", "neuron_updates")}
+
+
+def _v15() -> dict[str, Any]:
+    """Primitive-only dynamic energy per time step of the DVS-gesture frame on Loihi [J]."""
+    from hwsim.targets.catalogue import load
+
+    s = _per_step(load("loihi"))
+    return {"got": s["energy_primitive_J"],
+            "details": {"measured_J_per_step_range": list(MEASURED_J_PER_STEP),
+                        "synops_per_step": s["synops"], "neuron_updates_per_step": s["neuron_updates"]}}
+
+
+def _v15_calibrated() -> dict[str, Any]:
+    """Calibrated dynamic energy per time step [J] of the DVS-gesture frame on Loihi deployed as measured (input
+    held on chip: no host spike I/O), with the streamed-input figures and the time per step in the details."""
+    from hwsim.targets.catalogue import load
+
+    on_chip = _per_step(load("loihi", {"_host_io_per_step": 0.0}))
+    streamed = _per_step(load("loihi"))
+    return {"got": on_chip["energy_dynamic_J"],
+            "details": {"streamed_input_dynamic_J_per_step": streamed["energy_dynamic_J"],
+                        "static_J_per_step": on_chip["energy_static_J"],
+                        "latency_s_per_step": on_chip["latency_s"],
                         "measured_J_per_step_range": list(MEASURED_J_PER_STEP),
-                        "measured_s_per_step_range": list(MEASURED_S_PER_STEP),
-                        "synops_per_step": per_step["synops"], "neuron_updates_per_step": per_step["neuron_updates"]}}
+                        "measured_s_per_step_range": list(MEASURED_S_PER_STEP)}}
 
 
 def cases() -> list[dict]:
     lo, hi = MEASURED_J_PER_STEP
+    tol = "expected the range's geometric centre, factor tolerance = the range"
     return [dict(case="V15 Loihi DVS gesture primitive-only energy per time step vs measured (SANA-FE)",
                  source=SANAFE + "; activity 365,277 spikes / 1,000 steps (SANA-FE tutorial), the same rate in every "
-                 "layer; expected the range's geometric centre, factor tolerance = the range. The calibrated "
-                 "per-time-step term is not included: it fails this measurement by about 10x (see module doc)",
-                 expected=(lo * hi) ** 0.5, tolerance=(hi / lo) ** 0.5, mode="factor", compute=_v15, unit="J/step")]
+                 f"layer; {tol}", expected=(lo * hi) ** 0.5, tolerance=(hi / lo) ** 0.5, mode="factor",
+                 compute=_v15, unit="J/step"),
+            dict(case="V15 Loihi DVS gesture calibrated dynamic energy per time step vs measured (SANA-FE)",
+                 source=SANAFE + "; the calibrated model (host spike-I/O energy fitted on Blouw et al., "
+                 "arXiv:1812.01739) deployed as measured: input held on chip as biases, no host I/O per step "
+                 f"(_host_io_per_step = 0); {tol}", expected=(lo * hi) ** 0.5, tolerance=(hi / lo) ** 0.5,
+                 mode="factor", compute=_v15_calibrated, unit="J/step")]

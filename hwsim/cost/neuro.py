@@ -6,7 +6,8 @@ not executed by this class (:mod:`hwsim.cost.support`: the design is ``supported
 latency); they contribute no events here. Per inference the chip runs ``T`` time steps (the largest ``time_steps`` of
 the spiking and neuron-update rows, 1 when there are none): latency = T x ``timestep_s`` (shared among the rows in
 proportion to their events; at least synops / ``synops_per_s`` when the target gives a peak rate) and the calibrated
-model adds ``timestep_J`` x T (management energy, fitted for Loihi) and ``static_power_W`` x latency.
+model adds ``timestep_J`` x T (per-step energy beyond the events: for Loihi the host spike I/O fitted to Blouw et
+al., see ``hwsim/targets/loihi.json``) and ``static_power_W`` x latency.
 
 Time step: on a target whose neurons evolve in physical time (``physical_time_steps`` = 1, the MTJ core) a workload
 that states its simulated step (the IR's ``dt_s``, :func:`hwsim.ir.time_step_s`) runs one step per ``dt_s``: the

@@ -2,10 +2,13 @@
 arXiv:1812.01739: a feed-forward network with 390 inputs (26 MFCC features x 15 frames), two hidden layers of 256
 spiking neurons and 29 outputs (ABR ``power_benchmarks`` keyword spotter), as an IR table for neuromorphic targets.
 
-Activity is not published per layer: the defaults (``time_steps`` 10 per inference, ``spike_rate`` 0.1 spikes per
-neuron per step, i.e. one spike per neuron per inference) are assumptions, used once to fit Loihi's per-time-step
-energy (``hwsim/targets/loihi.json``); change them and the fitted value changes with them
-(:func:`hwsim.targets.calibrate.fit_loihi`).
+One inference is one 390-feature frame. ``time_steps`` = 10 per inference follows the NengoLoihi keyword-spotting
+example (each frame presented for ``p_time`` = 10 steps at dt = 1 ms, nengo/nengo-loihi
+``docs/examples/keyword_spotting.ipynb``), which Blouw et al.'s unpublished Loihi script adapts (abr/power_benchmarks
+README). Activity is not published per layer: ``spike_rate`` 0.1 spikes per neuron per step (one spike per neuron
+per inference) is an assumption. Both enter the fit of Loihi's host spike-I/O energy per step
+(``_host_io_step_J`` in ``hwsim/targets/loihi.json``, :func:`hwsim.targets.calibrate.fit_loihi`); change them and
+the fitted value changes with them.
 """
 
 from __future__ import annotations
