@@ -27,6 +27,29 @@ Rules
   (0.458 at f = 0) and 0.139 / 0.146 with SPOT at q = 10⁻⁴ (0.146 at f = 0; false alarms 210 / 192 per 10⁴
   samples, 171 at f = 0): there the false alarms come from test parts that leave the training range (random
   walks, trends), not from a detector that fits its training errors too closely.
+* **Input transform** (``transform``, :mod:`fdir.transform`): after scaling, each channel's detector reads its
+  scaled values (``"level"``, default), their increments (``"difference"``) or, with ``"auto"``, the increments of
+  the columns that the ADF and KPSS tests on the training part (the fitting part with ``holdout``) call
+  non-stationary. Fitted per channel, kept in :attr:`Pipeline.transforms`.
+* **Range exit** (``range_k`` k, default None: off): a sample of the watched (transformed) value more than k
+  white-noise levels outside its training range is flagged whatever the detector's error (stream name
+  :data:`RANGE_EXIT`, score = the distance in noise units; :meth:`fdir.transform.InputTransform.range_exit`).
+* **Alarm budget** (``budget``): ``"channel"`` (default) gives every channel's thresholder the full budget, so
+  the union over D channels can raise up to D times the false alarms of one; ``"series"`` shares one budget over
+  the channels: a thresholder with a risk (:meth:`fdir.spot.SPOTThresholder.share`) runs at q/D per channel (and
+  SPOT already splits its risk over a channel's S streams), so by Bonferroni's inequality the union of all
+  streams of all channels keeps the per-sample false-alarm probability q of one stream. telemanom's NDT has no
+  risk parameter and is used as it is.
+* **Defaults**: ``transform="level"``, ``range_k=None``, ``budget="channel"`` and telemanom's NDT keep the
+  telemanom protocol (and the SMAP/MSL figures) unchanged. On the robustness suite (``benchmarks/bench_fdir_suite.py``,
+  dense_float 3 epochs, seed 0, ``medium`` subset) ``transform="auto"`` with ``budget="series"`` and SPOT (risk
+  10⁻³, non-negative tail shape, flags grouped within 100 samples; chosen without labels, see the benchmark's doc)
+  gave event-wise F1 0.548 with 6.7 false alarms per 10⁴ samples and 1.2 % of the anomaly-free test samples
+  flagged, against 0.585 / 15.9 / 49.8 % for the previous best (scaled values, free-shape SPOT at 10⁻⁴, grouped):
+  the earlier F1 owed much to whole test parts flagged as one event. ``range_k`` 3 or 6 lowered F1 on the
+  ``small`` subset (0.370 / 0.452 against 0.561), so it stays off.
+* **Export**: :mod:`fdir.runtime` applies the scaling only, so a channel with a differenced input or the
+  range-exit rule is not exported (:meth:`Pipeline.export` raises NotImplementedError saying so).
 * **Length**: :attr:`Pipeline.min_length` is checked on the training series before any training: the detector's
   ``min_train_length`` samples, and with ``holdout`` f > 0 also that the fitting part n_fit keeps that many and the
   held-out part has at least :data:`fdir.thresholders.MIN_SCORES` samples. A series to score needs at least
@@ -53,12 +76,17 @@ import pandas as pd
 
 from fdir.detectors.base import Detector, Thresholder, as_series, fill_gaps
 from fdir.scaling import SCALERS, Scaler, fit_scaler
+from fdir.transform import TRANSFORMS, InputTransform, fit_transform
 
-__all__ = ["INTERVAL_COLUMNS", "MAX_HOLDOUT", "ChannelResult", "Pipeline"]
+__all__ = ["BUDGETS", "INTERVAL_COLUMNS", "MAX_HOLDOUT", "RANGE_EXIT", "ChannelResult", "Pipeline"]
 
 INTERVAL_COLUMNS = ("start", "end", "channel", "stream", "score", "start_index", "end_index")
 MAX_HOLDOUT = 0.9
 """Largest ``holdout`` fraction of :class:`Pipeline` (the detector keeps at least a tenth of the training series)."""
+BUDGETS = ("channel", "series")
+"""False-alarm budgets of :class:`Pipeline` (module doc, Alarm budget)."""
+RANGE_EXIT = "range_exit"
+"""Stream name of the range-exit rule in :meth:`Pipeline.detect` (:mod:`fdir.transform`)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +122,9 @@ class Pipeline:
     scaling : one of :data:`fdir.scaling.SCALERS`. per_channel : module doc. name : label (registry name).
     holdout : fraction f of the training series (its end) held out from the detector to calibrate the thresholder,
     a number in [0, 0.9]; 0 (default) calibrates on the training errors (module doc, Calibration).
+    transform : one of :data:`fdir.transform.TRANSFORMS` (module doc, Input transform). range_k : range-exit
+    multiple k in white-noise levels, a finite number > 0, or None (off). budget : one of :data:`BUDGETS` (module
+    doc, Alarm budget).
 
     Raises
     ------
@@ -102,20 +133,30 @@ class Pipeline:
     """
 
     def __init__(self, detector: Callable[[], Detector], thresholder: Callable[[], Thresholder] | None = None, *,
-                 scaling: str = "minmax", per_channel: bool = True, name: str = "", holdout: float = 0.0) -> None:
+                 scaling: str = "minmax", per_channel: bool = True, name: str = "", holdout: float = 0.0,
+                 transform: str = "level", range_k: float | None = None, budget: str = "channel") -> None:
         from fdir.thresholders import NDTThresholder
 
         if scaling not in SCALERS:
             raise ValueError(f"scaling={scaling!r}, accepted: {SCALERS}")
         if not (isinstance(holdout, numbers.Real) and math.isfinite(holdout) and 0 <= holdout <= MAX_HOLDOUT):
             raise ValueError(f"holdout={holdout!r}, accepted: a number in [0, {MAX_HOLDOUT}]")
+        if transform not in TRANSFORMS:
+            raise ValueError(f"transform={transform!r}, accepted: {TRANSFORMS}")
+        if range_k is not None and not (isinstance(range_k, numbers.Real) and math.isfinite(range_k)
+                                        and range_k > 0):
+            raise ValueError(f"range_k={range_k!r}, accepted: a finite number > 0, or None")
+        if budget not in BUDGETS:
+            raise ValueError(f"budget={budget!r}, accepted: {BUDGETS}")
         self.make_detector = detector
         self.make_thresholder = thresholder or NDTThresholder
         self.scaling, self.per_channel, self.name = scaling, bool(per_channel), name
         self.holdout = float(holdout)
+        self.transform, self.range_k, self.budget = transform, None if range_k is None else float(range_k), budget
         self.channels: list[str] = []
         self.columns: list[str] = []
         self.fitted: dict[str, tuple[Scaler, Detector, Thresholder]] = {}
+        self.transforms: dict[str, InputTransform] = {}
         self.calibration: dict[str, np.ndarray] = {}
 
     def split(self, n: int) -> int:
@@ -164,22 +205,53 @@ class Pipeline:
         self.check_length(a.shape[0])
         filled, _ = fill_gaps(a, "train")
         self.columns = names
-        self.fitted, self.calibration = {}, {}
+        self.fitted, self.calibration, self.transforms = {}, {}, {}
+        fitted = {}
         for i, (ch, cols) in enumerate(groups := self._groups(names)):
             if progress is not None:
                 progress(f"training {self.name or 'detector'} on channel {ch} ({i + 1}/{len(groups)})")
             sc = fit_scaler(a[:, cols], self.scaling)
             z = sc.transform(filled[:, cols])
             n_fit = self.split(z.shape[0])
+            tr = fit_transform(z[:n_fit], self.transform, self.range_k)
+            z = tr.apply(z)
             det = self.make_detector().fit(z[:n_fit])
             cal = np.asarray(det.scores(z), np.float64)
             if n_fit < z.shape[0]:
                 scored = np.flatnonzero(np.isfinite(cal).all(axis=0))
                 warm = min(int(scored[0]) if scored.size else n_fit, n_fit)
                 cal = np.concatenate([np.full((cal.shape[0], warm), np.nan), cal[:, n_fit:]], axis=1)
-            self.calibration[ch] = cal
-            self.fitted[ch] = (sc, det, self.make_thresholder().fit(cal))
+            self.calibration[ch], self.transforms[ch] = cal, tr
+            fitted[ch] = (sc, det)
+        self.fitted = {ch: (sc, det, None) for ch, (sc, det) in fitted.items()}
         self.channels = list(self.fitted)
+        try:
+            return self.set_thresholder(self.make_thresholder)
+        except ValueError:
+            self.fitted, self.channels = {}, []     # no half-fitted pipeline
+            raise
+
+    def set_thresholder(self, thresholder: Callable[[], Thresholder]) -> Pipeline:
+        """Fit a fresh thresholder of the factory ``thresholder`` per channel on :attr:`calibration`, keeping the
+        fitted scalers, transforms and detectors (the thresholders of one set of detector scores are compared this
+        way, :mod:`fdir.suite.protocol`). With ``budget="series"`` and D > 1 channels, a thresholder with a
+        ``share(k)`` method (a copy holding 1/k of its false-alarm budget: :class:`fdir.spot.SPOTThresholder` runs
+        at risk q/k) is shared out over the D channels (module doc, Alarm budget). Returns self.
+
+        Raises
+        ------
+        ValueError
+            before :meth:`fit`, or as the thresholder's ``fit``.
+        """
+        if not self.fitted:
+            raise ValueError("Pipeline: call fit(train) first")
+        D, fitted = len(self.fitted), {}
+        for ch, (sc, det, _) in self.fitted.items():
+            thr = thresholder()
+            if self.budget == "series" and D > 1 and hasattr(thr, "share"):
+                thr = thr.share(D)
+            fitted[ch] = (sc, det, thr.fit(self.calibration[ch]))
+        self.fitted = fitted      # replaced only when every channel's thresholder is fitted
         return self
 
     def evaluate(self, x, time=None, *, progress: Callable[[str], None] | None = None) -> list[ChannelResult]:
@@ -206,7 +278,8 @@ class Pipeline:
             if progress is not None:
                 progress(f"scoring channel {ch} ({i + 1}/{len(groups)})")
             sc, det, thr = self.fitted[ch]
-            z = sc.transform(filled[:, cols])
+            tr = self.transforms[ch]
+            z = tr.apply(sc.transform(filled[:, cols]))
             s = det.scores(z)
             ref = det.reference(z) if hasattr(det, "reference") else z[:, 0]
             if hasattr(thr, "evaluate"):
@@ -215,8 +288,17 @@ class Pipeline:
                 spans = list(zip(r.intervals, r.interval_scores, r.interval_streams, strict=True))
             else:
                 flags, smoothed, threshold, spans = np.asarray(thr.flag(s, ref), bool).copy(), None, None, []
-            flags &= ~np.isnan(a[:, cols]).any(axis=1)
             names = tuple(det.stream_names)
+            if tr.range_k is not None:   # range exit (fdir.transform): flagged whatever the detector's error
+                r_exit = tr.range_exit(z[:, 0])
+                out_ = r_exit > tr.range_k
+                flags |= out_
+                spans += [((u, v), float(r_exit[u:v + 1].max()), (len(names),)) for u, v in _runs(out_)]
+                names += (RANGE_EXIT,)
+                s = np.vstack([s, r_exit])
+                smoothed = None if smoothed is None else np.vstack([smoothed, r_exit])
+                threshold = None if threshold is None else np.vstack([threshold, np.full(len(r_exit), tr.range_k)])
+            flags &= ~np.isnan(a[:, cols]).any(axis=1)
             rows = []
             for s0, s1 in _runs(flags):
                 hit = [(sc_, st) for (u, v), sc_, st in spans if u <= s1 and v >= s0]
@@ -246,11 +328,18 @@ class Pipeline:
         Raises
         ------
         NotImplementedError
-            for a detector family without export.
+            for a detector family without export, or a channel whose input transform the runtime cannot apply
+            (:mod:`fdir.runtime` reads scaled values: a differenced column or the range-exit rule is not exported).
         ValueError
             before :meth:`fit`, for an unknown channel, or a bundle whose input channels differ from the scaled
             columns."""
         sc, det, _ = self._channel(channel)
+        tr = self.transforms[self.channels[0] if channel is None else str(channel)]
+        if tr.any_difference or tr.range_k is not None:
+            raise NotImplementedError(
+                f"channel {channel!r}: the runtime (fdir.runtime) applies scaling only; this pipeline "
+                f"{'differences the input' if tr.any_difference else 'adds the range-exit rule'} (fdir.transform), "
+                "which a bundle cannot reproduce; fit with transform='level' and range_k=None to export")
         spec, arrays = det.export()
         spec, arrays = dict(spec), dict(arrays)
         inp = dict(spec["input"])

@@ -10,7 +10,8 @@ are FN), at series level (a label counts as detected whichever channel raised th
 cannot process (e.g. too short for the detector's window) is recorded with its error and all its labels as FN.
 
 :func:`score_table` sums the counts (micro over events) over all series and per anomaly type and adds the false
-alarms per 10,000 test samples on the anomaly-free series (events predicted there, each a false alarm).
+alarms per 10,000 test samples on the anomaly-free series (events predicted there, each a false alarm) and the
+share of their test samples flagged.
 """
 
 from __future__ import annotations
@@ -37,20 +38,20 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
                     thresholders: Mapping[str, Callable[[], Thresholder]] | None = None) -> list[dict]:
     """Rows for series ``s`` (module doc), one per thresholder: ``thresholder``, ``name``, ``signal_class``,
     ``anomaly``, ``n_test`` (test samples), ``tp``, ``fp``, ``fn``, ``n_events`` (predicted events in the test
-    part), ``seconds`` (fit + evaluation), ``error`` ('' when the pipeline ran).
+    part), ``n_flagged`` (flagged test samples), ``seconds`` (fit + evaluation), ``error`` ('' when the pipeline ran).
 
     ``make_pipeline`` returns a fresh unfitted :class:`~fdir.pipeline.Pipeline`; it is fitted once, and each
     factory of ``thresholders`` (name -> zero-argument factory; default: the pipeline's own thresholder, named
-    ``"pipeline"``) is fitted on the scores the pipeline calibrated on (:attr:`fdir.pipeline.Pipeline.calibration`:
-    the detector's training scores, or its held-out scores with the pipeline's ``holdout``) and applied to the same
-    scores."""
+    ``"pipeline"``) is fitted on the scores the pipeline calibrated on (:meth:`fdir.pipeline.Pipeline.set_thresholder`
+    on :attr:`~fdir.pipeline.Pipeline.calibration`: the detector's training scores, or its held-out scores with the
+    pipeline's ``holdout``; the pipeline's alarm budget applies) and applied to the same scores."""
     base = {"name": s.name, "signal_class": s.signal_class, "anomaly": s.anomaly, "n_test": s.length - s.n_train}
     t0 = time.perf_counter()
     try:
         pipe = make_pipeline()
         pipe.fit(s.train)
     except ValueError as e:
-        return [{"thresholder": k, **base, "tp": 0, "fp": 0, "fn": len(s.labels), "n_events": 0,
+        return [{"thresholder": k, **base, "tp": 0, "fp": 0, "fn": len(s.labels), "n_events": 0, "n_flagged": 0,
                  "seconds": time.perf_counter() - t0, "error": str(e)} for k in (thresholders or {"pipeline": 0})]
     t_fit = time.perf_counter() - t0
     rows = []
@@ -59,17 +60,16 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
         row = {"thresholder": k, **base}
         try:
             if make_thr is not None:
-                for ch, (sc, det, _) in pipe.fitted.items():
-                    pipe.fitted[ch] = (sc, det, make_thr().fit(pipe.calibration[ch]))
+                pipe.set_thresholder(make_thr)
             flags = np.zeros(s.length, bool)
             for r in pipe.evaluate(s.values):
                 flags |= np.asarray(r.flags, bool)
             flags[:s.n_train] = False
             pred = runs(flags)
             c = telemanom_counts(s.labels.tolist(), pred)
-            row.update(tp=c.tp, fp=c.fp, fn=c.fn, n_events=len(pred), error="")
+            row.update(tp=c.tp, fp=c.fp, fn=c.fn, n_events=len(pred), n_flagged=int(flags.sum()), error="")
         except ValueError as e:
-            row.update(tp=0, fp=0, fn=len(s.labels), n_events=0, error=str(e))
+            row.update(tp=0, fp=0, fn=len(s.labels), n_events=0, n_flagged=0, error=str(e))
         row["seconds"] = t_fit + time.perf_counter() - t1
         rows.append(row)
     return rows
@@ -88,22 +88,30 @@ def evaluate_suite(make_pipeline: Callable[[], Pipeline], series: Sequence[Serie
     return pd.DataFrame(rows)
 
 
-def score_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Event-wise figures of :func:`evaluate_suite` rows of one thresholder: index ``all`` then each anomaly type
-    present (``none`` excluded), columns ``tp, fp, fn, precision, recall, f1, series``;
+def score_table(rows: pd.DataFrame, by: str = "anomaly") -> pd.DataFrame:
+    """Event-wise figures of :func:`evaluate_suite` rows of one thresholder: index ``all`` then each value of the
+    column ``by`` present (``"anomaly"``: each anomaly type, ``none`` excluded; ``"signal_class"``: each signal class,
+    its anomaly-free series included, so their false alarms count), columns ``tp, fp, fn, precision, recall, f1,
+    series``;
     ``attrs['false_alarms_per_10k']`` the events predicted on the anomaly-free series per 10,000 of their test
-    samples (NaN without such series) and ``attrs['errors']`` the number of series the pipeline could not process."""
+    samples (NaN without such series), ``attrs['flagged_share_nominal']`` the share of those test samples that are
+    flagged (an event-count false-alarm rate hides a detector that flags a whole test part as one event), and
+    ``attrs['errors']`` the number of series the pipeline could not process."""
     def counts(df):
         c = EventCounts(int(df.tp.sum()), int(df.fp.sum()), int(df.fn.sum()))
         return {"tp": c.tp, "fp": c.fp, "fn": c.fn, "precision": c.precision, "recall": c.recall, "f1": c.f1,
                 "series": len(df)}
 
+    if by not in ("anomaly", "signal_class"):
+        raise ValueError(f"by={by!r}, accepted: ('anomaly', 'signal_class')")
     out = {"all": counts(rows)}
-    for kind, df in rows[rows.anomaly != "none"].groupby("anomaly", sort=False):
+    for kind, df in (rows[rows.anomaly != "none"] if by == "anomaly" else rows).groupby(by, sort=False):
         out[kind] = counts(df)
     table = pd.DataFrame.from_dict(out, orient="index")
     free = rows[rows.anomaly == "none"]
     table.attrs["false_alarms_per_10k"] = (float(free.n_events.sum() / free.n_test.sum() * 1e4) if len(free)
                                            else float("nan"))
+    table.attrs["flagged_share_nominal"] = (float(free.n_flagged.sum() / free.n_test.sum()) if len(free)
+                                            and "n_flagged" in free else float("nan"))
     table.attrs["errors"] = int((rows.error != "").sum())
     return table

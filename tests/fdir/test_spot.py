@@ -39,9 +39,24 @@ def test_threshold_matches_analytic_quantile(gamma, sigma):
     σ/γ·(q^(−γ) − 1) (exponential: −σ ln q) within 8 % (N = 20,000 calibration values, 400 peaks)."""
     q = 1e-3
     x = stats.genpareto.rvs(gamma, scale=sigma, size=N, random_state=np.random.default_rng(0))
-    th = SPOTThresholder(q=q).fit(x)
+    th = SPOTThresholder(q=q, shape="free").fit(x)
     want = -sigma * np.log(q) if gamma == 0 else sigma / gamma * (q ** -gamma - 1)
     assert th.thresholds[0] == pytest.approx(want, rel=0.08)
+    if gamma >= 0:   # the default non-negative shape leaves an unbounded tail's fit unchanged
+        assert SPOTThresholder(q=q).fit(x).thresholds[0] == pytest.approx(want, rel=0.08)
+
+
+def test_nonnegative_shape_replaces_a_bounded_tail_by_the_exponential_mle():
+    """Peaks from a bounded GPD (γ = −0.3): the free fit keeps γ < 0; the non-negative fit is the exponential MLE,
+    γ = 0 and σ = mean of the peaks (closed form); the shape option is checked."""
+    y = stats.genpareto.rvs(-0.3, scale=1.0, size=400, random_state=np.random.default_rng(2))
+    assert grimshaw(y, "free").gamma < 0
+    fit = grimshaw(y, "nonnegative")
+    assert fit.gamma == 0.0 and fit.sigma == pytest.approx(y.mean(), rel=1e-12)
+    with pytest.raises(ValueError, match="shape"):
+        grimshaw(y, "negative")
+    with pytest.raises(ValueError, match="shape"):
+        SPOTThresholder(shape="bounded")
 
 
 def test_false_alarm_rate_near_q_and_union_budget():
@@ -81,7 +96,8 @@ def test_dspot_follows_drift():
     train = rng.exponential(size=N)
     test = rng.exponential(size=3000) + np.linspace(0, 10, 3000)
     test[2500] += 30
-    spot = SPOTThresholder(q=q).fit(train).flag(test).mean()
+    # the paper's free shape: the non-negative default's streaming refits absorb part of the drift (1.5 % flagged)
+    spot = SPOTThresholder(q=q, shape="free").fit(train).flag(test).mean()
     d = SPOTThresholder(q=q, depth=20).fit(train).flag(test)
     assert spot > 50 * q
     assert d[2500] and d.mean() <= 3 * q

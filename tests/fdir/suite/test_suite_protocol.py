@@ -74,6 +74,26 @@ def test_score_table_aggregates_micro_and_false_alarm_rate():
     assert t.attrs["errors"] == 1
 
 
+def test_score_table_by_signal_class_and_flagged_share():
+    """by="signal_class" keeps the anomaly-free series in their class (their false alarms count there); the
+    flagged share is the flagged test samples of the anomaly-free series over their test samples (by hand)."""
+    rows = pd.DataFrame([
+        {"signal_class": "a", "anomaly": "point", "n_test": 600, "tp": 2, "fp": 1, "fn": 0, "n_events": 3,
+         "n_flagged": 40, "error": ""},
+        {"signal_class": "a", "anomaly": "none", "n_test": 1000, "tp": 0, "fp": 3, "fn": 0, "n_events": 3,
+         "n_flagged": 30, "error": ""},
+        {"signal_class": "b", "anomaly": "none", "n_test": 3000, "tp": 0, "fp": 0, "fn": 0, "n_events": 0,
+         "n_flagged": 0, "error": ""},
+    ])
+    t = score_table(rows, by="signal_class")
+    assert list(t.index) == ["all", "a", "b"]
+    assert (t.loc["a", "tp"], t.loc["a", "fp"]) == (2, 4)
+    assert t.loc["a", "precision"] == pytest.approx(2 / 6, rel=1e-12)
+    assert t.attrs["flagged_share_nominal"] == pytest.approx(30 / 4000, rel=1e-12)
+    with pytest.raises(ValueError, match="by="):
+        score_table(rows, by="channel")
+
+
 def test_evaluate_suite_rows():
     df = evaluate_suite(_pipe, [_series(400, [700]), _series(400, [], anomaly="none", seed=1)])
     assert list(df.anomaly) == ["point", "none"] and df.loc[0, "tp"] == 1
