@@ -18,6 +18,7 @@ import numpy as np
 from jax import lax
 
 from devices._layout import ROW
+from devices._rng import SERIES_TERMS
 from devices.compact import CompactSignedLIF
 from devices.params import MacrospinParams
 
@@ -62,22 +63,30 @@ def step_keys(gs):
     return tuple(mix32(g + _U(c)) for c in range(4))
 
 
+def _exponent_mantissa(x):
+    """(E, m) with x = m·2^E, m ∈ [1, 2), from the IEEE-754 fields of a normal positive float (as the Numba
+    kernel's ``exponent_mantissa``)."""
+    if x.dtype == jnp.float32:
+        u, sh, frac, bias = jnp.uint32, 23, 0x7FFFFF, 127
+    else:
+        u, sh, frac, bias = jnp.uint64, 52, 0xFFFFFFFFFFFFF, 1023
+    b = lax.bitcast_convert_type(x, u)
+    e = (b >> u(sh)).astype(x.dtype) - bias
+    return e, lax.bitcast_convert_type((b & u(frac)) | u(bias << sh), x.dtype)
+
+
 def _log_unit(h, K):
+    """ln((h + 1)·2⁻³²) for uint32 words h (see :func:`devices._kernel_numba._log_unit`)."""
     one = K[1]
-    x = h.astype(K.dtype) + one
-    sh = K[50] * jnp.ones_like(x)
-    for thr, mul, inc in ((39, 39, 49), (40, 41, 48), (42, 43, 45), (44, 45, 2), (46, 2, 1)):
-        t = x < K[thr]
-        x = jnp.where(t, x * K[mul], x)
-        sh = jnp.where(t, sh + K[inc], sh)
-    m = x * K[47]
+    ex, m = _exponent_mantissa(h.astype(K.dtype) + one)
     big = m > K[6]
     m = jnp.where(big, m * K[0], m)
-    e = jnp.where(big, sh, sh + one)
+    e = jnp.where(big, K[40] - ex - one, K[40] - ex)
     s = (m - one) / (m + one)
     s2 = s * s
-    p = K[16]
-    for k in range(15, 6, -1):
+    n_ln = SERIES_TERMS[str(K.dtype)][0]
+    p = K[6 + n_ln]
+    for k in range(5 + n_ln, 6, -1):
         p = p * s2 + K[k]
     p = p * s2 + one
     return K[2] * s * p - e * K[5]
@@ -87,11 +96,12 @@ def _cos_sin_quadrant(h, K):
     q = h >> _U(30)
     th = (h & _U(0x3FFFFFFF)).astype(K.dtype) * K[3]
     t2 = th * th
-    c = K[27]
-    for k in range(26, 16, -1):
+    _, n_cos, n_sin = SERIES_TERMS[str(K.dtype)]
+    c = K[16 + n_cos]
+    for k in range(15 + n_cos, 16, -1):
         c = c * t2 + K[k]
-    s = K[38]
-    for k in range(37, 27, -1):
+    s = K[27 + n_sin]
+    for k in range(26 + n_sin, 27, -1):
         s = s * t2 + K[k]
     s = s * th
     swap = (q & _U(1)) == _U(1)
@@ -219,7 +229,9 @@ def _heun_one(m, p, kj, ks, K, dt, wst, wso, wf, thermal, scheme=0, has_stt=True
         mt = _cayley(m, tuple(hdt * v for v in o), K[1], K[2])
         o = omega_one(tuple(K[0] * (m[i] + mt[i]) for i in range(3)), b0, p, wst, wso, has_stt, has_sot)
         x = _cayley(m, tuple(hdt * v for v in o), K[1], K[2])
-    inv = K[1] / jnp.sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2])
+    r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2]
+    # the midpoint's Cayley rotations keep |m| = 1 to round-off, so one Newton step for 1/√r² suffices there
+    inv = K[1] / jnp.sqrt(r2) if scheme == 0 else K[1] + K[0] * (K[1] - r2)
     return (x[0] * inv, x[1] * inv, x[2] * inv), de
 
 

@@ -4,12 +4,14 @@ blocks of junctions.
 Layout: magnetisation as three contiguous arrays (mx, my, mz), coefficients as the (N_ROWS, N) table of
 :mod:`devices._layout`. Each ``prange`` task owns a cache-sized block of BLOCK junctions, copies its coefficients
 and state into one block buffer of constant shape (structure of arrays, ≈ 28 kB in float64, L1 resident) and
-runs the whole time loop on it; inside a step the loop over the block's junctions is branch-free (vectorised
-with ``fastmath``; the constant buffer shape spares LLVM runtime alias checks that would otherwise stop the
-vectoriser), and the
-thermal normals come from the counter-based generator of :mod:`devices._rng`, so results do not depend on the
-number of threads or on the block size. Event detection, reset and decimated output run in a second, scalar
-loop over the block after each step. The same function is compiled once per dtype (float64, float32).
+runs the whole time loop on it. Inside a step two branch-free loops over the block's junctions (vectorised with
+``fastmath``; the constant buffer shape spares LLVM runtime alias checks that would otherwise stop the
+vectoriser) first form the step's field (applied, drive and thermal) and energy, then integrate; splitting them
+keeps each loop body short enough for the out-of-order window to overlap consecutive vector iterations of the
+long dependent chain (measured: -8 % time per junction-step). The thermal normals come from the counter-based
+generator of :mod:`devices._rng` on 32-bit integer lanes, so results do not depend on the number of threads or on
+the block size. Event detection, reset and decimated output run in a scalar loop over the block after each step.
+The same function is compiled once per dtype (float64, float32); float32 runs on twice as many vector lanes.
 
 Heun scheme (Stratonovich; one noise sample for both stages, renormalised after the corrector only):
     m̃ = m + Δt f(m, b),   m' = normalise(m + Δt/2 [f(m, b) + f(m̃, b)])
@@ -19,7 +21,8 @@ Semi-implicit midpoint scheme "SIB" (J. H. Mentink, M. V. Tretyakov, A. Fasolino
 J. Phys.: Condens. Matter 22, 176001 (2010), doi:10.1088/0953-8984/22/17/176001): with dm/dt = Ω(m) × m,
     m̃ = Cay(Ω(m)) m,   m' = Cay(Ω((m + m̃)/2)) m,   Cay(Ω): solve m' = m + (Δt/2) Ω × (m + m'),
 both stages with the same thermal field. Each stage is a rotation (explicit Cayley form, :func:`cayley`), so
-|m| is kept exactly and the step is stable for any Δt; the final renormalisation only removes round-off.
+|m| is kept exactly and the step is stable for any Δt; the final renormalisation only removes round-off, with one
+Newton step m ← m (3 − |m|²)/2 (error O((|m|² − 1)²), i.e. below round-off) instead of a square root and division.
 """
 
 from __future__ import annotations
@@ -28,23 +31,30 @@ import functools
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba import prange, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from devices._layout import N_ROWS, ROW
+from devices._rng import SERIES_TERMS
 
 _JIT = dict(fastmath=True, error_model="numpy", cache=True, nogil=True)
 
-U16 = np.uint64(16)
-U15 = np.uint64(15)
-U30 = np.uint64(30)
-U2 = np.uint64(2)
-M32 = np.uint64(0xFFFFFFFF)
-M30 = np.uint64(0x3FFFFFFF)
-C1 = np.uint64(0x7FEB352D)
-C2 = np.uint64(0x846CA68B)
-GOLDEN = np.uint64(0x9E3779B9)
-SALT = np.uint64(0x2545F491)
+U16 = np.uint32(16)
+U15 = np.uint32(15)
+U30 = np.uint32(30)
+U2 = np.uint32(2)
+U1 = np.uint32(1)
+U0 = np.uint32(0)
+M30 = np.uint32(0x3FFFFFFF)
+C1 = np.uint32(0x7FEB352D)
+C2 = np.uint32(0x846CA68B)
+GOLDEN = np.uint32(0x9E3779B9)
+SALT = np.uint32(0x2545F491)
+U32 = np.uint32
+"""The hash runs on 32-bit integer lanes: Numba widens uint32 arithmetic to 64 bits, so every result is cast back
+with ``np.uint32`` (wrapping modulo 2³²), which lets LLVM emit 32-bit vector multiplies (vpmulld) that share the
+lane width of float32 arithmetic."""
 
 # row indices as module constants (frozen into the compiled code)
 GP, ALPHA = ROW["GP"], ROW["ALPHA"]
@@ -63,24 +73,25 @@ RUX, RUY, RUZ = ROW["RUX"], ROW["RUY"], ROW["RUZ"]
 
 @numba.njit(inline="always", **_JIT)
 def mix32(x):
-    """lowbias32 on a uint64 holding a 32-bit value (result masked to 32 bits)."""
-    x = x ^ (x >> U16)
-    x = (x * C1) & M32
-    x = x ^ (x >> U15)
-    x = (x * C2) & M32
-    x = x ^ (x >> U16)
-    return x
+    """lowbias32 on a uint32 (wrapping arithmetic modulo 2³², see :mod:`devices._rng`)."""
+    x = U32(x ^ (x >> U16))
+    x = U32(x * C1)
+    x = U32(x ^ (x >> U15))
+    x = U32(x * C2)
+    return U32(x ^ (x >> U16))
 
 
 @numba.njit(**_JIT)
 def junction_key(seed, j):
-    s = mix32((np.uint64(seed) ^ SALT) & M32)
-    return mix32((np.uint64(j) * GOLDEN + s) & M32)
+    """k_j (uint32) of junction ``j`` for a ``seed`` in [0, 2³²)."""
+    s = mix32(U32(U32(seed) ^ SALT))
+    return mix32(U32(U32(j) * GOLDEN + s))
 
 
 @numba.njit(**_JIT)
 def step_key(step, c):
-    return mix32(((np.uint64(step) << U2) + np.uint64(c)) & M32)
+    """k_{s,c} = mix32(4 s + c) (uint32) for a global step ``step`` < 2³⁰."""
+    return mix32(U32((U32(step) << U2) + U32(c)))
 
 
 def cast_like(x, like):  # pragma: no cover - replaced by the overload below inside compiled code
@@ -100,72 +111,106 @@ def _cast_like_ol(x, like):
     return None
 
 
+@intrinsic
+def _to_bits(typingctx, x):
+    """The IEEE-754 bit pattern of a float as an unsigned integer of the same width (a register bitcast)."""
+    if not isinstance(x, types.Float):
+        return None
+    ity = types.uint32 if x.bitwidth == 32 else types.uint64
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(x.bitwidth))
+
+    return ity(x), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, b, like):
+    """The float of the type of ``like`` whose IEEE-754 bit pattern is the unsigned integer ``b`` (same width)."""
+    if not (isinstance(like, types.Float) and isinstance(b, types.Integer) and b.bitwidth == like.bitwidth):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(like))
+
+    return like(b, like), codegen
+
+
+def exponent_mantissa(x):  # pragma: no cover - replaced by the overload below inside compiled code
+    """(E, m) with x = m·2^E, m ∈ [1, 2), for a normal positive float x (E as a float of x's type)."""
+    raise NotImplementedError
+
+
+@overload(exponent_mantissa, jit_options=_JIT)
+def _exponent_mantissa_ol(x):
+    if not isinstance(x, types.Float):
+        return None
+    if x.bitwidth == 32:
+        u, ctor, sh, frac, bias = np.uint32, np.float32, np.uint32(23), np.uint32(0x7FFFFF), 127
+    else:
+        u, ctor, sh, frac, bias = np.uint64, np.float64, np.uint64(52), np.uint64(0xFFFFFFFFFFFFF), 1023
+    one_bits = u(bias) << sh
+
+    def impl(x):
+        b = _to_bits(x)
+        e = ctor(u(b >> sh)) - ctor(bias)
+        return e, _from_bits(u(u(b & frac) | one_bits), x)
+
+    return impl
+
+
 @numba.njit(inline="always", **_JIT)
-def _log_unit(h, K):
-    """ln((h + 1)·2⁻³²) for a 32-bit word h, branch-free (binary range reduction + atanh series)."""
+def _log_unit(h, K, n_ln):
+    """ln((h + 1)·2⁻³²) for a 32-bit word h, branch-free: x = h + 1 ∈ [1, 2³²] is split into its binary exponent
+    E and mantissa m ∈ [1, 2) by reading the IEEE-754 fields, m is folded into (1/√2, √2], and ln m comes from the
+    atanh series of ``n_ln`` terms after the leading one (:data:`devices._rng.SERIES_TERMS`)."""
     one = K[1]
-    x = cast_like(h, one) + one  # x ∈ [1, 2³²]
-    sh = K[50]
-    t = x < K[39]
-    x = x * K[39] if t else x
-    sh = sh + K[49] if t else sh
-    t = x < K[40]
-    x = x * K[41] if t else x
-    sh = sh + K[48] if t else sh
-    t = x < K[42]
-    x = x * K[43] if t else x
-    sh = sh + K[45] if t else sh
-    t = x < K[44]
-    x = x * K[45] if t else x
-    sh = sh + K[2] if t else sh
-    t = x < K[46]
-    x = x * K[2] if t else x
-    sh = sh + one if t else sh
-    m = x * K[47]  # m ∈ [1, 2]
+    ex, m = exponent_mantissa(cast_like(h, one) + one)
     big = m > K[6]
     m = m * K[0] if big else m
-    e = sh if big else sh + one  # ln u = ln m − e ln 2
+    e = K[40] - ex - one if big else K[40] - ex  # ln u = ln m − e ln 2, e = 32 − E (− 1 after halving m)
     s = (m - one) / (m + one)
     s2 = s * s
-    p = K[16]
-    for k in range(15, 6, -1):
+    p = K[6 + n_ln]
+    for k in range(5 + n_ln, 6, -1):
         p = p * s2 + K[k]
     p = p * s2 + one
     return K[2] * s * p - e * K[5]
 
 
 @numba.njit(inline="always", **_JIT)
-def _cos_sin_quadrant(h, K):
-    """(cos θ, sin θ) with θ = (π/2)(q + f) from a 32-bit word (q = h >> 30, f = low 30 bits · 2⁻³⁰)."""
-    q = h >> U30
-    th = cast_like(h & M30, K[1]) * K[3]
+def _cos_sin_quadrant(h, K, n_cos, n_sin):
+    """(cos θ, sin θ) with θ = (π/2)(q + f) from a 32-bit word (q = h >> 30, f = low 30 bits · 2⁻³⁰); Taylor series
+    of ``n_cos`` and ``n_sin`` terms on [0, π/2) (:data:`devices._rng.SERIES_TERMS`)."""
+    q = U32(h >> U30)
+    th = cast_like(U32(h & M30), K[1]) * K[3]
     t2 = th * th
-    c = K[27]
-    for k in range(26, 16, -1):
+    c = K[16 + n_cos]
+    for k in range(15 + n_cos, 16, -1):
         c = c * t2 + K[k]
-    s = K[38]
-    for k in range(37, 27, -1):
+    s = K[27 + n_sin]
+    for k in range(26 + n_sin, 27, -1):
         s = s * t2 + K[k]
     s = s * th
-    swap = (q & np.uint64(1)) == np.uint64(1)
+    swap = U32(q & U1) == U1
     ca = s if swap else c
     sa = c if swap else s
-    co = ca if (q == np.uint64(0) or q == np.uint64(3)) else -ca
+    co = ca if (q == U0 or q == U32(3)) else -ca
     si = sa if q < U2 else -sa
     return co, si
 
 
 @numba.njit(inline="always", **_JIT)
-def normals3(kj, k0, k1, k2, k3, K):
-    """Three standard normals for one junction key and the four step keys of the current step."""
+def normals3(kj, k0, k1, k2, k3, K, n_ln, n_cos, n_sin):
+    """Three standard normals for one junction key and the four step keys of the current step (uint32 words)."""
     h0 = mix32(kj ^ k0)
     h1 = mix32(kj ^ k1)
     h2 = mix32(kj ^ k2)
     h3 = mix32(kj ^ k3)
-    r = np.sqrt(-K[2] * _log_unit(h0, K))
-    c, s = _cos_sin_quadrant(h1, K)
-    r2 = np.sqrt(-K[2] * _log_unit(h2, K))
-    c2, _ = _cos_sin_quadrant(h3, K)
+    r = np.sqrt(-K[2] * _log_unit(h0, K, n_ln))
+    c, s = _cos_sin_quadrant(h1, K, n_cos, n_sin)
+    r2 = np.sqrt(-K[2] * _log_unit(h2, K, n_ln))
+    c2, _ = _cos_sin_quadrant(h3, K, n_cos, n_sin)
     return r * c, r * s, r2 * c2
 
 
@@ -261,35 +306,31 @@ def cayley(x, y, z, ax, ay, az, one, two):
     return nx, ny, nz
 
 
-@numba.njit(inline="always", **_JIT)
-def midpoint_step(x, y, z, b0x, b0y, b0z, P, j, wst, wso, hdt, half, one, two, has_stt, has_sot):
-    """One semi-implicit midpoint (SIB) step of Mentink et al. (2010), not yet renormalised (see module doc)."""
-    ox, oy, oz = omega(x, y, z, b0x, b0y, b0z, P, j, wst, wso, has_stt, has_sot)
-    px, py, pz = cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, one, two)
-    ox, oy, oz = omega(half * (x + px), half * (y + py), half * (z + pz), b0x, b0y, b0z, P, j, wst, wso, has_stt,
-                       has_sot)
-    return cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, one, two)
-
-
 BLOCK = 64
 """Junctions per parallel task. A compile-time constant: the block buffer then has a constant shape, so LLVM
 knows the distance between its rows and vectorises the junction loop without runtime alias checks."""
 
 NR = N_ROWS
 S_MX, S_MY, S_MZ, S_E, S_WST, S_WSO, S_WF = NR, NR + 1, NR + 2, NR + 3, NR + 4, NR + 5, NR + 6
-A_ROWS = NR + 7
+S_BX, S_BY, S_BZ = NR + 7, NR + 8, NR + 9  # the step's constant field b0 (applied + drive + thermal) [T]
+A_ROWS = NR + 10
 FLUSH = 32  # steps between flushes of the working-precision energy partial sum into the float64 total
 
 
 @functools.cache
-def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: bool):
+def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: bool, dtype: str = "float64",
+           track_energy: bool = True):
     """The time-stepping kernel compiled for one combination of structural choices (compile-time constants):
     ``thermal`` (T > 0 somewhere), ``scheme`` (0 Heun, 1 midpoint), ``has_stt``/``has_sot``/``has_field`` (the
-    drive is not identically zero). Unused drives - their torque terms, energy bookkeeping and waveform loads - and
-    the thermal generator are then absent from the machine code rather than multiplied by zero. Each version is
+    drive is not identically zero), ``dtype`` (the working precision, which sets the series lengths of the normal
+    generator, :data:`devices._rng.SERIES_TERMS`), ``track_energy`` (False: no energy bookkeeping, ``energy`` and
+    ``ev_energy`` are left untouched). Unused drives - their torque terms, energy bookkeeping and waveform loads -
+    and the thermal generator are then absent from the machine code rather than multiplied by zero. Each version is
     compiled once per process and cached on disk by Numba (the closure constants are part of its cache key)."""
     thermal, scheme, has_stt, has_sot, has_field = bool(thermal), int(scheme), bool(has_stt), bool(has_sot), \
         bool(has_field)
+    track_energy = bool(track_energy)
+    N_LN, N_COS, N_SIN = SERIES_TERMS[dtype]
 
     @numba.njit(parallel=True, **_JIT)
     def run(P, K, mx, my, mz, n_steps, step_offset, dt, seed,
@@ -299,7 +340,8 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
         """Advance every junction by ``n_steps`` steps of ``dt`` seconds, in place (``scheme`` 0: stochastic Heun,
         1: semi-implicit midpoint; see :data:`devices.simulate.SCHEMES`).
 
-        ``thermal``, ``scheme``, ``has_stt``, ``has_sot`` and ``has_field`` are the constants of :func:`kernel`.
+        ``thermal``, ``scheme``, ``has_stt``, ``has_sot``, ``has_field`` and ``track_energy`` are the constants of
+        :func:`kernel`.
 
         N must be a multiple of :data:`BLOCK` (the host pads). Shapes: P (N_ROWS, N); mx, my, mz (N,);
         w_* (K_c, S_c) waveform tables with S_c == n_steps or 1 (column = local step, or 0), i_* (N,) int64 row of
@@ -311,7 +353,7 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
         nb = n // BLOCK
         cap = ev_step.shape[1]
         hdt = K[0] * dt
-        zero = K[50]
+        zero = K[39]
         for b in prange(nb):
             j0 = b * BLOCK
             A = np.empty((A_ROWS, BLOCK), dtype=P.dtype)
@@ -321,7 +363,7 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
                 A[S_MY, j] = my[j0 + j]
                 A[S_MZ, j] = mz[j0 + j]
                 A[S_E, j] = zero
-            kj = np.empty(BLOCK, dtype=np.uint64)
+            kj = np.empty(BLOCK, dtype=np.uint32)
             for j in range(BLOCK):
                 kj[j] = junction_key(seed, j0 + j)
             for s in range(n_steps):
@@ -337,11 +379,10 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
                         A[S_WSO, j] = w_sot[i_sot[j0 + j], co]
                     if has_field:
                         A[S_WF, j] = w_fld[i_fld[j0 + j], cf]
-                # ---- hot loop: branch-free, vectorised over the block's junctions
+                # ---- hot loops: branch-free, vectorised over the block's junctions. Split in two (the step's field,
+                # then the integrator) so that each loop body is short enough for the out-of-order window to overlap
+                # the long dependent chains of consecutive vector iterations (generator -> field -> two stages).
                 for j in range(BLOCK):
-                    x, y, z = A[S_MX, j], A[S_MY, j], A[S_MZ, j]
-                    wst = A[S_WST, j] if has_stt else zero
-                    wso = A[S_WSO, j] if has_sot else zero
                     b0x = A[BAX, j]
                     b0y = A[BAY, j]
                     b0z = A[BAZ, j]
@@ -351,18 +392,29 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
                         b0y += A[HY, j] * wf
                         b0z += A[HZ, j] * wf
                     if thermal:
-                        n0, n1, n2 = normals3(kj[j], k0, k1, k2, k3, K)
+                        n0, n1, n2 = normals3(kj[j], k0, k1, k2, k3, K, N_LN, N_COS, N_SIN)
                         sg = A[SIG, j]
                         b0x += sg * n0
                         b0y += sg * n1
                         b0z += sg * n2
+                    A[S_BX, j] = b0x
+                    A[S_BY, j] = b0y
+                    A[S_BZ, j] = b0z
                     # power drawn from the sources during this step (left-point rule)
-                    if has_stt:
-                        g = A[GM0, j] + A[GM1, j] * (x * A[RX, j] + y * A[RY, j] + z * A[RZ, j])
+                    if has_stt and track_energy:
+                        wst = A[S_WST, j]
+                        g = A[GM0, j] + A[GM1, j] * (A[S_MX, j] * A[RX, j] + A[S_MY, j] * A[RY, j] +
+                                                     A[S_MZ, j] * A[RZ, j])
                         A[S_E, j] += dt * wst * wst * (A[EV, j] * g + A[EI, j] / g)
-                    if has_sot:
+                    if has_sot and track_energy:
+                        wso = A[S_WSO, j]
                         A[S_E, j] += dt * wso * wso * A[ESOT, j]
-                    if scheme == 0:
+                for j in range(BLOCK):
+                    x, y, z = A[S_MX, j], A[S_MY, j], A[S_MZ, j]
+                    wst = A[S_WST, j] if has_stt else zero
+                    wso = A[S_WSO, j] if has_sot else zero
+                    b0x, b0y, b0z = A[S_BX, j], A[S_BY, j], A[S_BZ, j]
+                    if scheme == 0:  # Heun: m̃ = m + Δt f(m), m' = m + Δt/2 [f(m) + f(m̃)]
                         f0x, f0y, f0z = rhs(x, y, z, b0x, b0y, b0z, A, j, wst, wso, has_stt, has_sot)
                         px = x + dt * f0x
                         py = y + dt * f0y
@@ -371,15 +423,22 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
                         x = x + hdt * (f0x + f1x)
                         y = y + hdt * (f0y + f1y)
                         z = z + hdt * (f0z + f1z)
-                    else:
-                        x, y, z = midpoint_step(x, y, z, b0x, b0y, b0z, A, j, wst, wso, hdt, K[0], K[1], K[2], has_stt,
-                                                has_sot)
-                    inv = K[1] / np.sqrt(x * x + y * y + z * z)
+                    else:  # midpoint: m̃ = Cay(Ω(m)) m, m' = Cay(Ω((m + m̃)/2)) m
+                        ox, oy, oz = omega(x, y, z, b0x, b0y, b0z, A, j, wst, wso, has_stt, has_sot)
+                        px, py, pz = cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, K[1], K[2])
+                        ox, oy, oz = omega(K[0] * (x + px), K[0] * (y + py), K[0] * (z + pz), b0x, b0y, b0z, A, j,
+                                           wst, wso, has_stt, has_sot)
+                        x, y, z = cayley(x, y, z, hdt * ox, hdt * oy, hdt * oz, K[1], K[2])
+                    r2 = x * x + y * y + z * z
+                    if scheme == 0:
+                        inv = K[1] / np.sqrt(r2)
+                    else:  # |m| is 1 to round-off after the Cayley rotations: one Newton step for 1/√r² suffices
+                        inv = K[1] + K[0] * (K[1] - r2)
                     A[S_MX, j] = x * inv
                     A[S_MY, j] = y * inv
                     A[S_MZ, j] = z * inv
                 # ---- scalar bookkeeping: energy flush, events and reset, decimated output
-                if (s + 1) % FLUSH == 0 or s == n_steps - 1:
+                if track_energy and ((s + 1) % FLUSH == 0 or s == n_steps - 1):
                     for j in range(BLOCK):
                         energy[j0 + j] += A[S_E, j]
                         A[S_E, j] = zero
@@ -402,7 +461,8 @@ def kernel(thermal: bool, scheme: int, has_stt: bool, has_sot: bool, has_field: 
                                 if c < cap:
                                     ev_step[jg, c] = gs + 1
                                     ev_sign[jg, c] = sign
-                                    ev_energy[jg, c] = energy[jg] + A[S_E, j]
+                                    if track_energy:
+                                        ev_energy[jg, c] = energy[jg] + A[S_E, j]
                                 if reset_mode >= 1:
                                     ru = A[S_MX, j] * A[RUX, j] + A[S_MY, j] * A[RUY, j] + A[S_MZ, j] * A[RUZ, j]
                                     sgn = K[1] if (ru >= zero or reset_mode == 2) else -K[1]

@@ -181,7 +181,8 @@ def _max_abs(tab, idx, sc):
 
 def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: Drive | None = None,
              backend: str = "numba", dtype: str = "float64", seed: int = 0, save_every: int = 0,
-             events: EventSpec | None = None, step_offset: int = 0, armed=None, scheme: str = "heun") -> SimResult:
+             events: EventSpec | None = None, step_offset: int = 0, armed=None, scheme: str = "heun",
+             energy: bool = True) -> SimResult:
     """Integrate N junctions for ``n_steps`` steps of ``dt_s`` seconds (stochastic Heun or the semi-implicit
     midpoint scheme, see :data:`SCHEMES`; |m| renormalised after each step).
 
@@ -206,13 +207,15 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
     step_offset : global index of the first step (continue a run with ``step_offset=result.next_step``).
     armed : detector state from a previous call (N,) to continue event detection.
     scheme : integrator name, a key of :data:`SCHEMES` ("heun" or "midpoint").
+    energy : track the energy drawn from the drive sources (False: ``energy_J`` and ``ev_energy_J`` are NaN and
+        the Numba kernel is compiled without the bookkeeping, which saves a division per junction-step).
 
     Raises
     ------
     ValueError
-        naming the argument, for an unknown backend/dtype/drive kind, wrong shapes, NaN/inf anywhere in ``m0``
-        or the drive, ``n_steps`` < 1, a negative ``seed``/``step_offset``/``save_every``, or ``dt_s`` above
-        the stability limit (the message names the limit).
+        naming the argument, for an unknown backend/dtype/drive kind, a non-bool ``energy``, wrong shapes,
+        NaN/inf anywhere in ``m0`` or the drive, ``n_steps`` < 1, a negative ``seed``/``step_offset``/
+        ``save_every``, or ``dt_s`` above the stability limit (the message names the limit).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -220,6 +223,8 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
         raise ValueError(f"scheme must be one of {tuple(SCHEMES)}, got {scheme!r}")
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    if not isinstance(energy, bool | np.bool_):
+        raise ValueError(f"energy must be True or False, got {energy!r}")
     if not isinstance(params, MacrospinParams):
         raise ValueError("params must be a MacrospinParams (see MacrospinParams.build or devices.presets)")
     n_steps = positive_int("n_steps", n_steps, 1)
@@ -276,21 +281,23 @@ def simulate(params: MacrospinParams, m0, dt_s: float, n_steps: int, *, drive: D
                   rearm=float(events.rearm) if events is not None else 0.5, armed=arm0, cap=cap,
                   save_every=save_every, n_save=n_save)
     if backend == "numba":
-        out = _run_numba(**common)
+        out = _run_numba(**common, track_energy=bool(energy))
     else:
         from devices import _kernel_jax
 
         out = _kernel_jax.run_host(**common)
-    mf, traj, energy, n_pos, n_neg, ev_step, ev_sign, ev_energy, armed_out = out
+    mf, traj, energy_J, n_pos, n_neg, ev_step, ev_sign, ev_energy, armed_out = out
+    if not energy:
+        energy_J = np.full(N, np.nan)
+        ev_energy = np.full(ev_step.shape, np.nan)
     t = dt_s * save_every * np.arange(1, n_save + 1) if save_every else np.zeros(0)
-    return SimResult(m=mf, traj=traj, t_s=t, energy_J=energy, n_pos=n_pos, n_neg=n_neg, ev_step=ev_step,
+    return SimResult(m=mf, traj=traj, t_s=t, energy_J=energy_J, n_pos=n_pos, n_neg=n_neg, ev_step=ev_step,
                      ev_sign=ev_sign, ev_energy_J=ev_energy, armed=armed_out, dt_s=float(dt_s), n_steps=n_steps,
                      next_step=int(step_offset) + n_steps, backend=backend, dtype=dtype)
 
 
 def _run_numba(*, P, K, m, n_steps, step_offset, dt, seed, thermal, scheme, has_stt, has_sot, has_field, w,
-                detect, reset_mode, rearm, armed, cap,
-               save_every, n_save):
+               detect, reset_mode, rearm, armed, cap, save_every, n_save, track_energy):
     from devices import _kernel_numba as kn
 
     n_true = m.shape[0]
@@ -310,10 +317,11 @@ def _run_numba(*, P, K, m, n_steps, step_offset, dt, seed, thermal, scheme, has_
     ev_energy = np.zeros((N, cap))
     traj = np.zeros((n_save, 3, N), dtype=m.dtype)
     (ws, iS), (wo, iO), (wf, iF) = w
-    kn.kernel(thermal, scheme, has_stt, has_sot, has_field)(P, K, mx, my, mz, n_steps, step_offset, dt, seed,
-           np.ascontiguousarray(ws), iS, np.ascontiguousarray(wo), iO, np.ascontiguousarray(wf), iF,
-           energy, detect, reset_mode, rearm, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy,
-           save_every, traj)
+    run = kn.kernel(thermal, scheme, has_stt, has_sot, has_field, str(P.dtype), track_energy)
+    run(P, K, mx, my, mz, n_steps, step_offset, dt, seed,
+        np.ascontiguousarray(ws), iS, np.ascontiguousarray(wo), iO, np.ascontiguousarray(wf), iF,
+        energy, detect, reset_mode, rearm, armed, n_pos, n_neg, ev_step, ev_sign, ev_energy,
+        save_every, traj)
     k = slice(0, n_true)
     mf = np.stack([mx[k], my[k], mz[k]], axis=1)
     tr = np.transpose(traj[:, :, k], (0, 2, 1)) if save_every else None

@@ -59,7 +59,7 @@ def test_drive_inf_no_longer_blames_dt():
     (dict(seed=1.5), "seed"), (dict(step_offset=-1), "step_offset"), (dict(save_every=-2), "save_every"),
     (dict(armed=[1, 2]), "armed"), (dict(armed=[1.0, math.nan]), "armed"), (dict(backend="cuda"), "backend"),
     (dict(dtype="float16"), "dtype"), (dict(drive="stt"), "drive"), (dict(dt_s=1e-9), "dt_s"),
-    (dict(drive=Drive(stt=np.ones(7))), "drive.stt"),
+    (dict(drive=Drive(stt=np.ones(7))), "drive.stt"), (dict(energy="yes"), "energy"),
 ])
 def test_simulate_rejects(kw, name):
     args = dict(m0=(1, 0, 0), dt_s=1e-12, n_steps=10)

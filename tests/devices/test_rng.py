@@ -43,3 +43,58 @@ def test_standard_normal_statistics():
     # different seeds and steps give independent streams
     y = _rng.normals_np(12, 4000, 0)
     assert abs(np.corrcoef(x[0, :4000], y[0])[0, 1]) < 0.08
+
+
+def test_float32_generator_statistics():
+    """The float32 series (devices._rng.SERIES_TERMS, shared by both kernels) still draw standard normals.
+
+    3 x 400k draws from 100 steps x 4000 junctions. Tolerances: mean 5 SE (1/sqrt n), variance 5 SE (sqrt(2/n)),
+    excess kurtosis 5 SE (sqrt(24/n)), KS p-value > 1e-3 against scipy.stats.norm, cross-correlations 5/sqrt(n).
+    """
+    K = consts(np.float32)
+    x = np.concatenate([kj.normals_for_test(21, 4000, s, K) for s in range(100)], axis=1).astype(np.float64)
+    n = x.shape[1]
+    assert np.all(np.abs(x.mean(axis=1)) < 5 / np.sqrt(n))
+    assert np.all(np.abs(x.var(axis=1) - 1) < 5 * np.sqrt(2 / n))
+    assert np.all(np.abs(stats.kurtosis(x, axis=1)) < 5 * np.sqrt(24 / n))
+    for row in x:
+        assert stats.kstest(row, stats.norm.cdf).pvalue > 1e-3
+    c = np.corrcoef(x)
+    assert np.all(np.abs(c[np.triu_indices(3, 1)]) < 5 / np.sqrt(n))
+    # the float32 series agree with the exact Box-Muller transform of the same 32-bit words to float32 round-off
+    ref = _rng.normals_np(21, 4000, 7)
+    assert np.max(np.abs(x[:, 7 * 4000:8 * 4000] - ref)) < 5e-6  # |z| <= 6.7: a few ulp of float32
+
+
+def test_float32_streams_are_independent():
+    """Streams of different seeds, neighbouring junctions and consecutive steps are uncorrelated
+    (|r| < 5/sqrt(n), n = 200k pairs; for independent streams |r| has standard deviation 1/sqrt(n))."""
+    K = consts(np.float32)
+    a = np.concatenate([kj.normals_for_test(1, 2001, s, K) for s in range(100)], axis=1).astype(np.float64)
+    b = np.concatenate([kj.normals_for_test(2, 2001, s, K) for s in range(100)], axis=1).astype(np.float64)
+    steps = [kj.normals_for_test(1, 2001, s, K).astype(np.float64) for s in range(101)]
+    nxt = np.concatenate(steps[1:], axis=1)
+    lim = 5 / np.sqrt(a.shape[1])
+    assert abs(np.corrcoef(a[0], b[0])[0, 1]) < lim  # seeds
+    assert abs(np.corrcoef(a[0], nxt[0])[0, 1]) < lim  # step s and s + 1 of the same junction
+    cur = np.concatenate([s[:, :-1] for s in steps[:100]], axis=1)
+    nb = np.concatenate([s[:, 1:] for s in steps[:100]], axis=1)
+    assert abs(np.corrcoef(cur[0], nb[0])[0, 1]) < 5 / np.sqrt(cur.shape[1])  # junction j and j + 1
+
+
+def test_numba_float32_kernel_draws_the_same_noise_as_jax():
+    """The Numba float32 kernel hashes on 32-bit lanes with the float32 series; JAX traces the same arithmetic, so
+    thermal float32 trajectories agree to float32 round-off (tolerance 1e-4 after 200 steps, against > 1e-3 for
+    another seed)."""
+    from devices.presets import preset
+    from devices.simulate import simulate
+
+    p = preset("inplane_cofeb_ellipse").params(n=64, T_K=300.0)
+    for scheme in ("heun", "midpoint"):
+        kw = dict(dtype="float32", scheme=scheme)
+        a = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, **kw)
+        b = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, backend="jax", **kw)
+        c = simulate(p, (1, 0, 0), 1e-12, 200, seed=4, **kw)
+        assert a.m.dtype == np.float32
+        assert np.max(np.abs(a.m - b.m)) < 1e-4
+        assert np.max(np.abs(a.m - c.m)) > 1e-3
