@@ -64,14 +64,13 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from functools import lru_cache
 
 import numpy as np
 
-from hwsim.benchmarking import Benchmark, BenchmarkSkipped, Metric
+from hwsim.benchmarking import Benchmark, BenchmarkSkipped, Metric, WarmWorker
 
 FLOPS_PER_JUNCTION_STEP = 376
 """Floating-point operations per junction-step of the stochastic Heun kernel on this workload (STT on; SOT and
@@ -136,46 +135,20 @@ def _worker(spec: dict) -> None:
         print(json.dumps({"wall": wall, "cpu": cpu, "junction_steps": n * steps}), flush=True)
 
 
-class _Proc:
-    """A warm worker process (see :func:`_worker`)."""
-
-    def __init__(self, spec: dict, threads: int | None):
-        env = dict(os.environ)
-        if not spec.get("gpu"):
-            env["JAX_PLATFORMS"] = "cpu"  # CPU rows stay on the CPU when JAX also sees a GPU
-        if threads is not None:
-            env["NUMBA_NUM_THREADS"] = str(threads)
-            if threads == 1:
-                env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
-                                    "intra_op_parallelism_threads=1").strip()
-                env["OMP_NUM_THREADS"] = "1"
-        self.p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=env)
-
-    def ready(self) -> None:
-        """Wait for the worker's warm-up to finish (workers start in parallel)."""
-        self._read()
-
-    def _read(self) -> dict:
-        line = self.p.stdout.readline()
-        if not line:
-            err = self.p.stderr.read()
-            if "CmtjMissing" in err or "cmtj is not installed" in err:
-                raise BenchmarkSkipped("cmtj is not installed (pip install hwsim[oracles])")
-            raise RuntimeError(f"benchmark worker failed:\n{err[-3000:]}")
-        return json.loads(line)
-
-    def send(self) -> None:
-        self.p.stdin.write("run\n")
-        self.p.stdin.flush()
-
-    def close(self) -> None:
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=30)
-        except Exception:  # pragma: no cover
-            self.p.kill()
+def _proc(spec: dict, threads: int | None) -> WarmWorker:
+    """A warm worker process (see :func:`_worker`) on ``threads`` threads (None: all)."""
+    env = {}
+    if not spec.get("gpu"):
+        env["JAX_PLATFORMS"] = "cpu"  # CPU rows stay on the CPU when JAX also sees a GPU
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(threads)
+        if threads == 1:
+            env["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
+                                "intra_op_parallelism_threads=1").strip()
+            env["OMP_NUM_THREADS"] = "1"
+    return WarmWorker(__file__, spec, env=env, skip_markers={
+        "CmtjMissing": "cmtj is not installed (pip install hwsim[oracles])",
+        "cmtj is not installed": "cmtj is not installed (pip install hwsim[oracles])"})
 
 
 def _usable_cores() -> list[int]:
@@ -247,36 +220,36 @@ def _throughput(quick: bool) -> dict:
     n, steps = (2048, 1000) if quick else (10_240, 5000)
     n_cmtj, steps_cmtj = (32, 4000) if quick else (256, 12_000)
     rounds = 3 if quick else 5
-    procs: dict[str, list[_Proc]] = {}
+    procs: dict[str, list[WarmWorker]] = {}
     try:
-        procs["core: cmtj"] = [_Proc({"code": "cmtj", "n": n_cmtj, "steps": steps_cmtj, "cpu": cores[0]}, 1)]
+        procs["core: cmtj"] = [_proc({"code": "cmtj", "n": n_cmtj, "steps": steps_cmtj, "cpu": cores[0]}, 1)]
         for label, be, dt, sc in _configs(quick):
             spec = {"code": "hwsim", "backend": be, "dtype": dt, "scheme": sc, "n": n // 4 if be == "jax" else n,
                     "steps": steps, "cpu": cores[0]}
-            procs[f"core: {label}"] = [_Proc(spec, 1)]
+            procs[f"core: {label}"] = [_proc(spec, 1)]
         per = math.ceil(n_cmtj / nc)
-        procs["machine: cmtj"] = [_Proc({"code": "cmtj", "n": per, "steps": steps_cmtj, "cpu": c, "seed0": 10**6 * i},
+        procs["machine: cmtj"] = [_proc({"code": "cmtj", "n": per, "steps": steps_cmtj, "cpu": c, "seed0": 10**6 * i},
                                         1) for i, c in enumerate(cores)]
         for label, be, dt, sc in _configs(quick):
             if be == "numba":
                 spec = {"code": "hwsim", "backend": be, "dtype": dt, "scheme": sc, "n": n, "steps": steps,
                         "cpu": None}
-                procs[f"machine: {label}"] = [_Proc(spec, None)]
+                procs[f"machine: {label}"] = [_proc(spec, None)]
         if _has_gpu():  # the same ensemble on the GPU, 8x the junctions so that it fills the device
             for dt, sc in (("float32", "midpoint"), ("float64", "midpoint")):
                 spec = {"code": "hwsim", "backend": "jax", "dtype": dt, "scheme": sc, "n": 8 * n, "steps": steps,
                         "cpu": None, "gpu": True}
-                procs[f"machine: jax GPU {dt} {sc}"] = [_Proc(spec, None)]
+                procs[f"machine: jax GPU {dt} {sc}"] = [_proc(spec, None)]
         for group in procs.values():
             for pr in group:
-                pr.ready()
+                pr.read()
         reps: dict[str, list[tuple[float, float]]] = {k: [] for k in procs}
         sizes: dict[str, int] = {}
         for _ in range(rounds):
             for key, group in procs.items():
                 for pr in group:
                     pr.send()
-                outs = [pr._read() for pr in group]
+                outs = [pr.read() for pr in group]
                 reps[key].append((max(o["wall"] for o in outs), sum(o["cpu"] for o in outs)))
                 sizes[key] = sum(o["junction_steps"] for o in outs)
     finally:

@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from hwsim.benchmarking import Benchmark, BenchmarkSkipped, Metric, timeit
+from hwsim.benchmarking import Benchmark, BenchmarkSkipped, Metric, WarmWorker, timeit
 
 REF = "reference/snn.md"
 ONE = "one process each, unpinned"  # the CUBA loop rows; per machine: cuba_machine
@@ -239,33 +239,9 @@ def _machine_worker(spec: dict) -> None:
             shutil.rmtree(build, ignore_errors=True)
 
 
-class _Worker:
-    """A warm :func:`_machine_worker` process; its stderr goes to a temporary file (read on failure)."""
-
-    def __init__(self, spec: dict):
-        env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-        self.err = tempfile.TemporaryFile(mode="w+")
-        self.p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
-
-    def read(self) -> dict:
-        for line in self.p.stdout:
-            if line.startswith("{"):
-                return json.loads(line)
-        self.err.seek(0)
-        raise RuntimeError(f"CUBA benchmark worker failed:\n{self.err.read()[-3000:]}")
-
-    def send(self) -> None:
-        self.p.stdin.write("run\n")
-        self.p.stdin.flush()
-
-    def close(self) -> None:
-        try:
-            self.p.stdin.close()
-            self.p.wait(timeout=60)
-        except Exception:  # pragma: no cover
-            self.p.kill()
-        self.err.close()
+def _worker(spec: dict) -> WarmWorker:
+    """A warm :func:`_machine_worker` process on one thread."""
+    return WarmWorker(__file__, spec, env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
 
 
 def cuba_machine(quick: bool) -> list[Metric]:
@@ -285,12 +261,12 @@ def cuba_machine(quick: bool) -> list[Metric]:
     cores = sorted(os.sched_getaffinity(0))
     target = "numpy" if quick else "cpp_standalone"
     rounds, dur = (3, 0.25) if quick else (5, 1.0)
-    groups: dict[str, list[_Worker]] = {}
+    groups: dict[str, list[WarmWorker]] = {}
     try:
         for side in ("hwsim", "peer"):
             groups[side] = []
             for i, c in enumerate(cores):  # one at a time: no two compile into one Brian2 / Numba cache at once
-                groups[side].append(_Worker({"code": side, "target": target, "seed": 11 + i, "cpu": c,
+                groups[side].append(_worker({"code": side, "target": target, "seed": 11 + i, "cpu": c,
                                              "rounds": rounds, "duration_s": dur}))
                 groups[side][-1].read()  # warmed up and ready
         logs: dict[str, dict] = {side: {"wall": [], "cpu": [], "loop_cpu": []} for side in groups}

@@ -14,8 +14,12 @@ skipped, never as passed. Benchmarks are not part of the test suite (the suite r
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
+import subprocess
+import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -52,6 +56,51 @@ class Metric:
         if not math.isfinite(self.value):
             return False
         return self.value >= self.goal if self.higher_is_better else self.value <= self.goal
+
+
+class WarmWorker:
+    """A warm benchmark worker process: ``python SCRIPT --worker SPEC`` that prints one JSON line when ready and one
+    per ``run`` line it reads on stdin (interleaved timing rounds without start-up in any round).
+
+    ``env`` entries are added to the parent's environment (thread counts, JAX platform). The worker's stderr goes to
+    a temporary file, read only on failure (a pipe could fill up and block the worker). :meth:`read` skips
+    non-JSON lines (library banners); at end of output it raises :class:`BenchmarkSkipped` when the stderr tail
+    contains one of ``skip_markers`` (e.g. a missing peer), else RuntimeError with the tail.
+    """
+
+    def __init__(self, script: str, spec: dict, env: dict[str, str] | None = None,
+                 skip_markers: dict[str, str] | None = None):
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.skip_markers = dict(skip_markers or {})
+        self.p = subprocess.Popen([sys.executable, os.path.abspath(script), "--worker", json.dumps(spec)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.err, text=True,
+                                  env={**os.environ, **(env or {})})
+
+    def read(self) -> dict:
+        """The next JSON line of the worker."""
+        for line in self.p.stdout:
+            if line.startswith("{"):
+                return json.loads(line)
+        self.err.seek(0)
+        tail = self.err.read()[-3000:]
+        for marker, reason in self.skip_markers.items():
+            if marker in tail:
+                raise BenchmarkSkipped(reason)
+        raise RuntimeError(f"benchmark worker failed:\n{tail}")
+
+    def send(self) -> None:
+        """Start one timed round."""
+        self.p.stdin.write("run\n")
+        self.p.stdin.flush()
+
+    def close(self, timeout_s: float = 60.0) -> None:
+        """End the worker (closing stdin ends its loop); kill it if it does not exit within ``timeout_s``."""
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=timeout_s)
+        except Exception:  # pragma: no cover
+            self.p.kill()
+        self.err.close()
 
 
 @dataclass(frozen=True)
