@@ -117,6 +117,18 @@ CLASS_OPTIONAL: dict[str, dict[str, Spec]] = {
         "physical_time_steps": Spec("1", 0.0, 1.0, low_inclusive=True, doc="1: the neurons evolve in physical "
                                     "time, so a workload step of dt_s seconds takes dt_s (the workload's stated "
                                     "dt_s replaces timestep_s); 0: timestep_s is the chip's wall time per step"),
+        # on-chip time per step from event latencies (all seven, or none; hwsim.cost.neuro)
+        "n_cores": Spec("1", 0.0, 1e7, doc="neuromorphic cores on the chip"),
+        "neurons_per_core": Spec("1", 0.0, 1e9, doc="neurons (compartments) one core holds"),
+        "neuron_update_latency_s": Spec("s", 0.0, 1e-3, doc="core time to read and update one neuron per step"),
+        "spike_out_latency_s": Spec("s", 0.0, 1e-3, low_inclusive=True, doc="sending core's time per spike "
+                                    "message (soma spike out + axon out)"),
+        "spike_in_latency_s": Spec("s", 0.0, 1e-3, low_inclusive=True, doc="receiving core's time per spike "
+                                   "message (axon in)"),
+        "synop_latency_s": Spec("s", 0.0, 1e-3, doc="receiving core's time per synaptic operation"),
+        "barrier_latency_s": Spec("s", 0.0, 1e-2, low_inclusive=True, doc="end-of-step barrier synchronisation"),
+        "synop_conv_latency_s": Spec("s", 0.0, 1e-3, doc="time per synaptic operation of a convolutional "
+                                     "(shared-weight) row; default synop_latency_s"),
     },
     "cim": {
         "adc_enob": Spec("bit", 0.0, 32.0, doc="ADC effective number of bits"),

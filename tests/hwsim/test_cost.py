@@ -268,3 +268,54 @@ def test_integer_activation_format_selects_the_integer_path_for_w8a16():
     assert e["fixed"] < 0.5 * e["fp32"]
     with pytest.raises(ir.IRError, match="a_format"):
         ir.validate(ir.make([ir.linear(**base, a_format="q15")]))
+
+
+# SANA-FE arch/loihi.yaml latencies [ns] (Boyle et al., IEEE TCAD 2025): neuron access 6.0 + update 3.7, spike out
+# 30.0 + axon out 5.1, axon in 20.0, dense synapse 4.0, barrier 299 (earlier loihi.yaml); 1,024 neurons per core.
+_UPD, _OUT, _IN, _SYN, _BAR = 9.7e-9, 35.1e-9, 20.0e-9, 4.0e-9, 299e-9
+
+
+def _tiny(n_in, rate, T=10, n_out=100):
+    return ir.make([ir.neuron_update("in", n_in, T), ir.snn_dense("s", n_in, n_out, T, rate, w_bits=8, w_format="int"),
+                    ir.neuron_update("out", n_out, T)])
+
+
+def test_loihi_on_chip_step_time_by_hand_on_one_and_two_cores():
+    on_chip = load("loihi", {"_host_io_per_step": 0.0})
+    T = 10
+    # 1 core (600 neurons): 25 spikes and 2,500 synops per step; message-bound
+    r = evaluate_arrays(_tiny(500, 0.05, T), on_chip).totals
+    t_neuron, t_message = 600 * _UPD + 25 * _OUT, 25 * _IN + 2500 * _SYN
+    assert t_message > t_neuron
+    assert r["latency_s"][0] == pytest.approx(T * (t_message + _BAR), rel=1e-12)
+    assert r["timestep_s"][0] == pytest.approx(10.799e-6, rel=1e-12)
+    assert r["timestep_source"][0] == "on-chip event latency"
+    assert r["energy_static_J"][0] == pytest.approx(0.099 * r["latency_s"][0], rel=1e-12)
+    # 2 cores (1,100 neurons > 1,024): 10 spikes and 1,000 synops per step, shared by 2 cores; neuron-bound
+    r = evaluate_arrays(_tiny(1000, 0.01, T), on_chip).totals
+    t_neuron, t_message = 1100 * _UPD + 10 * _OUT, 10 * _IN + 1000 * _SYN
+    assert t_neuron > t_message
+    assert r["timestep_s"][0] == pytest.approx(t_neuron / 2 + _BAR, rel=1e-12)
+    assert r["timestep_s"][0] == pytest.approx(5.8095e-6, rel=1e-12)
+
+
+def test_loihi_streamed_step_is_host_bound_and_mixed_deployments_average():
+    T = 10
+    host = 1 / (296 * 10)  # Blouw et al., arXiv:1812.01739: 296 inferences/s x 10 steps
+    r = evaluate_arrays(_tiny(500, 0.05, T), load("loihi")).totals
+    assert r["latency_s"][0] == pytest.approx(T * host, rel=1e-12)
+    assert r["timestep_source"][0] == "target timestep_s"
+    half = evaluate_arrays(_tiny(500, 0.05, T), load("loihi", {"_host_io_per_step": 0.5})).totals
+    assert half["timestep_s"][0] == pytest.approx(0.5 * host + 0.5 * 10.799e-6, rel=1e-12)
+    assert half["timestep_source"][0] == "host I/O and on-chip event latency"
+    with pytest.raises(ValueError, match="_host_io_per_step"):
+        evaluate_arrays(_tiny(500, 0.05, T), load("loihi", {"_host_io_per_step": 2.0}))
+
+
+def test_partial_event_latency_parameters_are_rejected_by_name():
+    import dataclasses
+
+    loihi = load("loihi")
+    partial = dataclasses.replace(loihi, params={k: v for k, v in loihi.params.items() if k != "barrier_latency_s"})
+    with pytest.raises(ValueError, match="barrier_latency_s"):
+        evaluate_arrays(_tiny(500, 0.05), partial)
