@@ -2,6 +2,7 @@
 
 import jax
 import numpy as np
+import pytest
 from scipy import stats
 
 from devices import _kernel_jax as kj
@@ -82,7 +83,8 @@ def test_float32_streams_are_independent():
     assert abs(np.corrcoef(cur[0], nb[0])[0, 1]) < 5 / np.sqrt(cur.shape[1])  # junction j and j + 1
 
 
-def test_numba_float32_kernel_draws_the_same_noise_as_jax():
+@pytest.mark.parametrize("scheme", ["heun", "midpoint"])
+def test_numba_float32_kernel_draws_the_same_noise_as_jax(scheme):
     """The Numba float32 kernel hashes on 32-bit lanes with the float32 series; JAX traces the same arithmetic, so
     thermal float32 trajectories agree to float32 round-off (tolerance 1e-4 after 200 steps, against > 1e-3 for
     another seed)."""
@@ -90,11 +92,10 @@ def test_numba_float32_kernel_draws_the_same_noise_as_jax():
     from devices.simulate import simulate
 
     p = preset("inplane_cofeb_ellipse").params(n=64, T_K=300.0)
-    for scheme in ("heun", "midpoint"):
-        kw = dict(dtype="float32", scheme=scheme)
-        a = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, **kw)
-        b = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, backend="jax", **kw)
-        c = simulate(p, (1, 0, 0), 1e-12, 200, seed=4, **kw)
-        assert a.m.dtype == np.float32
-        assert np.max(np.abs(a.m - b.m)) < 1e-4
-        assert np.max(np.abs(a.m - c.m)) > 1e-3
+    kw = dict(dtype="float32", scheme=scheme)
+    a = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, **kw)
+    b = simulate(p, (1, 0, 0), 1e-12, 200, seed=3, backend="jax", **kw)
+    c = simulate(p, (1, 0, 0), 1e-12, 200, seed=4, **kw)
+    assert a.m.dtype == np.float32
+    assert np.max(np.abs(a.m - b.m)) < 1e-4
+    assert np.max(np.abs(a.m - c.m)) > 1e-3

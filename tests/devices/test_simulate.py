@@ -78,18 +78,18 @@ def test_energy_matches_readout_integral():
     assert np.allclose(rv.energy_J, energy_voltage_drive_J(V.T, traj, p, 1e-12), rtol=1e-10)
 
 
-def test_energy_off_leaves_the_dynamics_unchanged():
+@pytest.mark.parametrize("scheme", ["heun", "midpoint"])
+def test_energy_off_leaves_the_dynamics_unchanged(scheme):
     """energy=False compiles the kernel without the bookkeeping: the same trajectory (the energy never feeds back;
     tolerance 1e-12, as the two specialisations are compiled separately and may round differently), with the energy
     outputs NaN, so they cannot be mistaken for a measurement."""
     p = preset("signed_orthogonal_ellipse").params(n=3, T_K=300.0)
     ev = EventSpec(axis=(0, 0, 1), theta_pos=0.0, theta_neg=0.0, reset="none", capacity=4)
     kw = dict(drive=Drive(stt=np.array([[-4e-4], [2e-4], [4e-4]]), stt_kind="current"), events=ev, seed=5)
-    for scheme in ("heun", "midpoint"):
-        a = simulate(p, (0, 0, 1), 1e-12, 3000, scheme=scheme, **kw)
-        b = simulate(p, (0, 0, 1), 1e-12, 3000, scheme=scheme, energy=False, **kw)
-        assert np.max(np.abs(a.m - b.m)) < 1e-12 and np.array_equal(a.ev_step, b.ev_step)
-        assert np.all(a.energy_J > 0) and np.all(np.isnan(b.energy_J)) and np.all(np.isnan(b.ev_energy_J))
+    a = simulate(p, (0, 0, 1), 1e-12, 3000, scheme=scheme, **kw)
+    b = simulate(p, (0, 0, 1), 1e-12, 3000, scheme=scheme, energy=False, **kw)
+    assert np.max(np.abs(a.m - b.m)) < 1e-12 and np.array_equal(a.ev_step, b.ev_step)
+    assert np.all(a.energy_J > 0) and np.all(np.isnan(b.energy_J)) and np.all(np.isnan(b.ev_energy_J))
 
 
 def test_tmr_resistance_limits():
