@@ -23,7 +23,7 @@ Decision rule: window score s = mean over the C·W values of (x − x̂)² (stan
 anomalous when s > θ, with θ the ``quantile`` (default 0.99) of s over nominal *validation* windows, i.e. a
 per-window false-alarm rate of 1 − quantile on nominal data (the paper's fixed 0.003 belongs to its own
 normalisation, see reference sheet §6). Persistence filtering (N-of-M) is applied downstream by
-:mod:`fdir.logic`.
+:mod:`fdir.reaction_wheel.logic`.
 """
 
 from __future__ import annotations
