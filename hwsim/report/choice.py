@@ -187,6 +187,10 @@ def choose(table: pd.DataFrame, rule: ChoiceRule, group_by: Sequence[str] = (), 
     return out
 
 
+SAME_COST = 0.05
+"""Relative cost difference below which the report says "about the same" instead of a ratio such as "1x less"."""
+
+
 def _ratio(a: float, b: float) -> str:
     """``a / b`` as ``590x`` (``"-"`` for a ratio that cannot be formed)."""
     if not (b > 0 and a > 0):
@@ -224,9 +228,12 @@ def why(sub: pd.DataFrame, rule: ChoiceRule, chosen: Any, best: Any, cheapest: A
         k = sub.loc[cheapest]
         kq, kc = float(k[rule.quality.column]), float(k[rule.cost.column])
         ratio = _ratio(cv, kc) if rule.cost.sense == "min" else _ratio(kc, cv)
+        a, b = (cv, kc) if rule.cost.sense == "min" else (kc, cv)
+        needs = (f"needs about the same ({with_unit(kc, rule.cost.column)}, within {SAME_COST:.0%})"
+                 if a > 0 and b > 0 and a / b <= 1.0 + SAME_COST
+                 else f"needs {ratio} {less} ({with_unit(kc, rule.cost.column)})")
         text += (f" The design with the {'lowest' if rule.cost.sense == 'min' else 'highest'} {cn}, "
-                 f"{names[cheapest]}, needs {ratio} {less} ({with_unit(kc, rule.cost.column)}) but is "
-                 f"{number(abs(qv - kq))} {qn} {worse}.")
+                 f"{names[cheapest]}, {needs} but is {number(abs(qv - kq))} {qn} {worse}.")
     return text
 
 

@@ -75,6 +75,15 @@ def test_why_sentence_numbers():
                           "inference, mtj_lif, needs 600x less (2e-7 J) but is 0.07 F0.5 below.")
 
 
+def test_why_sentence_says_about_the_same_instead_of_a_ratio_near_one():
+    """Loihi's static power makes every design cost within 0.03 % (3.674e-5 vs 3.673e-5 J): the sentence says
+    "about the same" (within 5 %) rather than "1x less"."""
+    t = pd.DataFrame([{"target": "loihi", "variant": "lif", "f0_5": 0.822, "energy_per_inference_J": 3.674e-5},
+                      {"target": "loihi", "variant": "mtj_lif", "f0_5": 0.769, "energy_per_inference_J": 3.673e-5}])
+    (c,) = choose(t, ChoiceRule(F05, ENERGY, 0.02), ["target"], ["variant"])
+    assert c.sentence.endswith("mtj_lif, needs about the same (3.7e-5 J, within 5%) but is 0.053 F0.5 below.")
+    assert "1x" not in c.sentence
+
 def test_reference_clause_names_the_cheapest_design_at_least_as_good_as_the_reference():
     """A reference design (a published detector) at F0.5 0.706 and 1.6e-1 J on gr740: dense_float (0.72) and lif
     (0.71) reach it, int8 (0.705) and mtj_lif (0.65) do not; the cheaper of the two is lif, 0.16 / 2.1e-7 = 761905
