@@ -158,17 +158,18 @@ def get(name: str) -> Callable:
 
 
 def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax",
-         per_channel: bool = True):
+         per_channel: bool | str = True):
     """A fresh :class:`fdir.pipeline.Pipeline` of the detector registered as ``name`` (module doc), with
     ``scaling`` and ``per_channel`` (:class:`~fdir.pipeline.Pipeline`) unless the factory chose the scaling itself.
 
     Raises
     ------
     ValueError
-        for an unknown name or scaling, or a factory that returns neither a Pipeline nor a Detector.
+        for an unknown name or scaling, a ``per_channel`` not in :data:`fdir.pipeline.CHANNEL_MODES` (nor a bool),
+        or a factory that returns neither a Pipeline nor a Detector.
     """
     from fdir.detectors.base import Detector
-    from fdir.pipeline import Pipeline
+    from fdir.pipeline import Pipeline, channel_mode
     from fdir.scaling import SCALERS
 
     factory = get(name)
@@ -185,7 +186,7 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
     if isinstance(first, Pipeline):
         if "scaling" not in kw:
             first.scaling = scaling
-        first.per_channel = bool(per_channel)
+        first.per_channel = channel_mode(per_channel)
         first.name = first.name or name
         return first
     if not isinstance(first, Detector):

@@ -219,6 +219,13 @@ class ForecasterDetector:
         y_hat, Y = self.forecasts(a)
         return stream_array(stream_errors(y_hat, Y, m.error_streams), m.cfg.l_s, T)
 
+    @property
+    def input_columns(self) -> tuple[int, ...]:
+        """Columns of the fitted input the forecaster reads (0 = the forecast channel, then the fed columns of
+        ``cfg.commands``); :class:`fdir.pipeline.Pipeline` checks it in its ``"context"`` layout. Raises ValueError
+        before :meth:`fit`."""
+        return tuple(int(c) for c in fitted(self.model, type(self).__name__).columns)
+
     def reference(self, x: np.ndarray) -> np.ndarray:
         """(T,) the forecast target (column 0) as the model sees it (float32), for the thresholder's guards."""
         return as_series(x)[:, 0].astype(np.float32).astype(np.float64)
