@@ -76,8 +76,13 @@ Rules
   flagged, against 0.585 / 15.9 / 49.8 % for the previous best (scaled values, free-shape SPOT at 10⁻⁴, grouped):
   the earlier F1 owed much to whole test parts flagged as one event. ``range_k`` 3 or 6 lowered F1 on the
   ``small`` subset (0.370 / 0.452 against 0.561), so it stays off.
-* **Export**: :mod:`fdir.runtime` applies the scaling only, so a channel with a differenced input or the
-  range-exit rule is not exported (:meth:`Pipeline.export` raises NotImplementedError saying so).
+* **Export** (:meth:`Pipeline.export`): the runtime bundle (:mod:`fdir.runtime`, FORMAT.md) holds the scaling,
+  the differenced columns (``input.difference``: the runtime differences the raw values against the last valid
+  one, the first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line
+  check (``limits.flat_line``); :class:`fdir.runtime.forecast.ForecastRuntime` flags the same samples by these
+  checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``). Not exported (NotImplementedError): a
+  thresholder other than telemanom's NDT (SPOT refits its tail online at every new peak; the runtime's NDT is
+  streaming), and these stages with a detector whose bundle is not a forecaster.
 * **Length**: :attr:`Pipeline.min_length` is checked on the training series before any training: the detector's
   ``min_train_length`` samples, and with ``holdout`` f > 0 also that the fitting part n_fit keeps that many and the
   held-out part has at least :data:`fdir.thresholders.MIN_SCORES` samples. A series to score needs at least
@@ -104,6 +109,7 @@ import pandas as pd
 
 from fdir.detectors.base import Detector, Thresholder, as_series, fill_gaps
 from fdir.flatline import FlatLine, check_window, fit_flat_line
+from fdir.runtime.bundle import required_version
 from fdir.scaling import SCALERS, Scaler, fit_scaler
 from fdir.transform import TRANSFORMS, InputTransform, fit_transform
 
@@ -399,28 +405,33 @@ class Pipeline:
 
     def export(self, channel: str | None = None) -> tuple[dict, dict[str, np.ndarray]]:
         """Runtime bundle ``(spec, arrays)`` of ``channel``'s detector (default: the first) with the fitted
-        scaling as the bundle's input standardisation z = (x − mean)/std (composed with the detector's own).
+        scaling as the bundle's input standardisation z = (x − mean)/std (composed with the detector's own), and the
+        channel's input transform and limit checks (module doc, Export): ``input.difference`` for differenced
+        columns (their standardisation then applies to raw increments, mean = scale·mean_det, std = scale·std_det),
+        ``limits.range_exit`` (the training range and noise level converted to telemetry units) and
+        ``limits.flat_line`` (FORMAT.md of :mod:`fdir.runtime`).
 
         Raises
         ------
         NotImplementedError
-            for a detector family without export, or a channel whose input transform the runtime cannot apply
-            (:mod:`fdir.runtime` reads scaled values: a differenced column, the range-exit rule or the flat-line
-            check is not exported).
+            for a detector family without export, a thresholder other than telemanom's NDT with its default
+            parameters (the bundle's streaming NDT; SPOT refits its tail online, which the runtime does not do), or
+            a differenced input, range-exit or flat-line channel whose detector is not a forecaster (only
+            :class:`fdir.runtime.forecast.ForecastRuntime` runs them).
         ValueError
             before :meth:`fit`, for an unknown channel, or a bundle whose input channels differ from the scaled
             columns."""
-        sc, det, _ = self._channel(channel)
-        tr = self.transforms[self.channels[0] if channel is None else str(channel)]
-        if self.flat_lines:
-            raise NotImplementedError(
-                f"channel {channel!r}: the runtime (fdir.runtime) has no flat-line check (fdir.flatline); fit with "
-                "flat_line=None to export")
-        if tr.any_difference or tr.range_k is not None:
-            raise NotImplementedError(
-                f"channel {channel!r}: the runtime (fdir.runtime) applies scaling only; this pipeline "
-                f"{'differences the input' if tr.any_difference else 'adds the range-exit rule'} (fdir.transform), "
-                "which a bundle cannot reproduce; fit with transform='level' and range_k=None to export")
+        from fdir.thresholders import NDTThresholder
+
+        sc, det, thr = self._channel(channel)
+        ch = self.channels[0] if channel is None else str(channel)
+        tr = self.transforms[ch]
+        if type(thr) is not NDTThresholder or thr.params is not None:
+            why = ("SPOT (fdir.spot) refits its GPD tail online at every new peak (Grimshaw's maximum-likelihood fit), "
+                   "which the numpy-only runtime does not implement" if type(thr).__name__ == "SPOTThresholder" else
+                   "the runtime thresholds with the streaming telemanom NDT of the detector's bundle only")
+            raise NotImplementedError(f"channel {ch!r}: cannot export the {type(thr).__name__} thresholder: {why}; "
+                                      "fit with the default NDTThresholder() to export")
         spec, arrays = det.export()
         spec, arrays = dict(spec), dict(arrays)
         inp = dict(spec["input"])
@@ -429,12 +440,36 @@ class Pipeline:
         std = np.ones(C) if inp.get("std") is None else np.asarray(arrays[inp["std"]], np.float64)
         if sc.center.size != C:
             raise ValueError(f"the exported detector reads {C} input channels, the scaling covers {sc.center.size}")
-        # the detector's own standardisation applies after the pipeline's scaling: compose the two affine maps
-        arrays["input.mean"] = (sc.center + sc.scale * mean).astype(np.float32)
+        fl = self.flat_lines.get(ch)
+        if (tr.any_difference or tr.range_k is not None or fl is not None) \
+                and spec["detector"].get("kind") != "forecast":
+            raise NotImplementedError(
+                f"channel {ch!r}: the runtime runs input differencing, the range-exit rule and the flat-line check "
+                f"with forecast detectors only; this detector's bundle is a {spec['detector'].get('kind')!r} one")
+        diff = np.asarray(tr.difference, bool)
+        # the detector's own standardisation applies after the pipeline's scaling: compose the two affine maps (a
+        # differenced column reads raw increments, whose scaling has no offset)
+        arrays["input.mean"] = (np.where(diff, 0.0, sc.center) + sc.scale * mean).astype(np.float32)
         arrays["input.std"] = (sc.scale * std).astype(np.float32)
         inp.update(mean="input.mean", std="input.std")
+        if diff.any():
+            inp["difference"] = [bool(v) for v in diff]
         spec["input"] = inp
         spec["scaling"] = sc.to_dict()
+        limits = {}
+        if tr.range_k is not None:      # scaled units u = (x − c)/s (level) or Δx/s (differenced) -> telemetry units
+            c0, s0 = (0.0 if diff[0] else float(sc.center[0])), float(sc.scale[0])
+            limits["range_exit"] = {"channel": 0, "lo": c0 + s0 * tr.lo, "hi": c0 + s0 * tr.hi,
+                                    "noise": s0 * tr.noise, "k": float(tr.range_k), "source": "fdir.transform"}
+        if fl is not None:
+            limits["flat_line"] = {"channel": 0, "window": int(fl.window), "r_min": float(fl.r_min),
+                                   "ratio": float(fl.ratio), "source": "fdir.flatline"}
+        if limits:
+            spec["limits"] = limits
+        if diff.any() or tr.range_k is not None:
+            spec["transform"] = {k: ([None if isinstance(u, float) and math.isnan(u) else u for u in v]
+                                     if isinstance(v, list) else v) for k, v in tr.to_dict().items()}   # JSON: no NaN
+        spec["version"] = required_version(spec)      # 2 with differencing or limits: older runtimes refuse it
         return spec, arrays
 
     def _channel(self, channel: str | None):

@@ -9,7 +9,9 @@ FORMAT.md "Invalid samples"):
 * reconstruction detectors (the peephole CAE, :class:`~fdir.runtime.monitor.WindowRuntime`): one decision per
   non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.runtime.logic`);
 * forecasting detectors (telemanom-style, :class:`~fdir.runtime.forecast.ForecastRuntime`): one forecast per
-  sample, smoothed error and online nonparametric dynamic threshold.
+  sample, smoothed error and online nonparametric dynamic threshold; with ``input.difference`` and ``limits``
+  (the pipeline's differenced input, range-exit and flat-line checks, :mod:`fdir.runtime.transform`,
+  :mod:`fdir.runtime.flatline`) it also flags limit violations per sample;
 * spiking forecasters (a bundle with a ``spiking`` section, :class:`~fdir.runtime.spiking.SpikingForecaster` run by
   the same ForecastRuntime): signed send-on-delta encoder, signed LIF or MTJ-LIF layer and leaky readout, stateful
   across samples, float32 or integer weights (:func:`fdir.runtime.spiking.quantize_spiking`).

@@ -9,10 +9,30 @@ import numpy as np
 
 from fdir.runtime.graph import OPS, FormatError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "check_spec", "read_bundle", "save_bundle"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "VERSION_2_KEYS", "check_spec", "read_bundle", "required_version",
+           "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Newest format version this runtime reads (it reads every version from 1 up to this one)."""
+
+VERSION_2_KEYS = ("input.difference", "limits")
+"""Keys that change what the runtime computes (differenced input, limit checks): a bundle that holds any of them
+declares version 2, so a runtime that only knows version 1 refuses it instead of ignoring them."""
+
+
+def _has(spec: dict, dotted: str) -> bool:
+    node = spec
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def required_version(spec: dict) -> int:
+    """The lowest format version that can hold ``spec``: 2 with any of :data:`VERSION_2_KEYS`, else 1."""
+    return 2 if any(_has(spec, k) for k in VERSION_2_KEYS) else 1
 DETECTOR_KINDS = ("reconstruction", "forecast")
 
 
@@ -28,8 +48,12 @@ def check_spec(spec: dict) -> None:
         raise FormatError("layers.json must hold a JSON object")
     if spec.get("format") != FORMAT_NAME:
         raise FormatError(f"format={spec.get('format')!r} must be {FORMAT_NAME!r}")
-    if spec.get("version") != FORMAT_VERSION:
-        raise FormatError(f"version={spec.get('version')!r} is not supported (accepted: {FORMAT_VERSION})")
+    version = spec.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
+        raise FormatError(f"version={version!r} is not supported (accepted: 1 to {FORMAT_VERSION})")
+    if version < required_version(spec):
+        raise FormatError(f"version={version} cannot hold {[k for k in VERSION_2_KEYS if _has(spec, k)]}: "
+                          f"they need version {required_version(spec)} (FORMAT.md, Versioning)")
     inp = spec.get("input")
     if not isinstance(inp, dict):
         raise FormatError("'input' section is missing")

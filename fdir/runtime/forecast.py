@@ -34,6 +34,11 @@ the state: invalid channels are replaced by their last valid value in the window
 gives the error streams a held error (:meth:`fdir.runtime.ndt.StreamingNDT.hold`) instead of a NaN (FORMAT.md,
 "Invalid samples").
 
+Limit checks and input differencing (FORMAT.md, ``input.difference`` and ``limits``; :mod:`fdir.runtime.transform`,
+:mod:`fdir.runtime.flatline`): differenced channels enter the standardisation as increments of their last valid raw
+value; the range-exit and flat-line checks of the watched channel flag a sample at once (``result.limit_flag``,
+sample-indexed, not batched like the NDT decisions), whatever the forecast error.
+
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
 batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
@@ -50,9 +55,11 @@ import math
 
 import numpy as np
 
+from fdir.runtime.flatline import FlatLineMonitor
 from fdir.runtime.graph import FormatError, Graph
 from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
 from fdir.runtime.sample import ERROR_CAP, SampleIntake
+from fdir.runtime.transform import Differencer, RangeExit
 
 __all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime", "WindowForecaster"]
 
@@ -69,10 +76,13 @@ class ForecastResult:
     ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds; NaN where the stream
     was held); ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean``
     stream, for error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed, NaN when
-    held); ``decided`` (a, b) error-index range decided now or None."""
+    held); ``decided`` (a, b) error-index range decided now or None; ``range_exit`` the range-exit distance r_t
+    (noise units) and ``flatness`` f_t in [0, 1] of this sample (NaN when the bundle has no such check, the sample
+    is invalid or, for f_t, fewer than w valid samples are buffered); ``limit_flag`` this sample is flagged by
+    the range-exit or flat-line check."""
 
-    __slots__ = ("decided", "error", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
-                 "prediction", "t", "valid")
+    __slots__ = ("decided", "error", "flatness", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
+                 "limit_flag", "prediction", "range_exit", "t", "valid")
 
     def __init__(self, n_heads: int = 1, n_horizon: int = 0) -> None:
         self.t = -1
@@ -84,6 +94,9 @@ class ForecastResult:
         self.horizon_errors = np.full(n_horizon, np.nan)
         self.horizon_index = -1
         self.decided = None
+        self.range_exit = float("nan")
+        self.flatness = float("nan")
+        self.limit_flag = False
 
 
 class WindowForecaster:
@@ -141,7 +154,10 @@ class ForecastRuntime:
     Raises
     ------
     FormatError
-        for a detector that is not a forecaster, a target outside the channels, ``heads`` < 1, a ``residual_gain``
+        for a detector that is not a forecaster, a target outside the channels, an ``input.difference`` that is not
+        D booleans, a ``limits`` section with an unknown check, a channel outside [0, D) or a parameter out of
+        range (:class:`~fdir.runtime.transform.RangeExit`, :class:`~fdir.runtime.flatline.FlatLineMonitor`),
+        ``heads`` < 1, a ``residual_gain``
         that is not one finite number per head (a list of K, or one number for K = 1), a graph with fewer than
         K·horizon outputs (K·1 when ``horizon`` is absent), a ``combine`` other than "any", or ``streams`` that is
         not a non-empty list of ``{"head": k, "error": kind}`` with k in [0, K) and kind in :data:`ERROR_KINDS`
@@ -210,6 +226,7 @@ class ForecastRuntime:
         except ValueError as exc:
             raise FormatError(str(exc)) from None
         self._held = np.zeros(self.D, np.float32)      # last valid standardised value per channel (0 = train mean)
+        self._parse_limits(inp, spec.get("limits"))
         self._hz_bad = np.zeros(H, bool)               # origin at lag j has an invalid target in its horizon
         th = dict(det.get("threshold") or {})
         th.pop("method", None)
@@ -236,9 +253,47 @@ class ForecastRuntime:
                               f" with k in [0, {self.n_heads - 1}] and kind in {ERROR_KINDS}")
         return out
 
+    def _parse_limits(self, inp: dict, limits) -> None:
+        """Input differencing and limit checks of the bundle (FORMAT.md, ``input.difference``, ``limits``)."""
+        diff = inp.get("difference")
+        self.differencer = None
+        if diff is not None:
+            if not (isinstance(diff, list) and len(diff) == self.D and all(isinstance(v, bool) for v in diff)):
+                raise FormatError(f"input.difference={diff!r} must be a list of {self.D} booleans")
+            if any(diff):
+                self.differencer = Differencer(diff)
+                # an invalid differenced channel enters the window as the increment 0 (its value held), standardised
+                self._zero_inc = np.asarray((0.0 - self._intake.mean) * self._intake.inv_std, np.float32)
+        limits = {} if limits is None else limits
+        if not isinstance(limits, dict) or any(k not in ("range_exit", "flat_line") for k in limits):
+            raise FormatError(f"limits={limits!r} must be an object with optional 'range_exit' and 'flat_line'")
+        self.range_check = self.flat_check = None
+        self._range_ch = self._flat_ch = 0
+        try:
+            if limits.get("range_exit") is not None:
+                r = limits["range_exit"]
+                self._range_ch = self._limit_channel(r, "range_exit")
+                self.range_check = RangeExit(r["lo"], r["hi"], r["noise"], r["k"])
+            if limits.get("flat_line") is not None:
+                f = limits["flat_line"]
+                self._flat_ch = self._limit_channel(f, "flat_line")
+                self.flat_check = FlatLineMonitor(f["window"], f["r_min"], f["ratio"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"limits: {exc}") from None
+
+    def _limit_channel(self, section: dict, name: str) -> int:
+        c = section.get("channel", 0)
+        if isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < self.D:
+            raise FormatError(f"limits.{name}.channel={c!r} must be a channel index in [0, {self.D - 1}]")
+        return c
+
     def reset(self) -> None:
-        """Start a new stream (window buffer, pending forecasts and NDT states cleared)."""
+        """Start a new stream (window buffer, pending forecasts, NDT states and limit checks cleared)."""
         self.t = -1
+        if self.differencer is not None:
+            self.differencer.reset()
+        if self.flat_check is not None:
+            self.flat_check.reset()
         self.model.reset()
         self._pending = float("nan")
         self._heads[:] = np.nan
@@ -268,7 +323,9 @@ class ForecastRuntime:
         """
         intake = self._intake
         r = self.result
-        r.valid = intake.take(sample)
+        dif = self.differencer
+        value = sample if dif is None else dif.apply(sample)
+        r.valid = intake.take(value)
         self.t += 1
         r.t = self.t
         r.decided = None
@@ -276,6 +333,19 @@ class ForecastRuntime:
         if not r.valid:
             np.copyto(row, self._held, where=intake.bad)
         np.copyto(self._held, row)
+        if dif is not None:
+            dif.commit(intake.ok)
+            np.copyto(self._held, self._zero_inc, where=dif.mask)
+        r.limit_flag = False
+        if self.range_check is not None:
+            c = self._range_ch
+            r.limit_flag |= self.range_check.push(value[c] if np.ndim(value) else value, bool(intake.ok[c]))
+            r.range_exit = self.range_check.distance
+        if self.flat_check is not None:
+            c = self._flat_ch
+            x = dif.raw[c] if dif is not None else (sample[c] if np.ndim(sample) else sample)
+            r.limit_flag |= self.flat_check.push(x, bool(intake.ok[c]))
+            r.flatness = self.flat_check.flatness
         y = float(row[self.target])
         y_ok = bool(intake.ok[self.target])
         decided = None
@@ -384,7 +454,9 @@ class ForecastRuntime:
         ``errors`` (T − t₀,), ``predictions`` (T − t₀,) (mean over heads), ``head_errors``, ``head_predictions``
         (T − t₀, K) per head, ``horizon_errors`` (T − t₀, K_h) per ``horizon_mean`` stream by error index (NaN for
         the last h − 1, never completed), ``flags`` (T − t₀,) bool per error index (any head) and
-        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀), ``valid`` (T,) bool per
+        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀), ``range_exit``,
+        ``flatness`` (T,) and ``limit_flags`` (T,) bool per sample (limit checks, NaN / False without them),
+        ``valid`` (T,) bool per
         sample (non-finite values are marked invalid, see :meth:`step`). ``n_ignore``
         overrides the first threshold window's ignored prefix (e.g. ``fdir.ndt.num_to_ignore(T − t₀)``, the
         offline rule, which needs the series length)."""
@@ -404,6 +476,7 @@ class ForecastRuntime:
         hz = np.full((n, len(self._ndt_hz)), np.nan)
         flags = np.zeros(n, bool)
         valid = np.zeros(T, bool)
+        rexit, flat, lflags = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, bool)
         self.reset()
         keep = self.ndt.n_ignore
         if n_ignore is not None:
@@ -412,6 +485,7 @@ class ForecastRuntime:
         for t in range(T):
             r = self.step(x[t])
             valid[t] = r.valid
+            rexit[t], flat[t], lflags[t] = r.range_exit, r.flatness, r.limit_flag
             if t >= t0:
                 err[t - t0] = r.error
                 herr[t - t0] = r.head_errors
@@ -431,4 +505,5 @@ class ForecastRuntime:
             ndt.n_ignore = keep
         seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
         return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred,
-                "horizon_errors": hz, "flags": flags, "sequences": seqs, "valid": valid}
+                "horizon_errors": hz, "flags": flags, "sequences": seqs, "valid": valid,
+                "range_exit": rexit, "flatness": flat, "limit_flags": lflags}

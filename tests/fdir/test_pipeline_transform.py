@@ -130,7 +130,8 @@ def test_series_budget_keeps_the_union_false_alarm_rate_of_one_stream():
 def test_differenced_pipeline_and_bad_options():
     """A differenced pipeline's detector sees increments (the stub scores |Δx|: a level step of 5 in a random walk
     scores 5 ± noise at its onset only); bad transform, range_k and budget values raise naming the parameter; a
-    differenced or range-exit channel refuses to export (the runtime applies scaling only)."""
+    SPOT-thresholded channel refuses to export (the runtime has no online GPD refits; differencing and range exit
+    are exported, tests/fdir/runtime/test_limits.py)."""
     rng = np.random.default_rng(3)
     x = np.cumsum(0.1 * rng.standard_normal(4000))
     x[3000:] += 5.0
@@ -139,7 +140,7 @@ def test_differenced_pipeline_and_bad_options():
     res = p.evaluate(x)[0]
     assert abs(res.scores[0, 3000] - 5.0) < 0.5 and res.scores[0, 3001] < 0.5
     assert res.flags[3000]
-    with pytest.raises(NotImplementedError, match="differences the input"):
+    with pytest.raises(NotImplementedError, match="SPOT"):     # the runtime has no online GPD refits
         p.export()
     for kw, name in (({"transform": "log"}, "transform"), ({"range_k": float("nan")}, "range_k"),
                      ({"range_k": 0.0}, "range_k"), ({"range_k": float("inf")}, "range_k"),

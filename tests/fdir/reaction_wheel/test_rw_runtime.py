@@ -195,7 +195,7 @@ def test_bundle_round_trip_and_errors(bundles, tmp_path):
     assert json.loads((tmp_path / "copy" / "layers.json").read_text()) == spec
     with pytest.raises(FileNotFoundError, match=r"weights\.npz"):
         rt.load(tmp_path)
-    for mutate, match in [(lambda s: s.update(version=2), "version"),
+    for mutate, match in [(lambda s: s.update(version=3), "version"),
                           (lambda s: s["layers"][0].update(op="lstm"), "op"),
                           (lambda s: s["input"].update(shape=[3, 3]), "shape"),
                           (lambda s: s["detector"].update(kind="svm"), "detector.kind")]:

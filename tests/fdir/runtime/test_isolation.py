@@ -46,7 +46,7 @@ def test_runtime_runs_with_heavy_packages_blocked(tmp_path, builders):
         import numpy as np
         import fdir.runtime as rt
         from fdir.runtime import bundle, export, forecast, graph, logic, monitor, ndt, probe, quant  # noqa
-        from fdir.runtime import sample, spiking  # noqa
+        from fdir.runtime import flatline, sample, spiking, transform  # noqa
 
         f = rt.load({str(fc)!r}).run_series(np.load({str(tmp_path / "series.npy")!r}))
         run = rt.load({str(ae)!r})

@@ -1,0 +1,286 @@
+"""The runtime's input differencing, range-exit and flat-line checks (fdir.runtime.transform, fdir.runtime.flatline)
+against the offline pipeline (fdir.pipeline, fdir.transform, fdir.flatline), through Pipeline.export.
+
+Reference: the offline Pipeline.evaluate on the same generated series (a peer implementation: vectorised two-pass
+rolling standard deviation, forward-filled gaps, scaled units), and the generating process (where a stuck stretch
+and a level jump are). The runtime streams one sample at a time (running variance, last valid value kept, bounds in
+telemetry units), so its per-sample flags must equal the pipeline's; scores agree to float64 rounding (tolerances
+stated per assertion). ±inf, which the pipeline rejects, is compared with the pipeline run on NaN at that sample
+(the runtime marks both invalid, FORMAT.md "Invalid samples")."""
+
+import json
+
+import numpy as np
+import pytest
+
+from fdir.detectors.base import as_series
+from fdir.flatline import RATIO
+from fdir.pipeline import FLAT_LINE, RANGE_EXIT, Pipeline
+from fdir.runtime import FormatError, from_arrays, load, read_bundle, save_bundle
+
+W = 30
+
+
+class Persistence:
+    """Stub forecaster: predicts z_t = z_{t−1} of column 0, so its error is |Δz_t| (NaN for t < W); its bundle is
+    the same persistence graph (a dense layer selecting the newest sample), run by the numpy runtime."""
+
+    family = "persistence (test)"
+    stream_names = ("first_step",)
+    min_train_length = 60
+
+    def fit(self, train):
+        self.D = as_series(train, "train", min_length=self.min_train_length).shape[1]
+        return self
+
+    def scores(self, x):
+        z = as_series(x)[:, 0]
+        e = np.full(z.size, np.nan)
+        e[W:] = np.abs(np.diff(z))[W - 1:]
+        return e[None]
+
+    def workload(self):
+        raise NotImplementedError
+
+    def export(self):
+        w = np.zeros((W * self.D, 1), np.float32)
+        w[(W - 1) * self.D, 0] = 1.0
+        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "persistence",
+                "input": {"channels": self.D, "window": W, "layout": "samples x channels", "shape": [W * self.D],
+                          "mean": None, "std": None},
+                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
+                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
+        return spec, {"fc.w": w, "fc.b": np.zeros(1, np.float32)}
+
+
+class Reconstruction(Persistence):
+    """The same stub exported as a reconstruction (window) bundle, which has no limit checks in the runtime."""
+
+    def export(self):
+        spec, arrays = super().export()
+        spec["detector"] = {"kind": "reconstruction", "score": "mse", "threshold": 1.0}
+        return spec, arrays
+
+
+def _stream(res, name):
+    k = res.stream_names.index(name)
+    return res.scores[k]
+
+
+def _runtime(pipe, ch, tmp_path):
+    spec, arrays = pipe.export(ch)
+    json.dumps(spec, allow_nan=False)                  # strict JSON: no NaN in the document
+    folder = save_bundle(tmp_path / f"b{ch}", spec, arrays)
+    return load(folder), read_bundle(folder)[0]
+
+
+def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path):
+    """A sine (period 50) with N(0, 0.05²) noise, 2,000 training samples, w = 20. Test series of 3,000 samples: a
+    value stuck at 1.7 over [1200, 1400), NaN at 500-504 and 1300, +inf at 1350 (NaN in the pipeline's copy).
+    The runtime's flat-line flags equal the pipeline's FLAT_LINE flags sample for sample; the flatness agrees within
+    1e-9 (absolute, of a value in [0, 1]) where both are defined and is NaN at the same samples. Known answer from the
+    generating process: the stuck stretch is flagged from its first complete window (1200 + w − 1) on, except the w
+    samples after each invalid one, and nothing outside it."""
+    rng = np.random.default_rng(0)
+    T, w = 5000, 20
+    x = 28.0 + np.sin(2 * np.pi * np.arange(T) / 50) + 0.05 * rng.standard_normal(T)
+    test = x[2000:].copy()
+    test[1200:1400] = 1.7
+    test[500:505] = np.nan
+    test[1300] = np.nan
+    ref = test.copy()
+    test[1350] = np.inf
+    ref[1350] = np.nan
+    pipe = Pipeline(Persistence, scaling="minmax", flat_line=w).fit(x[:2000])
+    res = pipe.evaluate(ref)[0]
+    flat_p = _stream(res, FLAT_LINE)
+    flags_p = (np.nan_to_num(flat_p) > 1 - RATIO) & ~np.isnan(ref)
+    rt, spec = _runtime(pipe, "0", tmp_path)
+    assert spec["limits"]["flat_line"] == {"channel": 0, "window": w, "r_min": pipe.flat_lines["0"].r_min,
+                                           "ratio": RATIO, "source": "fdir.flatline"}
+    out = rt.run_series(test[:, None])
+    np.testing.assert_array_equal(out["limit_flags"], flags_p)
+    np.testing.assert_array_equal(np.isnan(out["flatness"]), np.isnan(flat_p))
+    ok = ~np.isnan(flat_p)
+    np.testing.assert_allclose(out["flatness"][ok], flat_p[ok], rtol=0, atol=1e-9)
+    assert not out["valid"][[500, 1300, 1350]].any() and out["valid"][1299]
+    expect = np.zeros(test.size, bool)
+    expect[1200 + w - 1:1400] = True
+    for bad in (1300, 1350):                           # each invalid sample empties the window for w samples
+        expect[bad:bad + w] = False
+    np.testing.assert_array_equal(out["limit_flags"], expect)
+    np.testing.assert_array_equal(rt.run_series(test[:, None])["limit_flags"], expect)   # run_series resets state
+
+
+def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path):
+    """Two channels, transform="auto", range_k = 6: channel 0 a random walk (step σ = 0.1; ADF/KPSS difference it),
+    channel 1 a sine with noise (kept). Test part: a jump of +3 at sample 1500 on the walk and a level of 4.0 on
+    the sine over [2200, 2230), NaN at 800-802 and +inf at 1200 on both (NaN in the pipeline's copy).
+    Per channel, the runtime's range-exit flags equal the pipeline's RANGE_EXIT flags and its distance agrees within
+    1e-9 relative (float64 rounding of the bounds converted to telemetry units); its forecast errors (the stub
+    persistence forecaster on the transformed input, float32 in the runtime) equal the stub's offline scores within
+    1e-5 absolute + 1e-4 relative, including right after the gaps (forward fill then difference offline, last valid
+    value kept online). Known answers: the jump is a range exit at 1500 only (one increment of 30 σ); the sine's
+    level of 4.0 is one over [2200, 2230)."""
+    rng = np.random.default_rng(1)
+    T = 5000
+    walk = 50 + np.cumsum(0.1 * rng.standard_normal(T))
+    sine = np.sin(2 * np.pi * np.arange(T) / 40) + 0.05 * rng.standard_normal(T)
+    x = np.stack([walk, sine], axis=1)
+    test = x[2000:].copy()
+    test[1500:, 0] += 3.0
+    test[2200:2230, 1] = 4.0
+    test[800:803] = np.nan
+    ref = test.copy()
+    test[1200] = np.inf
+    ref[1200] = np.nan
+    pipe = Pipeline(Persistence, scaling="minmax", transform="auto", range_k=6.0).fit(x[:2000])
+    assert pipe.transforms["0"].difference.tolist() == [True] and pipe.transforms["1"].difference.tolist() == [False]
+    for ch, res in zip(("0", "1"), pipe.evaluate(ref), strict=True):
+        j = int(ch)
+        r_p = _stream(res, RANGE_EXIT)
+        flags_p = (r_p > 6.0) & ~np.isnan(ref[:, j])
+        rt, spec = _runtime(pipe, ch, tmp_path)
+        assert spec["input"].get("difference") == ([True] if j == 0 else None)
+        assert spec["version"] == 2                   # limits (both) and differencing: version 2 (FORMAT.md)
+        out = rt.run_series(test[:, [j]])
+        np.testing.assert_array_equal(out["limit_flags"], flags_p)
+        ok = out["valid"]
+        np.testing.assert_array_equal(ok, ~np.isnan(ref[:, j]))
+        np.testing.assert_allclose(out["range_exit"][ok], r_p[ok], rtol=1e-9, atol=1e-12)
+        e_p = res.scores[0, rt.t0:]
+        e_r = out["errors"]
+        both = np.isfinite(e_p) & np.isfinite(e_r)
+        assert both.sum() > 2900
+        np.testing.assert_allclose(e_r[both], e_p[both], rtol=1e-4, atol=1e-5)
+        for t in (803, 1201):                          # first valid samples after the gaps: the same errors
+            assert np.isfinite(e_r[t - rt.t0]) and abs(e_r[t - rt.t0] - e_p[t - rt.t0]) < 1e-5
+        if j == 0:
+            assert np.flatnonzero(flags_p).tolist() == [1500]
+        else:
+            assert np.flatnonzero(flags_p).tolist() == list(range(2200, 2230))
+
+
+def test_a_differenced_channel_continues_from_its_last_valid_value():
+    """Runtime rule (fdir.runtime.transform): a differenced channel's increment is taken against the last valid raw
+    value, the first increment is 0 and an invalid sample enters the window as the increment 0: with the identity
+    standardisation the window of the persistence graph holds exactly these increments."""
+    pipe = Pipeline(Persistence, scaling="none", transform="difference").fit(
+        np.cumsum(np.random.default_rng(2).standard_normal(200)))
+    rt = from_arrays(*pipe.export())
+    seen = []
+    for v in (5.0, 7.0, np.nan, np.inf, 6.5, 6.5, 10.0):
+        r = rt.step(np.array([v]))
+        seen.append((r.valid, float(rt.model._ring[(rt.model._pos - 1) % W, 0])))
+    assert seen == [(True, 0.0), (True, 2.0), (False, 0.0), (False, 0.0), (True, -0.5), (True, 0.0), (True, 3.5)]
+
+
+def test_export_refuses_what_the_runtime_cannot_run_and_bad_limits_raise():
+    """SPOT (online GPD refits) and any thresholder but the default NDT are refused naming the reason; limit checks
+    with a reconstruction bundle are refused; malformed limit sections raise FormatError naming the field."""
+    from fdir.spot import SPOTThresholder
+    from fdir.thresholders import NDTThresholder
+
+    rng = np.random.default_rng(3)
+    x = np.sin(np.arange(600) / 7.0) + 0.05 * rng.standard_normal(600)
+    with pytest.raises(NotImplementedError, match=r"SPOT.*refits"):
+        Pipeline(Persistence, lambda: SPOTThresholder(q=1e-3), flat_line=10).fit(x).export()
+    with pytest.raises(NotImplementedError, match="RelativeGuardNDT"):
+        from fdir.ndt_guards import RelativeGuardNDT
+        Pipeline(Persistence, RelativeGuardNDT).fit(x).export()
+    with pytest.raises(NotImplementedError, match="forecast detectors only"):
+        Pipeline(Reconstruction, NDTThresholder, flat_line=10).fit(x).export()
+    Pipeline(Reconstruction, NDTThresholder).fit(x).export()      # no limit checks: exported as before
+    spec, arrays = Pipeline(Persistence, flat_line=10, range_k=5.0).fit(x).export()
+    from_arrays(spec, arrays)
+    bad = [(lambda s: s["limits"]["flat_line"].update(window=2), "window"),
+           (lambda s: s["limits"]["flat_line"].update(r_min=float("nan")), "r_min"),
+           (lambda s: s["limits"]["range_exit"].update(noise=0.0), "noise"),
+           (lambda s: s["limits"]["range_exit"].update(hi=float("inf")), "hi"),
+           (lambda s: s["limits"]["range_exit"].update(channel=3), "channel"),
+           (lambda s: s["limits"].update(spike={}), "limits"),
+           (lambda s: s["input"].update(difference=[True, False]), "input.difference")]
+    for mutate, match in bad:
+        s = json.loads(json.dumps(spec))
+        mutate(s)
+        with pytest.raises(FormatError, match=match):
+            from_arrays(s, arrays)
+
+
+def test_trained_forecaster_bundle_with_differencing_and_limits_matches_the_pipeline():
+    """The registry's dense_float forecaster (2 epochs, seed 0) in a pipeline with transform="auto", range_k = 6 and
+    flat_line = 20 on a random walk (differenced) and a sine (kept): the exported bundle composes the differencing
+    with the forecaster's own standardisation, so the runtime's first-step errors of the absolute member equal the
+    pipeline's ``absolute.first_step`` stream within 1e-5 absolute (float32 graph; the errors are ~0.02-0.1), and
+    its limit flags equal the pipeline's range-exit | flat-line flags on a test part with a jump of +3 on the walk
+    (sample 900), the sine stuck at 0.3 over [1100, 1200) and NaN at 700-702."""
+    from fdir.registry import make
+
+    rng = np.random.default_rng(1)
+    T = 3000
+    x = np.stack([50 + np.cumsum(0.1 * rng.standard_normal(T)),
+                  np.sin(2 * np.pi * np.arange(T) / 40) + 0.05 * rng.standard_normal(T)], axis=1)
+    pipe = Pipeline(make("dense_float", seed=0, epochs=2).make_detector, transform="auto", range_k=6.0,
+                    flat_line=20).fit(x[:1500])
+    assert [pipe.transforms[c].difference.tolist() for c in pipe.channels] == [[True], [False]]
+    test = x[1500:].copy()
+    test[900:, 0] += 3.0
+    test[1100:1200, 1] = 0.3
+    test[700:703] = np.nan
+    for ch, res in zip(pipe.channels, pipe.evaluate(test), strict=True):
+        j = int(ch)
+        rt = from_arrays(*pipe.export(ch))
+        out = rt.run_series(test[:, [j]])
+        e_p = _stream(res, "absolute.first_step")[rt.t0:]
+        e_r = out["head_errors"][:, 0]
+        both = np.isfinite(e_p) & np.isfinite(e_r)
+        assert both.sum() > 1200
+        np.testing.assert_allclose(e_r[both], e_p[both], rtol=0, atol=1e-5)
+        flags_p = ((_stream(res, RANGE_EXIT) > 6.0) | (np.nan_to_num(_stream(res, FLAT_LINE)) > 1 - RATIO)) \
+            & ~np.isnan(test[:, j])
+        np.testing.assert_array_equal(out["limit_flags"], flags_p)
+        assert flags_p[900 if j == 0 else 1150]
+
+
+def test_mixed_differenced_and_level_columns_enter_the_window_as_offline():
+    """Joint layout (one detector reads both columns): a random walk (differenced by "auto") and a sine (kept). At
+    every sample the runtime's newest window row equals the pipeline's model input, the scaled and transformed
+    forward-filled series (fdir.pipeline, Gaps), within 1e-5 absolute (float32 standardisation of values of order
+    1), NaN samples at 400-401 included."""
+    from fdir.detectors.base import fill_gaps
+
+    rng = np.random.default_rng(4)
+    T = 1600
+    x = np.stack([10 + np.cumsum(0.1 * rng.standard_normal(T)),
+                  np.sin(np.arange(T) / 6.0) + 0.05 * rng.standard_normal(T)], axis=1)
+    pipe = Pipeline(Persistence, scaling="minmax", per_channel=False, transform="auto").fit(x[:1000])
+    ch = pipe.channels[0]
+    assert pipe.transforms[ch].difference.tolist() == [True, False]
+    test = x[1000:].copy()
+    test[400:402] = np.nan
+    sc, _, _ = pipe.fitted[ch]
+    want = pipe.transforms[ch].apply(sc.transform(fill_gaps(test, "x")[0]))
+    rt = from_arrays(*pipe.export(ch))
+    for t in range(test.shape[0]):
+        rt.step(test[t])
+        row = rt.model._ring[(rt.model._pos - 1) % W]
+        np.testing.assert_allclose(row, want[t], rtol=0, atol=1e-5, err_msg=f"sample {t}")
+
+
+def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
+    """A bundle with ``limits`` or ``input.difference`` must say version 2 (an older runtime, which accepts only 1,
+    then refuses it instead of ignoring the keys); version 1 with them, version 3 and a non-integer are refused."""
+    from fdir.runtime.bundle import check_spec, required_version
+
+    spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "p",
+            "input": {"channels": 1, "window": 2, "shape": [1, 2], "layout": "channels x samples"},
+            "layers": [], "detector": {"kind": "forecast"}}
+    assert required_version(spec) == 1
+    for key, value in (("limits", {"flat_line": {}}), ("input", {**spec["input"], "difference": [True]})):
+        s = {**json.loads(json.dumps(spec)), key: value}
+        assert required_version(s) == 2
+        with pytest.raises(FormatError, match="need version 2"):
+            check_spec(s)
+    for bad in (3, 0, "1", True):
+        with pytest.raises(FormatError, match="version"):
+            check_spec({**spec, "version": bad})
