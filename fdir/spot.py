@@ -70,6 +70,7 @@ from scipy.optimize import brentq
 
 from fdir.detectors.base import as_scores
 from fdir.metrics.intervals import runs
+from fdir.thresholders import ThresholdResult
 
 __all__ = ["MAX_PEAKS", "MIN_PEAKS", "SHAPES", "GPDFit", "SPOTResult", "SPOTThresholder", "gpd_loglik", "grimshaw",
            "tail_quantile"]
@@ -172,22 +173,11 @@ def tail_quantile(t: float, fit: GPDFit, q: float, n: int, n_peaks: int) -> floa
 
 
 @dataclass(frozen=True)
-class SPOTResult:
-    """Outcome of :meth:`SPOTThresholder.evaluate` on (S, T) scores.
+class SPOTResult(ThresholdResult):
+    """Outcome of :meth:`SPOTThresholder.evaluate` (:class:`fdir.thresholders.ThresholdResult`): interval_scores are
+    the largest excess over the threshold in units of the stream's GPD scale, max (x − z)/σ; smoothed the scores as
+    thresholded (SPOT does not smooth); threshold NaN where skipped; ``q_stream`` the risk of each stream (q/S)."""
 
-    flags : (T,) bool. intervals : inclusive (start, end) runs of flags. interval_scores : per interval, the
-    largest excess over the threshold in units of the stream's GPD scale, max (x − z)/σ. interval_streams : per
-    interval, indices of the streams that flagged part of it. smoothed : (S, T) the scores as thresholded (SPOT
-    does not smooth). threshold : (S, T) the threshold in score units in force at each sample (NaN where
-    skipped). q_stream : the risk of each stream (q/S).
-    """
-
-    flags: np.ndarray
-    intervals: list[tuple[int, int]]
-    interval_scores: list[float]
-    interval_streams: list[tuple[int, ...]]
-    smoothed: np.ndarray
-    threshold: np.ndarray
     q_stream: float
 
 

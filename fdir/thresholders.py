@@ -25,7 +25,7 @@ import numpy as np
 from fdir.detectors.base import as_scores
 from fdir.ndt import NDTParams, detect_any, runs, windows
 
-__all__ = ["MIN_SCORES", "NDTThresholder", "ThresholdResult"]
+__all__ = ["MIN_SCORES", "NDTResult", "NDTThresholder", "ThresholdResult"]
 
 MIN_SCORES = 30
 """Fewest scored values NDT thresholds (three batches of 10; telemanom's own minimum is one batch of 70)."""
@@ -33,13 +33,12 @@ MIN_SCORES = 30
 
 @dataclass(frozen=True)
 class ThresholdResult:
-    """Outcome of :meth:`NDTThresholder.evaluate` on (S, T) scores.
+    """What every thresholder's ``evaluate`` returns on (S, T) scores (the subclasses add their own parameters).
 
-    flags : (T,) bool, runs of one sample removed. intervals : inclusive (start, end) sample indices of the runs.
-    interval_scores : per interval, telemanom's anomaly score (max |e_s − ε|/(μ + σ)). interval_streams : per
-    interval, the indices of the streams whose own NDT flagged part of it. smoothed : (S, T) EWMA-smoothed errors
-    (NaN outside the scored range). threshold : (S, T) the threshold ε in force at each sample (the window that
-    decided it). params : the NDT parameters used.
+    flags : (T,) bool. intervals : inclusive (start, end) sample indices of the runs of flags. interval_scores :
+    per interval, the thresholder's anomaly score. interval_streams : per interval, the indices of the streams that
+    flagged part of it. smoothed : (S, T) the scores as thresholded (NaN outside the scored range). threshold :
+    (S, T) the threshold in score units in force at each sample.
     """
 
     flags: np.ndarray
@@ -48,6 +47,14 @@ class ThresholdResult:
     interval_streams: list[tuple[int, ...]]
     smoothed: np.ndarray
     threshold: np.ndarray
+
+
+@dataclass(frozen=True)
+class NDTResult(ThresholdResult):
+    """Outcome of :meth:`NDTThresholder.evaluate`: flags with runs of one sample removed; interval_scores are
+    telemanom's anomaly score (max |e_s − ε|/(μ + σ)); smoothed the EWMA-smoothed errors; threshold the ε of the
+    window that decided each sample; ``params`` the NDT parameters used."""
+
     params: NDTParams
 
 
@@ -85,7 +92,7 @@ class NDTThresholder:
             p = replace(p, batch_size=max(1, n // 3))
         return p
 
-    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> ThresholdResult:
+    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> NDTResult:
         """Threshold (S, T) ``scores``; ``reference`` (T,) the watched values for NDT's scale guards (default:
         zeros, which leaves only the absolute guard ``min_abs_error``).
 
@@ -135,7 +142,7 @@ class NDTThresholder:
         for i, (_, wb) in enumerate(windows(b - a, p)):
             thr[:, a + start:a + wb] = eps[:, i:i + 1]
             start = wb
-        return ThresholdResult(flags, intervals, int_scores, int_streams, smoothed, thr, p)
+        return NDTResult(flags, intervals, int_scores, int_streams, smoothed, thr, p)
 
     def flag(self, scores: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
         """(T,) bool flags of :meth:`evaluate`."""
