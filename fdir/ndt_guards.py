@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from fdir.ndt import NDTParams
-from fdir.thresholders import NDTResult, NDTThresholder
+from fdir.thresholders import NDTThresholder, NDTThresholdResult
 
 __all__ = ["RelativeGuardNDT", "robust_scale"]
 
@@ -77,7 +77,7 @@ class RelativeGuardNDT:
         self.guard_ = self.k * max(robust_scale(row) for row in s if np.isfinite(row).any())
         return self
 
-    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> NDTResult:
+    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> NDTThresholdResult:
         """:meth:`fdir.thresholders.NDTThresholder.evaluate` with the relative guard (module doc).
 
         Raises

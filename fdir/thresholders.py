@@ -25,7 +25,7 @@ import numpy as np
 from fdir.detectors.base import as_scores
 from fdir.ndt import NDTParams, detect_any, runs, windows
 
-__all__ = ["MIN_SCORES", "NDTResult", "NDTThresholder", "ThresholdResult"]
+__all__ = ["MIN_SCORES", "NDTThresholdResult", "NDTThresholder", "ThresholdResult"]
 
 MIN_SCORES = 30
 """Fewest scored values NDT thresholds (three batches of 10; telemanom's own minimum is one batch of 70)."""
@@ -50,7 +50,7 @@ class ThresholdResult:
 
 
 @dataclass(frozen=True)
-class NDTResult(ThresholdResult):
+class NDTThresholdResult(ThresholdResult):
     """Outcome of :meth:`NDTThresholder.evaluate`: flags with runs of one sample removed; interval_scores are
     telemanom's anomaly score (max |e_s − ε|/(μ + σ)); smoothed the EWMA-smoothed errors; threshold the ε of the
     window that decided each sample; ``params`` the NDT parameters used."""
@@ -92,7 +92,7 @@ class NDTThresholder:
             p = replace(p, batch_size=max(1, n // 3))
         return p
 
-    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> NDTResult:
+    def evaluate(self, scores: np.ndarray, reference: np.ndarray | None = None) -> NDTThresholdResult:
         """Threshold (S, T) ``scores``; ``reference`` (T,) the watched values for NDT's scale guards (default:
         zeros, which leaves only the absolute guard ``min_abs_error``).
 
@@ -142,7 +142,7 @@ class NDTThresholder:
         for i, (_, wb) in enumerate(windows(b - a, p)):
             thr[:, a + start:a + wb] = eps[:, i:i + 1]
             start = wb
-        return NDTResult(flags, intervals, int_scores, int_streams, smoothed, thr, p)
+        return NDTThresholdResult(flags, intervals, int_scores, int_streams, smoothed, thr, p)
 
     def flag(self, scores: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
         """(T,) bool flags of :meth:`evaluate`."""
