@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["History", "TrainConfig", "TrainResult", "fit", "split_indices"]
+__all__ = ["History", "TrainConfig", "TrainResult", "fit", "pad_rows", "split_indices"]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,8 @@ def _as_arrays(name: str, data: Sequence[np.ndarray]) -> tuple[np.ndarray, ...]:
     return arrays
 
 
-def _pad(a: np.ndarray, size: int) -> np.ndarray:
+def pad_rows(a: np.ndarray, size: int) -> np.ndarray:
+    """``a`` with its leading (batch) axis zero-padded to ``size`` rows (fixed shapes: one JIT compilation)."""
     n = a.shape[0]
     if n == size:
         return a
@@ -313,7 +314,7 @@ def fit(loss: Callable, params: Any, optimizer: Any, data: Sequence[np.ndarray],
         for a, b in starts:
             rows = perm[a:b]
             size = bs if not config.drop_last else b - a
-            batch = tuple(members(_pad(x[rows], size)) for x in data)
+            batch = tuple(members(pad_rows(x[rows], size)) for x in data)
             kb = None
             if key is not None:
                 key, kb = jax.random.split(key)
@@ -326,7 +327,7 @@ def fit(loss: Callable, params: Any, optimizer: Any, data: Sequence[np.ndarray],
         vl = np.zeros(M)
         for a in range(0, va.size, bs):
             rows = va[a:a + bs]
-            batch = tuple(jnp.asarray(_pad(x[rows], bs)) for x in val_data)
+            batch = tuple(jnp.asarray(pad_rows(x[rows], bs)) for x in val_data)
             vl += np.asarray(val_sum(loss, ensemble, params, state, batch, jnp.asarray(_weights(rows.size, bs)),
                                      val_key), np.float64).reshape(M)
         vl /= va.size

@@ -12,6 +12,7 @@ import numpy as np
 from fdir.detectors.base import as_series
 from fdir.detectors.forecaster.config import ERROR_KINDS, ForecasterConfig
 from fdir.ndt import NDTParams, NDTResult, detect_any
+from fdir.training import pad_rows
 
 __all__ = ["ChannelRun", "Forecaster", "channel_detections", "forecast", "forecast_heads", "make_windows",
            "stream_errors", "train_forecaster"]
@@ -120,16 +121,6 @@ def _batches(n: int, bs: int):
         yield a, min(a + bs, n)
 
 
-def _pad(x: np.ndarray, bs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pad the batch axis to bs; weights (bs,) mark real rows (fixed shapes: one JIT compilation)."""
-    n = x.shape[0]
-    w = np.zeros(bs, np.float32)
-    w[:n] = 1.0
-    if n == bs:
-        return x, w
-    return np.concatenate([x, np.zeros((bs - n, *x.shape[1:]), x.dtype)]), w
-
-
 @dataclass
 class Forecaster:
     """A trained forecaster ensemble: ``params`` {layer: {"w", "b"}} numpy float32 with a leading member axis M
@@ -197,7 +188,7 @@ class Forecaster:
         p = {k: {kk: jnp.asarray(vv) for kk, vv in v.items()} for k, v in self.params.items()}
         out = []
         for a, b in _batches(X.shape[0], batch_size):
-            xb, _ = _pad(np.asarray(X[a:b], np.float32), batch_size)
+            xb = pad_rows(np.asarray(X[a:b], np.float32), batch_size)
             out.append(np.asarray(predict(p, jnp.asarray(xb)))[:, : b - a])
         if not out:
             return np.zeros((self.n_members, 0, self.cfg.n_predictions), np.float32)
