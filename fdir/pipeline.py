@@ -80,9 +80,11 @@ Rules
   the differenced columns (``input.difference``: the runtime differences the raw values against the last valid
   one, the first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line
   check (``limits.flat_line``); :class:`fdir.runtime.forecast.ForecastRuntime` flags the same samples by these
-  checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``). Not exported (NotImplementedError): a
-  thresholder other than telemanom's NDT (SPOT refits its tail online at every new peak; the runtime's NDT is
-  streaming), and these stages with a detector whose bundle is not a forecaster.
+  checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``), and the fitted SPOT state per stream
+  (``detector.threshold``, version 3), which :mod:`fdir.runtime.spot` continues online (numpy GPD refits) to the
+  same flags as :meth:`evaluate` (``tests/fdir/runtime/test_spot_runtime.py``). Not exported (NotImplementedError):
+  a thresholder other than SPOT or telemanom's NDT with its default parameters, and SPOT or these stages with a
+  detector whose bundle is not a forecaster.
 * **Length**: :attr:`Pipeline.min_length` is checked on the training series before any training: the detector's
   ``min_train_length`` samples, and with ``holdout`` f > 0 also that the fitting part n_fit keeps that many and the
   held-out part has at least :data:`fdir.thresholders.MIN_SCORES` samples. A series to score needs at least
@@ -409,31 +411,48 @@ class Pipeline:
         channel's input transform and limit checks (module doc, Export): ``input.difference`` for differenced
         columns (their standardisation then applies to raw increments, mean = scale·mean_det, std = scale·std_det),
         ``limits.range_exit`` (the training range and noise level converted to telemetry units) and
-        ``limits.flat_line`` (FORMAT.md of :mod:`fdir.runtime`).
+        ``limits.flat_line`` (FORMAT.md of :mod:`fdir.runtime`). A SPOT-thresholded channel
+        (:class:`fdir.spot.SPOTThresholder`, forecast detectors) gets its fitted per-stream state in
+        ``detector.threshold`` (``"method": "spot"``: t, the latest peaks, N_t, n, the GPD fit, z_q, the DSPOT window
+        and the per-stream risk q/S of the channel's thresholder, which with ``budget="series"`` already holds its
+        share of the series' budget), run by :mod:`fdir.runtime.spot`; telemanom's NDT keeps its parameters there.
 
         Raises
         ------
         NotImplementedError
-            for a detector family without export, a thresholder other than telemanom's NDT with its default
-            parameters (the bundle's streaming NDT; SPOT refits its tail online, which the runtime does not do), or
-            a differenced input, range-exit or flat-line channel whose detector is not a forecaster (only
+            for a detector family without export, a thresholder other than SPOT or telemanom's NDT with its default
+            parameters (the runtime runs those two), SPOT with a detector whose bundle is not a forecaster, or a
+            differenced input, range-exit or flat-line channel whose detector is not a forecaster (only
             :class:`fdir.runtime.forecast.ForecastRuntime` runs them).
         ValueError
-            before :meth:`fit`, for an unknown channel, or a bundle whose input channels differ from the scaled
-            columns."""
+            before :meth:`fit`, for an unknown channel, a bundle whose input channels differ from the scaled
+            columns, or a SPOT thresholder fitted on another number of streams than the bundle thresholds."""
+        from fdir.ndt import NDTParams
+        from fdir.runtime.export import spot_section
+        from fdir.spot import SPOTThresholder
         from fdir.thresholders import NDTThresholder
 
         sc, det, thr = self._channel(channel)
         ch = self.channels[0] if channel is None else str(channel)
         tr = self.transforms[ch]
-        if type(thr) is not NDTThresholder or thr.params is not None:
-            why = ("SPOT (fdir.spot) refits its GPD tail online at every new peak (Grimshaw's maximum-likelihood fit), "
-                   "which the numpy-only runtime does not implement" if type(thr).__name__ == "SPOTThresholder" else
-                   "the runtime thresholds with the streaming telemanom NDT of the detector's bundle only")
-            raise NotImplementedError(f"channel {ch!r}: cannot export the {type(thr).__name__} thresholder: {why}; "
-                                      "fit with the default NDTThresholder() to export")
+        spot = type(thr) is SPOTThresholder
+        if not spot and (type(thr) is not NDTThresholder or thr.params is not None):
+            raise NotImplementedError(f"channel {ch!r}: cannot export the {type(thr).__name__} thresholder: the "
+                                      "runtime thresholds with SPOT (fdir.spot) or the streaming telemanom NDT with "
+                                      "its default parameters only; fit with SPOTThresholder or NDTThresholder() to "
+                                      "export")
         spec, arrays = det.export()
         spec, arrays = dict(spec), dict(arrays)
+        if spot:                        # the fitted per-stream SPOT state replaces the NDT parameters (FORMAT.md)
+            dsec = dict(spec["detector"])
+            if dsec.get("kind") != "forecast":
+                raise NotImplementedError(f"channel {ch!r}: the runtime runs SPOT with forecast detectors only; this "
+                                          f"detector's bundle is a {dsec.get('kind')!r} one")
+            n_streams = len(dsec.get("streams") or range(int(dsec.get("heads", 1))))
+            dsec["threshold"], tarr = spot_section(thr, n_streams,
+                                                   (dsec.get("threshold") or {}).get("l_s", NDTParams().l_s))
+            spec["detector"] = dsec
+            arrays.update(tarr)
         inp = dict(spec["input"])
         C = int(inp["channels"])
         mean = np.zeros(C) if inp.get("mean") is None else np.asarray(arrays[inp["mean"]], np.float64)
@@ -469,7 +488,7 @@ class Pipeline:
         if diff.any() or tr.range_k is not None:
             spec["transform"] = {k: ([None if isinstance(u, float) and math.isnan(u) else u for u in v]
                                      if isinstance(v, list) else v) for k, v in tr.to_dict().items()}   # JSON: no NaN
-        spec["version"] = required_version(spec)      # 2 with differencing or limits: older runtimes refuse it
+        spec["version"] = required_version(spec)      # 2 with differencing or limits, 3 with SPOT: older ones refuse it
         return spec, arrays
 
     def _channel(self, channel: str | None):

@@ -9,11 +9,11 @@ import numpy as np
 
 from fdir.runtime.graph import OPS, FormatError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "VERSION_2_KEYS", "check_spec", "read_bundle", "required_version",
-           "save_bundle"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "THRESHOLD_METHODS", "VERSION_2_KEYS", "check_spec", "read_bundle",
+           "required_version", "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Newest format version this runtime reads (it reads every version from 1 up to this one)."""
 
 VERSION_2_KEYS = ("input.difference", "limits")
@@ -30,9 +30,31 @@ def _has(spec: dict, dotted: str) -> bool:
     return True
 
 
+THRESHOLD_METHODS = ("ndt", "spot")
+"""``detector.threshold.method`` of a forecast bundle (FORMAT.md): ``"ndt"`` (the default when absent) the streaming
+telemanom NDT's parameters; ``"spot"`` the calibrated SPOT/DSPOT state (:mod:`fdir.runtime.spot`), version 3, so a
+runtime that knows only versions 1-2 refuses it instead of running NDT with SPOT's fields."""
+
+
+def _method(spec: dict) -> object:
+    th = (spec.get("detector") or {}).get("threshold") if isinstance(spec.get("detector"), dict) else None
+    return th.get("method", "ndt") if isinstance(th, dict) else "ndt"
+
+
+def _needs(spec: dict) -> list[tuple[str, int]]:
+    """The version-raising features of ``spec`` with the version each needs."""
+    out = [(k, 2) for k in VERSION_2_KEYS if _has(spec, k)]
+    if _method(spec) == "spot":
+        out.append(("detector.threshold.method='spot'", 3))
+    return out
+
+
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 2 with any of :data:`VERSION_2_KEYS`, else 1."""
-    return 2 if any(_has(spec, k) for k in VERSION_2_KEYS) else 1
+    """The lowest format version that can hold ``spec``: 3 with a SPOT threshold (``detector.threshold.method`` =
+    ``"spot"``), 2 with any of :data:`VERSION_2_KEYS`, else 1."""
+    return max((v for _, v in _needs(spec)), default=1)
+
+
 DETECTOR_KINDS = ("reconstruction", "forecast")
 
 
@@ -52,7 +74,7 @@ def check_spec(spec: dict) -> None:
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
         raise FormatError(f"version={version!r} is not supported (accepted: 1 to {FORMAT_VERSION})")
     if version < required_version(spec):
-        raise FormatError(f"version={version} cannot hold {[k for k in VERSION_2_KEYS if _has(spec, k)]}: "
+        raise FormatError(f"version={version} cannot hold {[k for k, v in _needs(spec) if v > version]}: "
                           f"they need version {required_version(spec)} (FORMAT.md, Versioning)")
     inp = spec.get("input")
     if not isinstance(inp, dict):
@@ -84,6 +106,9 @@ def check_spec(spec: dict) -> None:
         raise FormatError(f"detector.kind must be one of {DETECTOR_KINDS}")
     if spiking is not None and det["kind"] != "forecast":
         raise FormatError("a 'spiking' section needs detector.kind 'forecast'")
+    if _method(spec) not in THRESHOLD_METHODS or (_method(spec) != "ndt" and det["kind"] != "forecast"):
+        raise FormatError(f"detector.threshold.method={_method(spec)!r} must be one of {THRESHOLD_METHODS} ('spot' "
+                          "with detector.kind 'forecast' only)")
 
 
 def save_bundle(folder: str | Path, spec: dict, arrays: dict[str, np.ndarray]) -> Path:
@@ -133,7 +158,8 @@ def read_bundle(folder: str | Path) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 _KEY_FIELDS = ("w", "b", "mean", "var", "gamma", "beta", "w_scale", "std", "project_w", "project_b", "gmm_means",
-               "gmm_logvar", "gmm_logweight", "w_rec", "w_in", "w_in_scale", "theta_pos", "theta_neg")
+               "gmm_logvar", "gmm_logweight", "w_rec", "w_in", "w_in_scale", "theta_pos", "theta_neg", "peaks",
+               "window")
 
 
 def _keys(obj) -> set[str]:

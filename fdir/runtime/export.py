@@ -20,6 +20,7 @@ __all__ = [
     "make_bundle",
     "probe_section",
     "quantize_bundle",
+    "spot_section",
     "standardized_windows",
 ]
 
@@ -65,6 +66,48 @@ def probe_section(probe, layer: str | None = None) -> tuple[dict, dict[str, np.n
                                "w": "peephole.residual.w", "b": "peephole.residual.b",
                                "source": "per-channel reconstruction-error profile "
                                          "(fdir.reaction_wheel.peephole.probe)"}
+    return section, arrays
+
+
+def spot_section(thresholder, n_streams: int, l_s: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """The ``detector.threshold`` section with ``"method": "spot"`` (FORMAT.md) and its float64 arrays from a fitted
+    :class:`fdir.spot.SPOTThresholder` (read through its attributes ``q``, ``level``, ``depth``, ``merge_gap``,
+    ``shape`` and per-stream ``tails_``): per stream t, the latest peaks (``spot.<i>.peaks``), N_t, n, the GPD fit
+    (γ, σ; null for a degenerate tail), z_q and, for DSPOT, the last d non-alarm values (``spot.<i>.window``); the
+    per-stream risk ``q_stream`` = q/S as :meth:`fdir.spot.SPOTThresholder.evaluate` uses it (q already holds the
+    channel's share of a series budget, :meth:`fdir.spot.SPOTThresholder.share`); ``l_s`` the first scored sample
+    of the forecast detector (FORMAT.md, t₀). :class:`fdir.runtime.spot.SPOTStreams` continues from this state.
+
+    Raises
+    ------
+    ValueError
+        for an unfitted thresholder, a stream count other than ``n_streams``, more peaks than
+        :data:`fdir.runtime.spot.MAX_PEAKS` or ``l_s`` < 0.
+    """
+    from fdir.runtime.spot import MAX_PEAKS
+
+    tails_ = getattr(thresholder, "tails_", None)
+    if tails_ is None:
+        raise ValueError("thresholder: call fit(train_scores) first")
+    if len(tails_) != int(n_streams):
+        raise ValueError(f"n_streams={n_streams}: the SPOT thresholder was fitted on {len(tails_)} streams")
+    if int(l_s) < 0:
+        raise ValueError(f"l_s={l_s}, accepted: an integer >= 0")
+    arrays, tails = {}, []
+    for i, tl in enumerate(tails_):
+        if len(tl.peaks) > MAX_PEAKS:
+            raise ValueError(f"stream {i} holds {len(tl.peaks)} peaks, the runtime keeps at most {MAX_PEAKS}")
+        arrays[f"spot.{i}.peaks"] = np.asarray(tl.peaks, np.float64)
+        tails.append({"t": float(tl.t), "n": int(tl.n), "n_peaks": int(tl.n_peaks), "peaks": f"spot.{i}.peaks",
+                      "gamma": None if tl.fit is None else float(tl.fit.gamma),
+                      "sigma": None if tl.fit is None else float(tl.fit.sigma), "z": float(tl.z)})
+        if thresholder.depth:
+            arrays[f"spot.{i}.window"] = np.asarray(tl.window, np.float64)
+            tails[-1]["window"] = f"spot.{i}.window"
+    section = {"method": "spot", "l_s": int(l_s), "q_stream": float(thresholder.q) / len(tails_),
+               "level": float(thresholder.level), "depth": int(thresholder.depth),
+               "merge_gap": int(thresholder.merge_gap), "shape": str(thresholder.shape), "max_peaks": MAX_PEAKS,
+               "tails": tails, "source": "fdir.spot (Siffer et al., KDD 2017, doi:10.1145/3097983.3098144)"}
     return section, arrays
 
 

@@ -34,6 +34,13 @@ the state: invalid channels are replaced by their last valid value in the window
 gives the error streams a held error (:meth:`fdir.runtime.ndt.StreamingNDT.hold`) instead of a NaN (FORMAT.md,
 "Invalid samples").
 
+SPOT instead of NDT (FORMAT.md, ``detector.threshold`` with ``"method": "spot"``, version 3): the raw errors of every
+stream go unsmoothed to :class:`fdir.runtime.spot.SPOTStreams`, which continues the offline SPOT/DSPOT state
+(:mod:`fdir.spot`, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144), takes the union over streams and groups
+hits within ``merge_gap`` g; an index is decided g samples after every stream has scored it (``result.decided``),
+and the flags equal :meth:`fdir.pipeline.Pipeline.evaluate`'s. An invalid target gives the streams the errors
+against its held value (the offline forward fill) and its sample is never flagged.
+
 Limit checks and input differencing (FORMAT.md, ``input.difference`` and ``limits``; :mod:`fdir.runtime.transform`,
 :mod:`fdir.runtime.flatline`): differenced channels enter the standardisation as increments of their last valid raw
 value; the range-exit and flat-line checks of the watched channel flag a sample at once (``result.limit_flag``,
@@ -46,7 +53,7 @@ batches: ``result.decided`` is the half-open range of error indices decided at t
 The window buffer, graph buffers, the horizon registers and the NDT ring buffers are allocated once; the NDT
 threshold search every ``batch_size`` samples works on temporary arrays of the window size, and the horizon
 registers shift through a temporary of h·K_h·h values (bounded, freed at once). Imports numpy
-only (and :mod:`fdir.runtime.ndt`).
+only (and :mod:`fdir.runtime.ndt`, :mod:`fdir.runtime.spot`).
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ from fdir.runtime.flatline import FlatLineMonitor
 from fdir.runtime.graph import FormatError, Graph
 from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
 from fdir.runtime.sample import ERROR_CAP, SampleIntake
+from fdir.runtime.spot import SPOTStreams
 from fdir.runtime.transform import Differencer, RangeExit
 
 __all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime", "WindowForecaster"]
@@ -149,7 +157,9 @@ class ForecastRuntime:
     for a bundle with a ``spiking`` section) and ``graph`` its layer graph (None for a spiking bundle);
     ``streams`` the ``(head, kind)`` error streams thresholded; ``decision_lag`` the samples by which an index's
     last error trails its first-step error (h − 1 with ``horizon_mean`` streams, else 0): a series must run that
-    many samples past the last first-step error for every stream to score it.
+    many samples past the last first-step error for every stream to score it. ``ndts`` the streams' NDTs, or
+    ``spot`` (:class:`fdir.runtime.spot.SPOTStreams`, None for NDT) for a SPOT bundle, whose decisions trail by
+    ``decision_lag`` + ``spot.delay`` samples.
 
     Raises
     ------
@@ -161,7 +171,8 @@ class ForecastRuntime:
         that is not one finite number per head (a list of K, or one number for K = 1), a graph with fewer than
         K·horizon outputs (K·1 when ``horizon`` is absent), a ``combine`` other than "any", or ``streams`` that is
         not a non-empty list of ``{"head": k, "error": kind}`` with k in [0, K) and kind in :data:`ERROR_KINDS`
-        (``horizon_mean`` also needs K·horizon graph outputs).
+        (``horizon_mean`` also needs K·horizon graph outputs), or a SPOT ``threshold`` with a field out of range,
+        a missing array or not one tail per stream (:meth:`fdir.runtime.spot.SPOTStreams.from_section`).
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
@@ -229,14 +240,23 @@ class ForecastRuntime:
         self._parse_limits(inp, spec.get("limits"))
         self._hz_bad = np.zeros(H, bool)               # origin at lag j has an invalid target in its horizon
         th = dict(det.get("threshold") or {})
-        th.pop("method", None)
-        n_ignore = th.pop("n_ignore", None)
-        self.ndt_params = NDTParams(**th)
-        self.ndts = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in self.streams]
-        self._first = [(k, n) for (k, kind), n in zip(self.streams, self.ndts, strict=True) if kind == "first_step"]
-        self._ndt_hz = [n for (_, kind), n in zip(self.streams, self.ndts, strict=True) if kind == "horizon_mean"]
-        self.ndt = self.ndts[0]
-        self.t0 = max(self.W, int(self.ndt_params.l_s))
+        self.spot = None
+        if th.pop("method", "ndt") == "spot":                  # FORMAT.md: SPOT state instead of NDT parameters
+            self.spot = SPOTStreams.from_section(th, arrays, len(self.streams))
+            self.ndt_params, self.ndts, self.ndt = None, [], None
+            sinks = list(range(len(self.streams)))              # stream i pushes into self.spot as stream i
+            l_s = th.get("l_s")
+            if isinstance(l_s, bool) or not isinstance(l_s, int) or l_s < 0:
+                raise FormatError(f"detector.threshold.l_s={l_s!r} must be an integer >= 0 (first scored sample)")
+        else:
+            n_ignore = th.pop("n_ignore", None)
+            self.ndt_params = NDTParams(**th)
+            self.ndts = sinks = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in self.streams]
+            self.ndt = self.ndts[0]
+            l_s = self.ndt_params.l_s
+        self._first = [(k, n) for (k, kind), n in zip(self.streams, sinks, strict=True) if kind == "first_step"]
+        self._ndt_hz = [n for (_, kind), n in zip(self.streams, sinks, strict=True) if kind == "horizon_mean"]
+        self.t0 = max(self.W, int(l_s))
         self.result = ForecastResult(self.n_heads, len(hz))
         self._heads = self.result.head_predictions      # written in place by step(): no copies per sample
         self.reset()
@@ -304,6 +324,8 @@ class ForecastRuntime:
         self._reported = self._decided_first = 0
         for ndt in self.ndts:
             ndt.reset()
+        if self.spot is not None:
+            self.spot.reset()
 
     def step(self, sample: np.ndarray) -> ForecastResult:
         """Push one sample (D,) in raw units; returns the (reused) :class:`ForecastResult`.
@@ -349,6 +371,7 @@ class ForecastRuntime:
         y = float(row[self.target])
         y_ok = bool(intake.ok[self.target])
         decided = None
+        spot = self.spot
         if self.t >= self.t0:                                   # one push per stream and sample from t₀ on
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
@@ -357,15 +380,21 @@ class ForecastRuntime:
                 r.error = e if math.isfinite(e) else ERROR_CAP
             else:
                 r.error = float("nan")
-            for k, ndt in self._first:                          # the same schedule for every stream
-                if not y_ok:
-                    r.head_errors[k] = np.nan
-                    decided = ndt.hold(y)
-                    continue
-                e = float(r.head_errors[k])
+            if spot is not None:
+                spot.set_valid(self.t - self.t0, r.valid)
+            for k, sink in self._first:                         # the same schedule for every stream
+                e = float(r.head_errors[k])                     # sink: its StreamingNDT, or its SPOT stream index
                 if not math.isfinite(e):                        # a valid input drove the forecast out of float32
                     e = r.head_errors[k] = ERROR_CAP
-                decided = ndt.push(e, y)
+                if not y_ok:
+                    r.head_errors[k] = np.nan
+                    if spot is None:
+                        decided = sink.hold(y)
+                        continue
+                if spot is not None:                            # SPOT: the held target's error, as offline
+                    spot.push(sink, e)
+                else:
+                    decided = sink.push(e, y)
             if decided is not None:
                 self._decided_first = decided[1]
         else:
@@ -373,6 +402,8 @@ class ForecastRuntime:
             r.head_errors[:] = np.nan
         if self._ndt_hz:
             decided = self._horizon_step(y, y_ok)
+        if spot is not None:
+            decided = spot.take_decided()
         if decided is not None:
             r.decided = decided
             self._reported = decided[1]
@@ -408,15 +439,19 @@ class ForecastRuntime:
             r.horizon_index = self.t - self.t0 - H + 1
             y_first = float(self._ys[H - 1])
             bad = bool(self._hz_bad[H - 1])
-            for i, ndt in enumerate(self._ndt_hz):
-                if bad:
-                    r.horizon_errors[i] = np.nan
-                    decided = ndt.hold(y_first)
-                    continue
+            for i, sink in enumerate(self._ndt_hz):         # sink: its StreamingNDT, or its SPOT stream index
                 e = float(r.horizon_errors[i])
                 if not math.isfinite(e):                        # overflow from a valid input: an alarm, not a NaN
                     e = r.horizon_errors[i] = ERROR_CAP
-                decided = ndt.push(e, y_first)
+                if bad:
+                    r.horizon_errors[i] = np.nan
+                    if self.spot is None:
+                        decided = sink.hold(y_first)
+                        continue
+                if self.spot is not None:                       # SPOT: the held targets' error, as offline
+                    self.spot.push(sink, e)
+                else:
+                    decided = sink.push(e, y_first)
         else:
             r.horizon_errors[:] = np.nan
         self._fc[1:] = self._fc[:-1]                           # overlapping copies: numpy buffers (h·K_h·h values)
@@ -430,7 +465,10 @@ class ForecastRuntime:
     def finish(self) -> tuple[int, int] | None:
         """End of stream: decide the errors after the last full threshold window of every stream (see
         StreamingNDT.finish); the returned range also covers what the first-step streams decided but had not been
-        reported yet (they run h − 1 samples ahead of horizon streams)."""
+        reported yet (they run h − 1 samples ahead of horizon streams). With SPOT (:meth:`SPOTStreams.finish`): the
+        indices held back by the grouping delay and those only the first-step streams have scored."""
+        if self.spot is not None:
+            return self.spot.finish()
         ends = [e for e in (ndt.finish() for ndt in self.ndts) if e is not None]
         if self._decided_first > self._reported:
             ends.append((self._reported, self._decided_first))
@@ -442,6 +480,8 @@ class ForecastRuntime:
     def flags(self, a: int, b: int) -> np.ndarray:
         """Decisions (bool) for error indices [a, b) still in the NDT buffers, any stream (error k ↔ sample
         k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end."""
+        if self.spot is not None:
+            return self.spot.flags(a, b)
         f = np.zeros(max(b - a, 0), bool)
         for ndt in self.ndts:
             e = min(b, ndt.n)
@@ -454,7 +494,8 @@ class ForecastRuntime:
         ``errors`` (T − t₀,), ``predictions`` (T − t₀,) (mean over heads), ``head_errors``, ``head_predictions``
         (T − t₀, K) per head, ``horizon_errors`` (T − t₀, K_h) per ``horizon_mean`` stream by error index (NaN for
         the last h − 1, never completed), ``flags`` (T − t₀,) bool per error index (any head) and
-        ``sequences`` (inclusive runs longer than one value, in sample coordinates k + t₀), ``range_exit``,
+        ``sequences`` (inclusive runs in sample coordinates k + t₀; with NDT only those longer than one value, as
+        telemanom's E_seq, with SPOT every run, as :meth:`fdir.pipeline.Pipeline.detect`), ``range_exit``,
         ``flatness`` (T,) and ``limit_flags`` (T,) bool per sample (limit checks, NaN / False without them),
         ``valid`` (T,) bool per
         sample (non-finite values are marked invalid, see :meth:`step`). ``n_ignore``
@@ -478,7 +519,7 @@ class ForecastRuntime:
         valid = np.zeros(T, bool)
         rexit, flat, lflags = np.full(T, np.nan), np.full(T, np.nan), np.zeros(T, bool)
         self.reset()
-        keep = self.ndt.n_ignore
+        keep = None if self.ndt is None else self.ndt.n_ignore
         if n_ignore is not None:
             for ndt in self.ndts:
                 ndt.n_ignore = int(n_ignore)
@@ -503,7 +544,8 @@ class ForecastRuntime:
             flags[a:b] |= self.flags(a, b)
         for ndt in self.ndts:
             ndt.n_ignore = keep
-        seqs = [(a + t0, b + t0) for a, b in runs(flags) if b > a]
+        single = self.spot is not None       # telemanom's NDT drops one-value sequences, SPOT flags single samples
+        seqs = [(a + t0, b + t0) for a, b in runs(flags) if single or b > a]
         return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred,
                 "horizon_errors": hz, "flags": flags, "sequences": seqs, "valid": valid,
                 "range_exit": rexit, "flatness": flat, "limit_flags": lflags}

@@ -57,6 +57,55 @@ def pca_autoencoder(C=2, W=16, k=2, fdir=True):
     return spec, arrays
 
 
+class Persistence:
+    """Stub forecaster detector (fdir.detectors.base.Detector): predicts z_t = z_{t−1} of column 0, so its error is
+    |Δz_t| (NaN for t < W, W = ``window`` = 30); its bundle is the same persistence graph (a dense layer selecting the
+    newest sample), run by the numpy runtime."""
+
+    family = "persistence (test)"
+    stream_names = ("first_step",)
+    min_train_length = 60
+    window = 30
+
+    def fit(self, train):
+        from fdir.detectors.base import as_series
+
+        self.D = as_series(train, "train", min_length=self.min_train_length).shape[1]
+        return self
+
+    def scores(self, x):
+        from fdir.detectors.base import as_series
+
+        W = self.window
+        z = as_series(x)[:, 0]
+        e = np.full(z.size, np.nan)
+        e[W:] = np.abs(np.diff(z))[W - 1:]
+        return e[None]
+
+    def workload(self):
+        raise NotImplementedError
+
+    def export(self):
+        W = self.window
+        w = np.zeros((W * self.D, 1), np.float32)
+        w[(W - 1) * self.D, 0] = 1.0
+        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "persistence",
+                "input": {"channels": self.D, "window": W, "layout": "samples x channels", "shape": [W * self.D],
+                          "mean": None, "std": None},
+                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
+                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
+        return spec, {"fc.w": w, "fc.b": np.zeros(1, np.float32)}
+
+
+class Reconstruction(Persistence):
+    """The same stub exported as a reconstruction (window) bundle, which has no limit checks in the runtime."""
+
+    def export(self):
+        spec, arrays = super().export()
+        spec["detector"] = {"kind": "reconstruction", "score": "mse", "threshold": 1.0}
+        return spec, arrays
+
+
 def memory_growth(step, xs) -> int:
     """Bytes the traced memory grows by while ``step`` is called on every item of ``xs`` (tracemalloc)."""
     import tracemalloc
@@ -74,4 +123,5 @@ def memory_growth(step, xs) -> int:
 def builders():
     """The bundle builders of this module (conftest helpers are not importable under importlib mode)."""
     return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows,
-            "memory_growth": memory_growth}
+            "memory_growth": memory_growth, "persistence_detector": Persistence,
+            "reconstruction_detector": Reconstruction}

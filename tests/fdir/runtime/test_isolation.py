@@ -1,6 +1,7 @@
 """``fdir.runtime`` is self-contained: it imports numpy and the standard library only (issue 16). A subprocess
-blocks the heavy packages with a meta-path finder (any import of them raises ImportError), then loads two bundles
-from disk and runs them end to end: a forecaster through the streaming NDT, and an autoencoder through the FDIR
+blocks the heavy packages with a meta-path finder (any import of them raises ImportError), then loads three bundles
+from disk and runs them end to end: a forecaster through the streaming NDT, the same kind of forecaster through the
+streaming SPOT (its GPD refits use the runtime's own root finder, not scipy's), and an autoencoder through the FDIR
 chain (persistence → isolation timeout → recovery)."""
 
 import json
@@ -18,7 +19,15 @@ BLOCKED = ("jax", "jaxlib", "numba", "llvmlite", "scipy", "sklearn", "pandas", "
 
 
 def test_runtime_runs_with_heavy_packages_blocked(tmp_path, builders):
+    from fdir.pipeline import Pipeline
+    from fdir.spot import SPOTThresholder
+
     fc = save_bundle(tmp_path / "forecaster", *builders["forecaster"](W=30, D=2))
+    rng = np.random.default_rng(3)
+    train = np.sin(np.arange(2000) / 15.0) + 0.02 * rng.normal(size=2000)
+    spot_pipe = Pipeline(builders["persistence_detector"], lambda: SPOTThresholder(q=1e-3, merge_gap=100),
+                         transform="level", budget="channel", flat_line=None).fit(train)
+    sp = save_bundle(tmp_path / "spot", *spot_pipe.export())
     spec, arrays = builders["autoencoder"]()
     calib = standardized_windows(spec, arrays, builders["nominal"](64, seed=1))
     ae = save_bundle(tmp_path / "autoencoder", *quantize_bundle(spec, arrays, calib))   # fixed point, int8
@@ -46,15 +55,17 @@ def test_runtime_runs_with_heavy_packages_blocked(tmp_path, builders):
         import numpy as np
         import fdir.runtime as rt
         from fdir.runtime import bundle, export, forecast, graph, logic, monitor, ndt, probe, quant  # noqa
-        from fdir.runtime import flatline, sample, spiking, transform  # noqa
+        from fdir.runtime import flatline, sample, spiking, spot, transform  # noqa
 
         f = rt.load({str(fc)!r}).run_series(np.load({str(tmp_path / "series.npy")!r}))
+        s = rt.load({str(sp)!r}).run_series(np.load({str(tmp_path / "series.npy")!r})[:, :1])
         run = rt.load({str(ae)!r})
         w = run.run_windows(np.load({str(tmp_path / "windows.npy")!r}))
         events = [r["event"] for r in run.fdir.log_records()]
         third = {{m.split(".")[0] for m in sys.modules if sys.modules[m] is not None}}
         std = set(sys.stdlib_module_names) | {{"fdir", "numpy", "__main__", "_distutils_hack"}}
-        print(json.dumps({{"sequences": f["sequences"], "flags": w["flag"].tolist(), "events": events,
+        print(json.dumps({{"sequences": f["sequences"], "spot": s["flags"].tolist(), "flags": w["flag"].tolist(),
+                          "events": events,
                           "fixed_point": run.fixed_point,
                           "third": sorted(m for m in third - std if not m.startswith("__editable__"))}}))
     """)
@@ -65,6 +76,12 @@ def test_runtime_runs_with_heavy_packages_blocked(tmp_path, builders):
     assert out["fixed_point"]
     # the burst is found (telemanom widens flags by error_buffer = 100 samples on both sides), nothing else
     assert len(out["sequences"]) == 1 and out["sequences"][0][0] <= 2500 <= out["sequences"][0][1]
+    # SPOT (q = 1e-3, flags grouped within 100 samples; errors from sample t0 = W = 30 on) flags the samples the
+    # offline pipeline flags on that channel, the burst's among them
+    want = spot_pipe.evaluate(np.load(tmp_path / "series.npy")[:, :1])[0].flags
+    got = np.array(out["spot"])
+    np.testing.assert_array_equal(got, want[30:])
+    assert got[2500 - 30:2540 - 30].mean() > 0.5
     flags = np.array(out["flags"])
     assert flags[20:34].all() and not flags[:20].any() and not flags[34:].any()
     # 3-of-5 persistence raises the alarm at the 3rd flagged window (22); without a peephole the wheel stays

@@ -13,53 +13,10 @@ import json
 import numpy as np
 import pytest
 
-from fdir.detectors.base import as_series
 from fdir.flatline import RATIO
 from fdir.pipeline import FLAT_LINE, RANGE_EXIT, Pipeline
 from fdir.runtime import FormatError, from_arrays, load, read_bundle, save_bundle
-
-W = 30
-
-
-class Persistence:
-    """Stub forecaster: predicts z_t = z_{t−1} of column 0, so its error is |Δz_t| (NaN for t < W); its bundle is
-    the same persistence graph (a dense layer selecting the newest sample), run by the numpy runtime."""
-
-    family = "persistence (test)"
-    stream_names = ("first_step",)
-    min_train_length = 60
-
-    def fit(self, train):
-        self.D = as_series(train, "train", min_length=self.min_train_length).shape[1]
-        return self
-
-    def scores(self, x):
-        z = as_series(x)[:, 0]
-        e = np.full(z.size, np.nan)
-        e[W:] = np.abs(np.diff(z))[W - 1:]
-        return e[None]
-
-    def workload(self):
-        raise NotImplementedError
-
-    def export(self):
-        w = np.zeros((W * self.D, 1), np.float32)
-        w[(W - 1) * self.D, 0] = 1.0
-        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "persistence",
-                "input": {"channels": self.D, "window": W, "layout": "samples x channels", "shape": [W * self.D],
-                          "mean": None, "std": None},
-                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
-                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
-        return spec, {"fc.w": w, "fc.b": np.zeros(1, np.float32)}
-
-
-class Reconstruction(Persistence):
-    """The same stub exported as a reconstruction (window) bundle, which has no limit checks in the runtime."""
-
-    def export(self):
-        spec, arrays = super().export()
-        spec["detector"] = {"kind": "reconstruction", "score": "mse", "threshold": 1.0}
-        return spec, arrays
+from fdir.thresholders import NDTThresholder
 
 
 def _stream(res, name):
@@ -74,13 +31,14 @@ def _runtime(pipe, ch, tmp_path):
     return load(folder), read_bundle(folder)[0]
 
 
-def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path):
+def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path, builders):
     """A sine (period 50) with N(0, 0.05²) noise, 2,000 training samples, w = 20. Test series of 3,000 samples: a
     value stuck at 1.7 over [1200, 1400), NaN at 500-504 and 1300, +inf at 1350 (NaN in the pipeline's copy).
     The runtime's flat-line flags equal the pipeline's FLAT_LINE flags sample for sample; the flatness agrees within
     1e-9 (absolute, of a value in [0, 1]) where both are defined and is NaN at the same samples. Known answer from the
     generating process: the stuck stretch is flagged from its first complete window (1200 + w − 1) on, except the w
     samples after each invalid one, and nothing outside it."""
+    Persistence = builders["persistence_detector"]
     rng = np.random.default_rng(0)
     T, w = 5000, 20
     x = 28.0 + np.sin(2 * np.pi * np.arange(T) / 50) + 0.05 * rng.standard_normal(T)
@@ -112,7 +70,7 @@ def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path):
     np.testing.assert_array_equal(rt.run_series(test[:, None])["limit_flags"], expect)   # run_series resets state
 
 
-def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path):
+def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path, builders):
     """Two channels, transform="auto", range_k = 6: channel 0 a random walk (step σ = 0.1; ADF/KPSS difference it),
     channel 1 a sine with noise (kept). Test part: a jump of +3 at sample 1500 on the walk and a level of 4.0 on
     the sine over [2200, 2230), NaN at 800-802 and +inf at 1200 on both (NaN in the pipeline's copy).
@@ -122,6 +80,7 @@ def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path):
     1e-5 absolute + 1e-4 relative, including right after the gaps (forward fill then difference offline, last valid
     value kept online). Known answers: the jump is a range exit at 1500 only (one increment of 30 σ); the sine's
     level of 4.0 is one over [2200, 2230)."""
+    Persistence = builders["persistence_detector"]
     rng = np.random.default_rng(1)
     T = 5000
     walk = 50 + np.cumsum(0.1 * rng.standard_normal(T))
@@ -134,7 +93,7 @@ def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path):
     ref = test.copy()
     test[1200] = np.inf
     ref[1200] = np.nan
-    pipe = Pipeline(Persistence, scaling="minmax", transform="auto", range_k=6.0).fit(x[:2000])
+    pipe = Pipeline(Persistence, NDTThresholder, scaling="minmax", transform="auto", range_k=6.0).fit(x[:2000])
     assert pipe.transforms["0"].difference.tolist() == [True] and pipe.transforms["1"].difference.tolist() == [False]
     for ch, res in zip(("0", "1"), pipe.evaluate(ref), strict=True):
         j = int(ch)
@@ -161,10 +120,12 @@ def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path):
             assert np.flatnonzero(flags_p).tolist() == list(range(2200, 2230))
 
 
-def test_a_differenced_channel_continues_from_its_last_valid_value():
+def test_a_differenced_channel_continues_from_its_last_valid_value(builders):
     """Runtime rule (fdir.runtime.transform): a differenced channel's increment is taken against the last valid raw
     value, the first increment is 0 and an invalid sample enters the window as the increment 0: with the identity
     standardisation the window of the persistence graph holds exactly these increments."""
+    Persistence = builders["persistence_detector"]
+    W = Persistence.window
     pipe = Pipeline(Persistence, scaling="none", transform="difference").fit(
         np.cumsum(np.random.default_rng(2).standard_normal(200)))
     rt = from_arrays(*pipe.export())
@@ -175,22 +136,22 @@ def test_a_differenced_channel_continues_from_its_last_valid_value():
     assert seen == [(True, 0.0), (True, 2.0), (False, 0.0), (False, 0.0), (True, -0.5), (True, 0.0), (True, 3.5)]
 
 
-def test_export_refuses_what_the_runtime_cannot_run_and_bad_limits_raise():
-    """SPOT (online GPD refits) and any thresholder but the default NDT are refused naming the reason; limit checks
-    with a reconstruction bundle are refused; malformed limit sections raise FormatError naming the field."""
+def test_export_refuses_what_the_runtime_cannot_run_and_bad_limits_raise(builders):
+    """Thresholders other than SPOT and the default NDT are refused naming the reason; limit checks and SPOT with a
+    reconstruction bundle are refused; malformed limit sections raise FormatError naming the field."""
+    Persistence, Reconstruction = builders["persistence_detector"], builders["reconstruction_detector"]
     from fdir.spot import SPOTThresholder
-    from fdir.thresholders import NDTThresholder
 
     rng = np.random.default_rng(3)
     x = np.sin(np.arange(600) / 7.0) + 0.05 * rng.standard_normal(600)
-    with pytest.raises(NotImplementedError, match=r"SPOT.*refits"):
-        Pipeline(Persistence, lambda: SPOTThresholder(q=1e-3), flat_line=10).fit(x).export()
     with pytest.raises(NotImplementedError, match="RelativeGuardNDT"):
         from fdir.ndt_guards import RelativeGuardNDT
         Pipeline(Persistence, RelativeGuardNDT).fit(x).export()
     with pytest.raises(NotImplementedError, match="forecast detectors only"):
         Pipeline(Reconstruction, NDTThresholder, flat_line=10).fit(x).export()
-    Pipeline(Reconstruction, NDTThresholder).fit(x).export()      # no limit checks: exported as before
+    with pytest.raises(NotImplementedError, match="SPOT with forecast detectors only"):
+        Pipeline(Reconstruction, lambda: SPOTThresholder(q=1e-3), flat_line=None, transform="level").fit(x).export()
+    Pipeline(Reconstruction, NDTThresholder, flat_line=None, transform="level").fit(x).export()   # as before
     spec, arrays = Pipeline(Persistence, flat_line=10, range_k=5.0).fit(x).export()
     from_arrays(spec, arrays)
     bad = [(lambda s: s["limits"]["flat_line"].update(window=2), "window"),
@@ -242,11 +203,13 @@ def test_trained_forecaster_bundle_with_differencing_and_limits_matches_the_pipe
         assert flags_p[900 if j == 0 else 1150]
 
 
-def test_mixed_differenced_and_level_columns_enter_the_window_as_offline():
+def test_mixed_differenced_and_level_columns_enter_the_window_as_offline(builders):
     """Joint layout (one detector reads both columns): a random walk (differenced by "auto") and a sine (kept). At
     every sample the runtime's newest window row equals the pipeline's model input, the scaled and transformed
     forward-filled series (fdir.pipeline, Gaps), within 1e-5 absolute (float32 standardisation of values of order
     1), NaN samples at 400-401 included."""
+    Persistence = builders["persistence_detector"]
+    W = Persistence.window
     from fdir.detectors.base import fill_gaps
 
     rng = np.random.default_rng(4)
@@ -269,7 +232,8 @@ def test_mixed_differenced_and_level_columns_enter_the_window_as_offline():
 
 def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
     """A bundle with ``limits`` or ``input.difference`` must say version 2 (an older runtime, which accepts only 1,
-    then refuses it instead of ignoring the keys); version 1 with them, version 3 and a non-integer are refused."""
+    then refuses it instead of ignoring the keys); version 1 with them, version 4 (newer than this runtime's 3) and a
+    non-integer are refused (SPOT bundles need 3: tests/fdir/runtime/test_spot_runtime.py)."""
     from fdir.runtime.bundle import check_spec, required_version
 
     spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "p",
@@ -281,6 +245,6 @@ def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
         assert required_version(s) == 2
         with pytest.raises(FormatError, match="need version 2"):
             check_spec(s)
-    for bad in (3, 0, "1", True):
+    for bad in (4, 0, "1", True):
         with pytest.raises(FormatError, match="version"):
             check_spec({**spec, "version": bad})
