@@ -66,25 +66,20 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from scipy.optimize import brentq
 
 from fdir.detectors.base import as_scores
 from fdir.metrics.intervals import runs
+from fdir.runtime.spot import MAX_PEAKS, SHAPES, gpd_loglik
+from fdir.runtime.spot import grimshaw as _grimshaw
+from fdir.runtime.spot import tail_quantile as _tail_quantile
 from fdir.thresholders import ThresholdResult
+
+MIN_PEAKS = 10
+"""Fewest peaks the initial threshold leaves for the GPD fit (step 1 of the module doc)."""
 
 __all__ = ["MAX_PEAKS", "MIN_PEAKS", "SHAPES", "GPDFit", "SPOTResult", "SPOTThresholder", "gpd_loglik", "grimshaw",
            "tail_quantile"]
 
-MIN_PEAKS = 10
-"""Fewest peaks the initial threshold leaves for the GPD fit (step 1 of the module doc)."""
-MAX_PEAKS = 500
-"""Peaks kept for the GPD fit (libspot's default ``max_excess``; module doc, step 4)."""
-
-SHAPES = ("nonnegative", "free")
-"""Admissible GPD shapes of :func:`grimshaw` and :class:`SPOTThresholder` (module doc, Tail shape)."""
-
-_GRID = 64
-"""Grid points per log-spaced segment of the root search of :func:`grimshaw`."""
 
 
 @dataclass(frozen=True)
@@ -97,40 +92,11 @@ class GPDFit:
     loglik: float
 
 
-def gpd_loglik(y: np.ndarray, gamma: float, sigma: float) -> float:
-    """Log-likelihood of the GPD(γ, σ) at the peaks ``y`` (N,) > 0; −inf outside the support or for σ ≤ 0."""
-    y = np.asarray(y, np.float64)
-    if not sigma > 0:
-        return -math.inf
-    if abs(gamma) < 1e-12:
-        return float(-y.size * math.log(sigma) - y.sum() / sigma)
-    z = 1 + gamma * y / sigma
-    if np.any(z <= 0):
-        return -math.inf
-    return float(-y.size * math.log(sigma) - (1 + 1 / gamma) * np.log(z).sum())
-
-
-def _w(theta: float, y: np.ndarray) -> float:
-    s = 1 + theta * y
-    return float((1 + np.log(s).mean()) * (1 / s).mean() - 1)
-
-
-def _roots(y: np.ndarray, grid: np.ndarray) -> list[float]:
-    """Roots of w bracketed by sign changes on the increasing ``grid``, refined by Brent's method."""
-    if not np.isfinite(grid).all() or grid.size < 2:
-        return []
-    sm = 1 + grid[:, None] * y[None, :]
-    vals = (1 + np.log(sm).mean(axis=1)) * (1 / sm).mean(axis=1) - 1
-    out = []
-    for i in np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0):
-        out.append(brentq(_w, grid[i], grid[i + 1], args=(y,), xtol=1e-14 * max(1.0, abs(grid[i]))))
-    out += [float(g) for g, v in zip(grid, vals, strict=True) if v == 0]
-    return out
-
-
 def grimshaw(peaks: np.ndarray, shape: str = "free") -> GPDFit:
     """Maximum-likelihood GPD fit of ``peaks`` (N,) by Grimshaw's procedure (module doc, step 2); ``shape`` one of
-    :data:`SHAPES`: ``"free"`` any γ, ``"nonnegative"`` the best candidate with γ >= 0 (module doc, Tail shape).
+    :data:`SHAPES`: ``"free"`` any γ, ``"nonnegative"`` the best candidate with γ >= 0 (module doc, Tail shape). One
+    implementation for both halves: the runtime's numpy-only :func:`fdir.runtime.spot.grimshaw` (its own Brent root
+    finder; checked against scipy's ``genpareto.fit`` in the tests).
 
     Raises
     ------
@@ -138,38 +104,12 @@ def grimshaw(peaks: np.ndarray, shape: str = "free") -> GPDFit:
         for ``shape`` not in :data:`SHAPES`, fewer than two peaks, non-finite or non-positive peaks, or peaks that
         are all equal.
     """
-    if shape not in SHAPES:
-        raise ValueError(f"shape={shape!r}, accepted: {SHAPES}")
-    y = np.asarray(peaks, np.float64).reshape(-1)
-    if y.size < 2 or not np.isfinite(y).all() or (y <= 0).any():
-        raise ValueError(f"peaks must hold at least 2 finite values > 0, got {y.size} values")
-    ymin, ymax, ymean = float(y.min()), float(y.max()), float(y.mean())
-    if ymax - ymin <= 1e-12 * ymax:
-        raise ValueError("peaks are all equal: the GPD is not identifiable")
-    half = np.geomspace(1e-10 / ymax, 0.5 / ymax, _GRID)
-    neg = np.unique(np.concatenate([-1 / ymax + half, -half]))
-    thetas = _roots(y, neg) + _roots(y, np.geomspace(1e-4 / ymean, 2 * (ymean - ymin) / ymin**2, _GRID))
-    cands = [(0.0, ymean)]
-    var = float(y.var())
-    if var > 0:
-        r = ymean**2 / var
-        cands.append((0.5 * (1 - r), 0.5 * ymean * (1 + r)))
-    for th in thetas:
-        if th != 0:
-            g = float(np.log(1 + th * y).mean())
-            cands.append((g, g / th))
-    if shape == "nonnegative":
-        cands = [c for c in cands if c[0] >= 0]   # the exponential candidate (γ = 0) always stays
-    best = max(cands, key=lambda c: gpd_loglik(y, *c))
-    return GPDFit(float(best[0]), float(best[1]), gpd_loglik(y, *best))
+    return GPDFit(*_grimshaw(peaks, shape))
 
 
 def tail_quantile(t: float, fit: GPDFit, q: float, n: int, n_peaks: int) -> float:
     """z_q = t + (σ/γ)((q n/N_t)^(−γ) − 1), or t − σ ln(q n/N_t) for γ = 0 (module doc, step 3)."""
-    r = q * n / n_peaks
-    if abs(fit.gamma) < 1e-12:
-        return float(t - fit.sigma * math.log(r))
-    return float(t + fit.sigma / fit.gamma * (r ** (-fit.gamma) - 1))
+    return _tail_quantile(t, fit.gamma, fit.sigma, q, n, n_peaks)
 
 
 @dataclass(frozen=True)
