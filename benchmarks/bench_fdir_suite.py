@@ -13,7 +13,9 @@ Suite seed 0, detector seed 0.
 Configurations (:data:`CONFIGS`), each a :class:`fdir.pipeline.Pipeline` setting plus thresholders run on the same
 detector scores:
 
-* ``before``: scaled values, one alarm budget per channel (the pipeline's defaults); telemanom's NDT (the peer;
+* ``before``: scaled values, one alarm budget per channel, no flat-line check (telemanom's protocol,
+  :data:`fdir.pipeline.TELEMANOM`, the pipeline's defaults before they became :data:`fdir.pipeline.LABEL_FREE`);
+  telemanom's NDT (the peer;
   Hundman et al., KDD 2018, arXiv:1802.04431) and SPOT with the paper's free GPD shape and flags grouped within 100
   samples (``spot_grouped_free``: the previous best, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144).
 * ``after``: the input transform chosen per channel by the ADF/KPSS rule (:mod:`fdir.transform`), one alarm budget
@@ -94,6 +96,8 @@ from __future__ import annotations
 
 import time
 
+from fdir.pipeline import LABEL_FREE, TELEMANOM
+from fdir.thresholders import THRESHOLDERS, thresholder_factory
 from hwsim.benchmarking import Benchmark, Metric
 
 DETECTOR = "dense_float"
@@ -101,24 +105,29 @@ DETECTOR = "dense_float"
 
 SEED = 0
 GOAL_ALL, GOAL_TYPE = 0.80, 0.60
-Q = 1e-3
-"""SPOT risk of the ``after`` configuration (module doc: label-free choice)."""
-GAP = 100
-"""SPOT grouping distance (samples) of both configurations: telemanom's ``error_buffer``."""
+Q = THRESHOLDERS["spot"][1]["q"]
+"""SPOT risk of the ``after`` configuration (module doc: label-free choice, 10⁻³), adopted as the registry's
+default (:data:`fdir.thresholders.THRESHOLDERS`), read from there."""
+GAP = THRESHOLDERS["spot"][1]["merge_gap"]
+"""SPOT grouping distance (samples) of both configurations: telemanom's ``error_buffer`` (100; the registry's)."""
 FA_TARGET_PER_10K, SHARE_TARGET = 5.0, 0.01
 """False-alarm targets of the label-free choice (module doc)."""
 
-FLAT_W = 20
-"""Window (samples) of the ``flat_line`` configuration's flat-line check (:mod:`fdir.flatline`; module doc)."""
+FLAT_W = LABEL_FREE["flat_line"]
+"""Window (samples) of the ``flat_line`` configuration's flat-line check (:mod:`fdir.flatline`; module doc: 20,
+fixed before any measurement; the pipeline's default, :data:`fdir.pipeline.LABEL_FREE`)."""
 
+_KEYS = ("transform", "budget", "flat_line")
 CONFIGS = {
-    "before": {"transform": "level", "budget": "channel", "per_channel": "separate", "flat_line": None},
-    "after": {"transform": "auto", "budget": "series", "per_channel": "separate", "flat_line": None},
-    "context": {"transform": "auto", "budget": "series", "per_channel": "context", "flat_line": None},
-    "flat_line": {"transform": "auto", "budget": "series", "per_channel": "separate", "flat_line": FLAT_W},
+    "before": {**{k: TELEMANOM[k] for k in _KEYS}, "per_channel": "separate"},
+    "after": {**{k: LABEL_FREE[k] for k in _KEYS}, "per_channel": "separate", "flat_line": None},
+    "context": {**{k: LABEL_FREE[k] for k in _KEYS}, "per_channel": "context", "flat_line": None},
+    "flat_line": {**{k: LABEL_FREE[k] for k in _KEYS}, "per_channel": "separate"},
 }
-"""Pipeline settings per configuration (module doc); ``per_channel`` is the layout of
-:data:`fdir.pipeline.CHANNEL_MODES`, ``flat_line`` the pipeline's flat-line window."""
+"""Pipeline settings per configuration (module doc): ``before`` telemanom's (:data:`fdir.pipeline.TELEMANOM`),
+``flat_line`` the pipeline's defaults (:data:`fdir.pipeline.LABEL_FREE`), ``after`` / ``context`` those without the
+flat-line check; ``per_channel`` is the layout of :data:`fdir.pipeline.CHANNEL_MODES`. The thresholders run on
+each configuration's scores are :func:`_thresholders`'."""
 
 
 def _all_columns(make_detector):
@@ -135,12 +144,11 @@ def _all_columns(make_detector):
 
 
 def _thresholders(config: str):
-    from fdir.spot import SPOTThresholder
-    from fdir.thresholders import NDTThresholder
-
+    """Thresholders of :data:`fdir.thresholders.THRESHOLDERS` run on ``config``'s scores (module doc)."""
     if config == "before":
-        return {"ndt": NDTThresholder, "spot_grouped_free": lambda: SPOTThresholder(merge_gap=GAP, shape="free")}
-    return {"ndt": NDTThresholder, "spot": lambda: SPOTThresholder(q=Q, merge_gap=GAP)}
+        return {"ndt": thresholder_factory("ndt"),
+                "spot_grouped_free": thresholder_factory("spot", q=1e-4, merge_gap=GAP, shape="free")}
+    return {"ndt": thresholder_factory("ndt"), "spot": thresholder_factory("spot", q=Q, merge_gap=GAP)}
 
 
 def multichannel(series) -> list:
@@ -159,9 +167,11 @@ def run_suite(quick: bool, config: str = "after", detector: str = DETECTOR, seed
     settings = CONFIGS[config]
 
     def make():
-        pipe = registry.make(detector, seed=seed, quick=quick, per_channel=settings["per_channel"])
+        # fitted with NDT (its fit accepts any scored series), then each of _thresholders(config) is set on the
+        # same calibration scores (fdir.suite.protocol)
+        pipe = registry.make(detector, seed=seed, quick=quick, per_channel=settings["per_channel"],
+                             settings={**{k: settings[k] for k in _KEYS}, "thresholder": thresholder_factory("ndt")})
         pipe.holdout = holdout
-        pipe.transform, pipe.budget, pipe.flat_line = settings["transform"], settings["budget"], settings["flat_line"]
         if settings["per_channel"] == "context":
             pipe.make_detector = _all_columns(pipe.make_detector)
         return pipe

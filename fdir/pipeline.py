@@ -47,35 +47,40 @@ Rules
   samples, 171 at f = 0): there the false alarms come from test parts that leave the training range (random
   walks, trends), not from a detector that fits its training errors too closely.
 * **Input transform** (``transform``, :mod:`fdir.transform`): after scaling, each channel's detector reads its
-  scaled values (``"level"``, default), their increments (``"difference"``) or, with ``"auto"``, the increments of
-  the columns that the ADF and KPSS tests on the training part (the fitting part with ``holdout``) call
+  scaled values (``"level"``), their increments (``"difference"``) or, with ``"auto"`` (default), the increments
+  of the columns that the ADF and KPSS tests on the training part (the fitting part with ``holdout``) call
   non-stationary. Fitted per channel, kept in :attr:`Pipeline.transforms`.
 * **Range exit** (``range_k`` k, default None: off): a sample of the watched (transformed) value more than k
   white-noise levels outside its training range is flagged whatever the detector's error (stream name
   :data:`RANGE_EXIT`, score = the distance in noise units; :meth:`fdir.transform.InputTransform.range_exit`).
-* **Flat line** (``flat_line`` w samples, default None: off): the stuck-value limit check of :mod:`fdir.flatline`
+* **Flat line** (``flat_line`` w samples, default 20; None: off): the stuck-value limit check of :mod:`fdir.flatline`
   on the watched channel's raw values: a sample whose standard deviation over the last w samples falls below half
   the smallest one of the training series is flagged whatever the detector's error (stream name :data:`FLAT_LINE`,
   score = the flatness f_t in [0, 1], threshold 1 − :data:`fdir.flatline.RATIO`), kept in
   :attr:`Pipeline.flat_lines`. A forecaster continues a held value without error, so a frozen channel is otherwise
   seen only where it starts and ends. On the robustness suite's ``medium`` subset (configuration ``flat_line`` of
   :mod:`benchmarks.bench_fdir_suite`: w = 20, SPOT at q = 10⁻³, 3 epochs, seed 0) it raised event-wise F1 from 0.548
-  to 0.659 and F1 on stuck values from 0.195 to 0.881, with no added false alarm on the anomaly-free series; it is
-  off by default so that the telemanom protocol stays unchanged.
-* **Alarm budget** (``budget``): ``"channel"`` (default) gives every channel's thresholder the full budget, so
-  the union over D channels can raise up to D times the false alarms of one; ``"series"`` shares one budget over
+  to 0.659 and F1 on stuck values from 0.195 to 0.881, with no added false alarm on the anomaly-free series.
+* **Alarm budget** (``budget``): ``"channel"`` gives every channel's thresholder the full budget, so the union
+  over D channels can raise up to D times the false alarms of one; ``"series"`` (default) shares one budget over
   the channels: a thresholder with a risk (:meth:`fdir.spot.SPOTThresholder.share`) runs at q/D per channel (and
   SPOT already splits its risk over a channel's S streams), so by Bonferroni's inequality the union of all
   streams of all channels keeps the per-sample false-alarm probability q of one stream. telemanom's NDT has no
   risk parameter and is used as it is.
-* **Defaults**: ``transform="level"``, ``range_k=None``, ``budget="channel"`` and telemanom's NDT keep the
-  telemanom protocol (and the SMAP/MSL figures) unchanged. On the robustness suite (``benchmarks/bench_fdir_suite.py``,
-  dense_float 3 epochs, seed 0, ``medium`` subset) ``transform="auto"`` with ``budget="series"`` and SPOT (risk
-  10⁻³, non-negative tail shape, flags grouped within 100 samples; chosen without labels, see the benchmark's doc)
-  gave event-wise F1 0.548 with 6.7 false alarms per 10⁴ samples and 1.2 % of the anomaly-free test samples
-  flagged, against 0.585 / 15.9 / 49.8 % for the previous best (scaled values, free-shape SPOT at 10⁻⁴, grouped):
-  the earlier F1 owed much to whole test parts flagged as one event. ``range_k`` 3 or 6 lowered F1 on the
-  ``small`` subset (0.370 / 0.452 against 0.561), so it stays off.
+* **Defaults: the label-free settings** (:data:`LABEL_FREE`): SPOT at risk q = 10⁻³ with the non-negative tail
+  shape and flags grouped within 100 samples (``thresholder``, :data:`fdir.thresholders.THRESHOLDERS`),
+  ``transform="auto"``, ``budget="series"``, ``flat_line=20`` (``range_k`` stays None). They were chosen on the
+  generated robustness suite (:mod:`fdir.suite`, ``benchmarks/bench_fdir_suite.py``; dense_float, 3 epochs, suite and
+  detector seed 0), never on SMAP/MSL: q by a Neyman-Pearson rule on the anomaly-free series of its ``small``
+  subset (no label read), the transform on the ``small`` subset's labels, the grouping distance (telemanom's
+  ``error_buffer``), the series budget (Bonferroni) and the flat-line window (w = 20, k = 0.5) fixed without a
+  comparison; :data:`LABEL_FREE` lists each choice with its figures. On the ``medium`` subset they give event-wise F1
+  0.659 with 6.7 false alarms per 10⁴ samples and 1.2 % of the anomaly-free test samples flagged, against 0.427 /
+  4.2 / 16.5 % for telemanom's protocol (:data:`TELEMANOM`: scaled values, one budget per channel, NDT, no flat
+  line); on its replicate 1 alone (never used for a choice) 0.617. ``range_k`` 3 or 6 lowered F1 on the ``small``
+  subset (0.370 / 0.452 against 0.561), so it stays off. Pass ``**TELEMANOM`` (or
+  ``fdir.registry.make(..., settings="telemanom")``) to reproduce telemanom's protocol and the SMAP/MSL figures
+  published with it; :data:`SETTINGS` names both.
 * **Export** (:meth:`Pipeline.export`): the runtime bundle (:mod:`fdir.runtime`, FORMAT.md) holds the scaling,
   the differenced columns (``input.difference``: the runtime differences the raw values against the last valid
   one, the first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line
@@ -103,8 +108,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -113,10 +119,11 @@ from fdir.detectors.base import Detector, Thresholder, as_series, fill_gaps
 from fdir.flatline import FlatLine, check_window, fit_flat_line
 from fdir.runtime.bundle import required_version
 from fdir.scaling import SCALERS, Scaler, fit_scaler
+from fdir.thresholders import ThresholderSpec
 from fdir.transform import TRANSFORMS, InputTransform, fit_transform
 
-__all__ = ["BUDGETS", "CHANNEL_MODES", "FLAT_LINE", "INTERVAL_COLUMNS", "MAX_HOLDOUT", "RANGE_EXIT", "ChannelResult",
-           "Pipeline", "channel_mode"]
+__all__ = ["BUDGETS", "CHANNEL_MODES", "FLAT_LINE", "INTERVAL_COLUMNS", "LABEL_FREE", "MAX_HOLDOUT", "RANGE_EXIT",
+           "SETTINGS", "SETTING_KEYS", "TELEMANOM", "ChannelResult", "Pipeline", "channel_mode"]
 
 INTERVAL_COLUMNS = ("start", "end", "channel", "stream", "score", "start_index", "end_index")
 MAX_HOLDOUT = 0.9
@@ -130,6 +137,45 @@ FLAT_LINE = "flat_line"
 CHANNEL_MODES = ("separate", "context", "joint")
 """Channel layouts of :class:`Pipeline` (``per_channel``, module doc); ``True`` / ``False`` spell ``"separate"`` /
 ``"joint"``."""
+SETTING_KEYS = ("thresholder", "transform", "budget", "flat_line")
+"""The :class:`Pipeline` keywords that a named setting (:data:`SETTINGS`) fixes."""
+
+LABEL_FREE: Mapping[str, object] = MappingProxyType({
+    "thresholder": ThresholderSpec("spot"),
+    "transform": "auto",
+    "budget": "series",
+    "flat_line": 20,
+})
+"""The :class:`Pipeline` defaults, chosen on the generated robustness suite and never on SMAP/MSL (module doc,
+Defaults; ``benchmarks/bench_fdir_suite.py``, dense_float 3 epochs, suite and detector seed 0):
+
+* ``thresholder``: SPOT (:mod:`fdir.spot`) at risk q = 10⁻³, non-negative GPD shape, flags grouped within 100
+  samples (:data:`fdir.thresholders.THRESHOLDERS` ``"spot"``). Shape and q by the label-free rule of the benchmark:
+  the largest q in {10⁻⁶, …, 10⁻²} whose false alarms on the ``small`` subset's 7 anomaly-free series stay within 5
+  per 10⁴ samples and 1 % of their samples flagged (the free shape flagged 7-65 % at every q; the non-negative one
+  none at q <= 10⁻³ and 35.4 per 10⁴, 16 % at 10⁻²). The grouping is telemanom's ``error_buffer`` (not selected).
+* ``transform="auto"``: compared on the ``small`` subset's labels (SPOT non-negative, grouped, budget per series,
+  q = 10⁻³): F1 ``auto`` 0.561, ``difference`` 0.567 (within one event); ``auto`` keeps stationary channels in
+  level form (at q = 10⁻⁴: ``level`` 0.315, ``auto`` 0.404, ``difference`` 0.463).
+* ``budget="series"``: one false-alarm budget per series (Bonferroni over channels), by design, not compared.
+* ``flat_line=20``: w = 20 samples and k = 0.5 fixed before any measurement; on the ``medium`` subset F1 0.548 ->
+  0.659, stuck values 0.195 -> 0.881, false alarms unchanged (6.7 per 10⁴, 1.2 % flagged); replicate 1 alone
+  (never used for a choice) 0.539 -> 0.617.
+"""
+
+TELEMANOM: Mapping[str, object] = MappingProxyType({
+    "thresholder": ThresholderSpec("ndt"),
+    "transform": "level",
+    "budget": "channel",
+    "flat_line": None,
+})
+"""telemanom's protocol (Hundman et al., KDD 2018, arXiv:1802.04431): scaled values, the full budget per channel,
+NDT with the published parameters, no flat-line check. The co-design study and the SMAP/MSL figures use it
+(``Pipeline(detector, **TELEMANOM)``); on the robustness suite's ``medium`` subset it scores event-wise F1 0.427
+(module doc, Defaults)."""
+
+SETTINGS: Mapping[str, Mapping[str, object]] = MappingProxyType({"label_free": LABEL_FREE, "telemanom": TELEMANOM})
+"""Named settings (``fdir.registry.make(settings=...)``, ``hwsim detect --settings``); the first is the default."""
 
 
 def channel_mode(per_channel) -> str:
@@ -171,30 +217,36 @@ class Pipeline:
     """scaler -> detector -> thresholder (module doc).
 
     detector : a zero-argument factory of a fresh :class:`~fdir.detectors.base.Detector` (one per channel).
-    thresholder : a zero-argument factory of a :class:`~fdir.detectors.base.Thresholder` (default telemanom NDT).
+    thresholder : a zero-argument factory of a :class:`~fdir.detectors.base.Thresholder`, e.g.
+    :func:`fdir.thresholders.thresholder_factory` (default: SPOT at q = 10⁻³ of :data:`LABEL_FREE`).
     scaling : one of :data:`fdir.scaling.SCALERS`. per_channel : channel layout, one of :data:`CHANNEL_MODES` or
     ``True`` / ``False`` (module doc). name : label (registry name).
     holdout : fraction f of the training series (its end) held out from the detector to calibrate the thresholder,
     a number in [0, 0.9]; 0 (default) calibrates on the training errors (module doc, Calibration).
-    transform : one of :data:`fdir.transform.TRANSFORMS` (module doc, Input transform). range_k : range-exit
-    multiple k in white-noise levels, a finite number > 0, or None (off). budget : one of :data:`BUDGETS` (module
-    doc, Alarm budget). flat_line : window w (samples, an integer >= :data:`fdir.flatline.MIN_WINDOW`) of the
-    flat-line check, or None (off; module doc, Flat line).
+    transform : one of :data:`fdir.transform.TRANSFORMS` (module doc, Input transform; default ``"auto"``).
+    range_k : range-exit multiple k in white-noise levels, a finite number > 0, or None (off, default). budget : one
+    of :data:`BUDGETS` (module doc, Alarm budget; default ``"series"``). flat_line : window w (samples, an integer >=
+    :data:`fdir.flatline.MIN_WINDOW`) of the flat-line check, or None (off; module doc, Flat line; default 20).
+    The defaults of ``thresholder``, ``transform``, ``budget`` and ``flat_line`` are :data:`LABEL_FREE`; pass
+    ``**TELEMANOM`` for telemanom's protocol (module doc, Defaults).
 
     Raises
     ------
     ValueError
         for a scaling method not in :data:`fdir.scaling.SCALERS`, ``per_channel`` not in :data:`CHANNEL_MODES`
-        (nor a bool), ``holdout`` outside [0, 0.9] (NaN, inf), or ``flat_line`` neither None nor an integer >=
-        :data:`fdir.flatline.MIN_WINDOW`.
+        (nor a bool), ``holdout`` outside [0, 0.9] (NaN, inf), a ``thresholder`` that is not callable, ``transform``
+        not in :data:`fdir.transform.TRANSFORMS`, ``range_k`` neither None nor a finite number > 0, ``budget`` not
+        in :data:`BUDGETS`, or ``flat_line`` neither None nor an integer >= :data:`fdir.flatline.MIN_WINDOW`.
     """
 
-    def __init__(self, detector: Callable[[], Detector], thresholder: Callable[[], Thresholder] | None = None, *,
+    def __init__(self, detector: Callable[[], Detector],
+                 thresholder: Callable[[], Thresholder] = LABEL_FREE["thresholder"], *,
                  scaling: str = "minmax", per_channel: bool | str = True, name: str = "", holdout: float = 0.0,
-                 transform: str = "level", range_k: float | None = None, budget: str = "channel",
-                 flat_line: int | None = None) -> None:
-        from fdir.thresholders import NDTThresholder
-
+                 transform: str = LABEL_FREE["transform"], range_k: float | None = None,
+                 budget: str = LABEL_FREE["budget"], flat_line: int | None = LABEL_FREE["flat_line"]) -> None:
+        if not callable(thresholder):
+            raise ValueError(f"thresholder={thresholder!r}, accepted: a zero-argument factory of a thresholder "
+                             "(fdir.thresholders.thresholder_factory)")
         if scaling not in SCALERS:
             raise ValueError(f"scaling={scaling!r}, accepted: {SCALERS}")
         if not (isinstance(holdout, numbers.Real) and math.isfinite(holdout) and 0 <= holdout <= MAX_HOLDOUT):
@@ -208,7 +260,7 @@ class Pipeline:
             raise ValueError(f"budget={budget!r}, accepted: {BUDGETS}")
         self.flat_line = None if flat_line is None else check_window(flat_line)
         self.make_detector = detector
-        self.make_thresholder = thresholder or NDTThresholder
+        self.make_thresholder = thresholder
         self.scaling, self.per_channel, self.name = scaling, channel_mode(per_channel), name
         self.holdout = float(holdout)
         self.transform, self.range_k, self.budget = transform, None if range_k is None else float(range_k), budget

@@ -8,7 +8,8 @@ A user adds a detector with one call::
     register("my_detector", lambda seed=0: MyDetector(seed=seed))
 
 ``factory`` returns either a :class:`fdir.pipeline.Pipeline` or a :class:`fdir.detectors.base.Detector` (then it
-is wrapped in a pipeline with the default telemanom NDT thresholder, a fresh detector per channel). It is called
+is wrapped in a pipeline with the pipeline's defaults, the label-free settings :data:`fdir.pipeline.LABEL_FREE`, a
+fresh detector per channel; :func:`make`'s ``settings`` picks others, e.g. ``"telemanom"``). It is called
 with those of the keywords ``seed`` (int), ``epochs`` (int or None: the detector's default), ``quick`` (bool:
 reduced training for smoke runs) and ``scaling`` (one of :data:`fdir.scaling.SCALERS`) that its signature
 accepts. Registrations live in the running process (a sweep run in worker processes sees the built-ins and what
@@ -27,7 +28,7 @@ With ``quick`` the trained families run 3 epochs.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 __all__ = ["BUILTIN", "KEYWORDS", "MATCHED", "MTJ_VARIANTS", "get", "make", "names", "register", "unregister"]
 
@@ -158,23 +159,41 @@ def get(name: str) -> Callable:
 
 
 def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax",
-         per_channel: bool | str = True):
+         per_channel: bool | str = True, settings: str | Mapping | None = None):
     """A fresh :class:`fdir.pipeline.Pipeline` of the detector registered as ``name`` (module doc), with
     ``scaling`` and ``per_channel`` (:class:`~fdir.pipeline.Pipeline`) unless the factory chose the scaling itself.
+
+    settings : None (default: a wrapped detector gets the pipeline's defaults, :data:`fdir.pipeline.LABEL_FREE`; a
+    pipeline built by the factory keeps its own), a name in :data:`fdir.pipeline.SETTINGS` (``"label_free"``,
+    ``"telemanom"``), or a mapping over :data:`fdir.pipeline.SETTING_KEYS` (``thresholder``, ``transform``,
+    ``budget``, ``flat_line``; the keys it leaves out keep the values they would have without it). It applies to a
+    wrapped detector and to a factory's pipeline alike.
 
     Raises
     ------
     ValueError
         for an unknown name or scaling, a ``per_channel`` not in :data:`fdir.pipeline.CHANNEL_MODES` (nor a bool),
-        or a factory that returns neither a Pipeline nor a Detector.
+        ``settings`` neither None, a :data:`fdir.pipeline.SETTINGS` name nor a mapping over
+        :data:`fdir.pipeline.SETTING_KEYS` with valid :class:`~fdir.pipeline.Pipeline` values, or a factory that
+        returns neither a Pipeline nor a Detector.
     """
     from fdir.detectors.base import Detector
-    from fdir.pipeline import Pipeline, channel_mode
+    from fdir.pipeline import SETTING_KEYS, SETTINGS, Pipeline, channel_mode
     from fdir.scaling import SCALERS
 
     factory = get(name)
     if scaling not in SCALERS:
         raise ValueError(f"scaling={scaling!r}, accepted: {SCALERS}")
+    if settings is None:
+        chosen = {}
+    elif isinstance(settings, str) and settings in SETTINGS:
+        chosen = dict(SETTINGS[settings])
+    elif isinstance(settings, Mapping) and set(settings) <= set(SETTING_KEYS):
+        chosen = dict(settings)
+    else:
+        raise ValueError(f"settings={settings!r}, accepted: None, one of {tuple(SETTINGS)} or a mapping over "
+                         f"{SETTING_KEYS}")
+    probe = Pipeline(factory, **chosen)   # checks the values before any detector is built
     try:
         params = inspect.signature(factory).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -188,6 +207,11 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
             first.scaling = scaling
         first.per_channel = channel_mode(per_channel)
         first.name = first.name or name
+        if "thresholder" in chosen:
+            first.make_thresholder = probe.make_thresholder
+        for key in ("transform", "budget", "flat_line"):
+            if key in chosen:
+                setattr(first, key, getattr(probe, key))
         return first
     if not isinstance(first, Detector):
         raise ValueError(f"factory of {name!r} returned {type(first).__name__}, expected a fdir.pipeline.Pipeline "
@@ -197,4 +221,4 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
     def detector():
         return pending.pop() if pending else factory(**kw)
 
-    return Pipeline(detector, scaling=scaling, per_channel=per_channel, name=name)
+    return Pipeline(detector, scaling=scaling, per_channel=per_channel, name=name, **chosen)

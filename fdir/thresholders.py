@@ -1,5 +1,16 @@
 """Thresholders of the detector protocol (:class:`fdir.detectors.base.Thresholder`): (S, T) error streams -> (T,)
-flags. One implementation here: telemanom's nonparametric dynamic thresholding.
+flags, and the one registry of thresholder choices (:data:`THRESHOLDERS`, :func:`thresholder_factory`). One
+implementation here: telemanom's nonparametric dynamic thresholding; the other is SPOT (:mod:`fdir.spot`).
+
+Registry: :data:`THRESHOLDERS` maps a name to its class and the keyword parameters a pipeline uses unless told
+otherwise; ``"spot"`` (:class:`fdir.spot.SPOTThresholder`, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144)
+runs at risk q = 10⁻³ with flags grouped within 100 samples (the label-free settings of
+:data:`fdir.pipeline.LABEL_FREE`: q chosen on the anomaly-free series of the robustness suite,
+``benchmarks/bench_fdir_suite.py``; 100 is telemanom's ``error_buffer``, not selected), its other parameters
+(``level`` 0.98, ``depth`` 0, ``shape`` ``"nonnegative"``) the class's defaults; ``"ndt"`` (:class:`NDTThresholder`)
+is telemanom's NDT with its published parameters. :func:`thresholder_factory` checks a name and its keywords and
+returns a :class:`ThresholderSpec`, the zero-argument factory that :class:`fdir.pipeline.Pipeline` takes;
+``hwsim detect --thresholder`` and the robustness-suite benchmark read the same registry.
 
 :class:`NDTThresholder` wraps the offline NDT of :mod:`fdir.ndt` (Hundman et al., "Detecting Spacecraft Anomalies
 Using LSTMs and Nonparametric Dynamic Thresholding", KDD 2018, arXiv:1802.04431; ``khundman/telemanom``): each
@@ -18,14 +29,19 @@ stream is thresholded by its own NDT and a sample is flagged when any stream fla
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from fdir.detectors.base import as_scores
+from fdir.detectors.base import Thresholder, as_scores
 from fdir.ndt import NDTParams, detect_any, runs, windows
 
-__all__ = ["MIN_SCORES", "NDTThresholdResult", "NDTThresholder", "ThresholdResult"]
+__all__ = ["MIN_SCORES", "THRESHOLDERS", "NDTThresholdResult", "NDTThresholder", "ThresholdResult",
+           "ThresholderSpec", "thresholder_factory"]
 
 MIN_SCORES = 30
 """Fewest scored values NDT thresholds (three batches of 10; telemanom's own minimum is one batch of 70)."""
@@ -148,3 +164,81 @@ class NDTThresholder:
         """(T,) bool flags of :meth:`evaluate`."""
         return self.evaluate(scores, reference).flags
 
+
+
+def _spot_class() -> type:
+    from fdir.spot import SPOTThresholder  # imported on use: fdir.spot imports this module
+
+    return SPOTThresholder
+
+
+def _ndt_class() -> type:
+    return NDTThresholder
+
+
+THRESHOLDERS: Mapping[str, tuple[Callable[[], type], Mapping[str, Any]]] = MappingProxyType({
+    "spot": (_spot_class, MappingProxyType({"q": 1e-3, "merge_gap": 100})),
+    "ndt": (_ndt_class, MappingProxyType({})),
+})
+"""The registered thresholders (module doc, Registry): name -> (a function returning the class, the keyword
+parameters used unless given). The first entry is the default of :class:`fdir.pipeline.Pipeline`."""
+
+
+@dataclass(frozen=True)
+class ThresholderSpec:
+    """A registered thresholder with its keyword parameters: a zero-argument factory (call it for a fresh, unfitted
+    thresholder) that pickles, compares equal by value and prints as ``name(key=value, ...)``.
+
+    name : a key of :data:`THRESHOLDERS`. params : (key, value) pairs; the registry's parameters fill the missing
+    keys and the pairs are kept sorted, so ``ThresholderSpec("spot")`` equals ``thresholder_factory("spot", q=1e-3)``.
+    Build one with :func:`thresholder_factory`, which also checks the keywords and their values; a spec built
+    directly checks its name only and raises at its first call for a bad parameter.
+
+    Raises
+    ------
+    ValueError
+        for a name not in :data:`THRESHOLDERS`.
+    """
+
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in THRESHOLDERS:
+            raise ValueError(f"thresholder={self.name!r}, accepted: {tuple(THRESHOLDERS)}")
+        merged = {**THRESHOLDERS[self.name][1], **dict(self.params)}
+        object.__setattr__(self, "params", tuple(sorted(merged.items())))
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The keyword parameters the thresholder is built with."""
+        return dict(self.params)
+
+    def __call__(self) -> Thresholder:
+        return THRESHOLDERS[self.name][0]()(**self.parameters)
+
+    def __str__(self) -> str:
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params)
+        return f"{self.name}({p})" if p else self.name
+
+
+def thresholder_factory(name: str, **params) -> ThresholderSpec:
+    """The :class:`ThresholderSpec` of the thresholder registered as ``name`` with keyword ``params`` (``"spot"``:
+    ``q``, ``level``, ``depth``, ``merge_gap``, ``shape`` of :class:`fdir.spot.SPOTThresholder`; ``"ndt"``:
+    ``params``, a :class:`fdir.ndt.NDTParams` or None), after building one thresholder to check the values.
+
+    Raises
+    ------
+    ValueError
+        for a name not in :data:`THRESHOLDERS` (naming the accepted names), a keyword the thresholder does not take
+        (naming the accepted keywords), or a value outside its range (the thresholder's own message, naming the
+        parameter and its range).
+    """
+    spec = ThresholderSpec(name, tuple(params.items()))
+    cls = THRESHOLDERS[name][0]()
+    accepted = tuple(k for k in inspect.signature(cls).parameters if k != "self")
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise ValueError(f"thresholder {name!r}: unknown parameter(s) {unknown}, accepted: {accepted}")
+    spec()
+    return spec

@@ -45,7 +45,9 @@ Variants: the detector pipelines of :mod:`fdir.registry` (the one list of choice
 * any other registered pipeline (``cae``, ``isolation_forest``, ``lof`` or a user's own,
   :func:`fdir.registry.register`): :class:`fdir.pipeline.Pipeline` with ``scaling="none"`` (the shipped arrays
   are already scaled to [-1, 1]) and ``per_channel=False`` (column 0 watched, command columns available), fitted
-  on each channel's training array and thresholded by its own thresholder (default NDT); workload, parameter
+  on each channel's training array, with telemanom's settings (:data:`fdir.pipeline.TELEMANOM`: NDT, scaled values,
+  one budget per channel, no flat-line check; a user's own pipeline included, not the pipeline's label-free
+  defaults), so the study's figures follow the telemanom protocol; workload, parameter
   count and weight bits from the first channel's ``workload()``.
 
 Workload (``VariantResult.workload``): ONE inference = one telemetry sample on one channel. Dense variants: one
@@ -492,7 +494,8 @@ def _run_pipeline(variant: str, ids: tuple[str, ...], epochs: int | None, seed: 
     train_s = eval_s = 0.0
     for chan in ids:
         ch = load_channel(chan)
-        pipe = make(variant, seed=seed, epochs=epochs, quick=quick, scaling="none", per_channel=False)
+        pipe = make(variant, seed=seed, epochs=epochs, quick=quick, scaling="none", per_channel=False,
+                    settings="telemanom")
         t0 = time.perf_counter()
         pipe.fit(ch.train)
         t1 = time.perf_counter()

@@ -1,6 +1,11 @@
 """``hwsim detect FILE``: anomalies in any telemetry table (CSV or Parquet) with a registered detector pipeline
 (:mod:`fdir.registry`, :class:`fdir.pipeline.Pipeline`: scaler -> detector -> thresholder, one model per value
-column), as timestamped intervals, one plot per channel and, on request, the runtime bundle of each channel."""
+column), as timestamped intervals, one plot per channel and, on request, the runtime bundle of each channel.
+
+Pipeline settings: ``--settings`` picks a named set (:data:`fdir.pipeline.SETTINGS`): ``label_free`` (the
+pipeline's defaults chosen on the robustness suite, :data:`fdir.pipeline.LABEL_FREE`; the default when a nominal
+training part is given) or ``telemanom`` (telemanom's unsupervised protocol; the default without one);
+``--thresholder``, ``--q``, ``--transform``, ``--budget`` and ``--flat-line`` override single entries."""
 
 from __future__ import annotations
 
@@ -10,10 +15,64 @@ from pathlib import Path
 
 import click
 
+from fdir.flatline import MIN_WINDOW, check_window
+from fdir.pipeline import BUDGETS, LABEL_FREE, SETTINGS, TELEMANOM
 from fdir.registry import names as detector_names
 from fdir.scaling import SCALERS
+from fdir.thresholders import THRESHOLDERS
+from fdir.transform import TRANSFORMS
 
-__all__ = ["detect", "read_table"]
+__all__ = ["FlatLineWindow", "detect", "read_table"]
+
+
+class FlatLineWindow(click.ParamType):
+    """``--flat-line``: a window in samples, an integer >= :data:`fdir.flatline.MIN_WINDOW`, or ``off`` / ``0``
+    (no flat-line check, converted to 0)."""
+
+    name = "window"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip().lower()
+        if text in ("off", "0"):
+            return 0
+        try:
+            return check_window(int(text))
+        except ValueError:
+            self.fail(f"{value!r}: accepted: an integer >= {MIN_WINDOW} (samples) or 'off'", param, ctx)
+
+
+def _settings(base: str, thresholder: str | None, q: float | None, transform: str | None, budget: str | None,
+              flat_line: int | None) -> dict:
+    """The :data:`fdir.pipeline.SETTING_KEYS` of the ``base`` settings with the given options replaced."""
+    from fdir.thresholders import thresholder_factory
+
+    chosen = dict(SETTINGS[base])
+    spec = chosen["thresholder"]
+    if thresholder is not None or q is not None:
+        name = thresholder or spec.name
+        params = dict(spec.params) if name == spec.name else {}
+        if q is not None:
+            if name != "spot":
+                raise click.BadParameter(f"--q is the risk of the spot thresholder; the thresholder is {name!r}",
+                                         param_hint="--q")
+            params["q"] = q
+        try:
+            chosen["thresholder"] = thresholder_factory(name, **params)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--q" if q is not None else "--thresholder") from exc
+    if transform is not None:
+        chosen["transform"] = transform
+    if budget is not None:
+        chosen["budget"] = budget
+    if flat_line is not None:
+        chosen["flat_line"] = flat_line or None
+    return chosen
+
+
+def _describe(settings: dict) -> str:
+    fl = settings["flat_line"]
+    return (f"thresholder {settings['thresholder']}, transform {settings['transform']}, budget "
+            f"{settings['budget']}, flat line {'off' if fl is None else f'{fl} samples'}")
 
 
 def read_table(path: Path):
@@ -131,6 +190,30 @@ def _safe(name: str) -> str:
               help="Registered detector pipeline (fdir.registry).")
 @click.option("--scaling", type=click.Choice(SCALERS), default="minmax", show_default=True,
               help="Scaling fitted on the training part (stored in the bundle).")
+@click.option("--settings", "base", type=click.Choice(tuple(SETTINGS)), default=None,
+              help=f"Named pipeline settings (fdir.pipeline.SETTINGS): label_free = "
+              f"{_describe(LABEL_FREE)}, chosen on the generated robustness suite (never on SMAP/MSL); telemanom = "
+              f"{_describe(TELEMANOM)} (Hundman et al. 2018). Default: label_free when a nominal training part is "
+              "given (--train or --train-until), else telemanom (SPOT calibrates its tail on training errors, which "
+              "must be nominal; telemanom's NDT thresholds each window of errors by itself). The options below "
+              "override single entries.")
+@click.option("--thresholder", type=click.Choice(tuple(THRESHOLDERS)), default=None,
+              help="Thresholder (fdir.thresholders.THRESHOLDERS). Default: from --settings (label_free: "
+              f"{LABEL_FREE['thresholder'].name}).")
+@click.option("--q", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
+              help="SPOT risk: the false-alarm probability per sample of a series, below 1 - level = 0.02. "
+              f"Default {THRESHOLDERS['spot'][1]['q']:g}, chosen on the robustness suite's anomaly-free series.")
+@click.option("--transform", type=click.Choice(TRANSFORMS), default=None,
+              help="Input transform (fdir.transform): auto differences the channels that ADF/KPSS call "
+              f"non-stationary. Default: from --settings (label_free: {LABEL_FREE['transform']}, chosen on the "
+              "robustness suite).")
+@click.option("--budget", type=click.Choice(BUDGETS), default=None,
+              help="False-alarm budget: series shares one risk over the channels, channel gives each the full "
+              f"risk. Default: from --settings (label_free: {LABEL_FREE['budget']}).")
+@click.option("--flat-line", type=FlatLineWindow(), default=None, metavar="WINDOW|off",
+              help=f"Flat-line (stuck value) check window in samples (>= {MIN_WINDOW}), or off. Default: from "
+              f"--settings (label_free: {LABEL_FREE['flat_line']}, fixed before the robustness suite was run; it "
+              "raised F1 on stuck values there from 0.20 to 0.88).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs (default: the detector's).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("hwsim-detect"),
@@ -138,15 +221,25 @@ def _safe(name: str) -> str:
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Write each channel's runtime bundle (fdir.runtime format, scaling included) under this folder.")
 def detect(file: Path, time_column: str | None, columns: str | None, train_file: Path | None,
-           train_until: str | None, detector: str, scaling: str, seed: int, epochs: int | None, out: Path,
-           export_dir: Path | None) -> None:
+           train_until: str | None, detector: str, scaling: str, base: str, thresholder: str | None,
+           q: float | None, transform: str | None, budget: str | None, flat_line: int | None, seed: int,
+           epochs: int | None, out: Path, export_dir: Path | None) -> None:
     """Find anomalous intervals in the telemetry table FILE (CSV or Parquet).
 
-    Without --train/--train-until the detector is fitted on the whole series (unsupervised). Missing values
+    Without --train/--train-until the detector is fitted on the whole series (unsupervised) with telemanom's
+    settings unless --settings says otherwise. Missing values
     (empty cells, NaN) are filled forward for the model and never flagged. Writes OUT/anomalies.csv (start and end
-    in the file's own time column) and OUT/<channel>.png (the series with shaded anomalies, the error streams and
-    their thresholds). The training part must hold at least the detector's minimum length (dense_float and int8:
-    79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55); windows adapt to shorter series above it.
+    in the file's own time column), OUT/settings.json (the settings used) and OUT/<channel>.png (the series with
+    shaded anomalies, the error streams and their thresholds). The training part must hold at least the detector's
+    minimum length (dense_float and int8: 79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55);
+    windows adapt to shorter series above it.
+
+    With a nominal training part the default settings (label_free) were chosen on the generated robustness suite,
+    not on SMAP/MSL: SPOT thresholds, differencing of non-stationary channels, one false-alarm budget per file and a
+    flat-line check. Without one, SPOT's thresholds would be fitted on errors that include the anomalies (tried: a
+    threshold 100x above the anomaly's errors), so the default is then telemanom's unsupervised protocol.
+    --export writes what the numpy runtime runs (forecast detectors;
+    fdir.pipeline.Pipeline.export says which settings) and otherwise stops with the reason.
     """
     from fdir.registry import make
 
@@ -157,6 +250,13 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
         raise click.UsageError("give --train FILE or --train-until TIME, not both")
     if train_until is not None and time_column is None:
         raise click.UsageError("--train-until needs --time-column")
+    supervised = train_file is not None or train_until is not None
+    why = ""
+    if base is None:
+        base = "label_free" if supervised else "telemanom"
+        why = (f"{base} is the default with a nominal training part" if supervised else
+               f"{base} is the default without --train/--train-until (SPOT needs nominal training errors)")
+    settings = _settings(base, thresholder, q, transform, budget, flat_line)
     stage(f"reading {file}")
     df = read_table(file)
     time = _time(df, time_column, "--time-column")
@@ -168,34 +268,56 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
         train = x[time <= _value(train_until, time)]
     else:
         train = x
-    pipe = make(detector, seed=seed, epochs=epochs, scaling=scaling)
+    pipe = make(detector, seed=seed, epochs=epochs, scaling=scaling, settings=settings)
     if len(train) < pipe.min_length:
         raise click.ClickException(f"the training series has {len(train)} samples; the {detector} detector needs at "
                                    f"least {pipe.min_length} (nothing was trained)")
     stage(f"{len(x)} samples x {x.shape[1]} channel(s); training {detector} on {len(train)} samples")
+    stage(f"settings ({base}{', changed' if settings != dict(SETTINGS[base]) else ''}): {_describe(settings)}")
+    if why:
+        stage(why)
+    if not supervised and settings["thresholder"].name == "spot":
+        stage("note: no --train/--train-until, so SPOT's thresholds are fitted on the errors of the whole file, "
+              "anomalies included, and can sit above them; give a nominal stretch with --train-until or --train")
     try:
         pipe.fit(train, progress=stage)
         results = pipe.evaluate(x, time, progress=stage)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     out.mkdir(parents=True, exist_ok=True)
+    import json
+
     import pandas as pd
 
+    differenced = {ch: bool(pipe.transforms[ch].difference[0]) for ch in pipe.channels}   # one column per channel
+    if settings["transform"] == "auto":
+        stage("input transform chosen by ADF/KPSS: " + ", ".join(
+            f"{ch} {'differenced' if d else 'level'}" for ch, d in differenced.items()))
+    record = {"file": str(file), "detector": detector, "seed": seed, "epochs": epochs, "scaling": scaling,
+              "settings": base, "thresholder": settings["thresholder"].name,
+              "thresholder_params": {k: repr(v) if not isinstance(v, (int, float, str)) else v
+                                     for k, v in settings["thresholder"].params},
+              "transform": settings["transform"], "differenced": differenced, "budget": settings["budget"],
+              "flat_line": settings["flat_line"], "training_samples": len(train)}
+    (out / "settings.json").write_text(json.dumps(record, indent=2) + "\n")
     table = pd.concat([r.intervals for r in results], ignore_index=True)
     table.to_csv(out / "anomalies.csv", index=False)
-    stage(f"{len(table)} anomalous interval(s) -> {out / 'anomalies.csv'}")
+    stage(f"{len(table)} anomalous interval(s) -> {out / 'anomalies.csv'} (settings -> {out / 'settings.json'})")
     for r in results:
         _plot(r, time, out / f"{_safe(r.channel)}.png")
     stage(f"plots -> {out}/<channel>.png")
+    click.echo(table[["start", "end", "channel", "stream", "score"]].to_string(index=False) if len(table)
+               else "no anomalous interval found")
     if export_dir is not None:
         from fdir.runtime import save_bundle
 
+        bundles = []
         for ch in pipe.channels:
             try:
-                spec, arrays = pipe.export(ch)
+                bundles.append((ch, *pipe.export(ch)))
             except NotImplementedError as exc:
-                raise click.ClickException(f"--export: {exc}") from exc
+                raise click.ClickException(f"--export: nothing exported: {exc}. The intervals, plots and settings "
+                                           f"above were written to {out}") from exc
+        for ch, spec, arrays in bundles:
             save_bundle(export_dir / _safe(ch), spec, arrays)
         stage(f"runtime bundles -> {export_dir}/<channel>/")
-    click.echo(table[["start", "end", "channel", "stream", "score"]].to_string(index=False) if len(table)
-               else "no anomalous interval found")

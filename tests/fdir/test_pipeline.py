@@ -51,7 +51,7 @@ def test_forecaster_pipeline_reproduces_the_telemanom_driver():
 
     ch = load_channel("S-2")
     ref = channel_detections("S-2", ch.train, ch.test, ForecasterConfig(epochs=2, seed=0)).ndt.sequences
-    p = make("dense_float", seed=0, epochs=2, scaling="none", per_channel=False).fit(ch.train)
+    p = make("dense_float", seed=0, epochs=2, scaling="none", per_channel=False, settings="telemanom").fit(ch.train)
     got = p.detect(ch.test)
     assert [tuple(r) for r in got[["start_index", "end_index"]].to_numpy()] == [tuple(s) for s in ref]   # exact
 

@@ -1,6 +1,8 @@
-"""``hwsim detect FILE``: generated telemetry with known anomalies (detected, as timestamped intervals, plots and
-a runtime bundle holding the scaling), irregular timestamps in a Parquet file, --train-until, and a series too short
-(clear error before any training)."""
+"""``hwsim detect FILE``: generated telemetry with known anomalies (detected with the default label-free settings
+after a nominal training stretch, as timestamped intervals, plots, the settings used and a runtime bundle holding
+the scaling), irregular timestamps in a Parquet file (telemanom's settings, fitted on the whole file), --train-until,
+the settings options, an export the runtime cannot run (a clear message), and a series too short (clear error
+before any training)."""
 
 import json
 
@@ -42,14 +44,26 @@ def _covers(df, channel, a, b):
 
 
 def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_path):
+    """Default settings (label_free), trained on the nominal first 701 samples (the anomalies start at 800 and
+    1000): both anomalies are found, the run states its settings (the documented defaults, written out here), and
+    each channel's bundle holds the scaling."""
     from fdir.runtime import load, read_bundle
 
     data = _two_channels()
     data.to_csv(tmp_path / "tm.csv", index=False)
     out, bundle = tmp_path / "out", tmp_path / "bundle"
-    r = _run([tmp_path / "tm.csv", "--time-column", "time", "--epochs", 3, "--out", out, "--export", bundle])
+    r = _run([tmp_path / "tm.csv", "--time-column", "time", "--train-until", data["time"].iloc[700], "--epochs", 3,
+              "--out", out, "--export", bundle])
     assert r.exit_code == 0, r.output
     assert "[hwsim detect] training dense_float on channel bus_voltage_V (2/2)" in r.output   # progress lines
+    assert ("settings (label_free): thresholder spot(merge_gap=100, q=0.001), transform auto, budget series, "
+            "flat line 20 samples") in r.output
+    assert "label_free is the default with a nominal training part" in r.output
+    assert "note: no --train" not in r.output
+    used = json.loads((out / "settings.json").read_text())
+    assert (used["thresholder"], used["thresholder_params"], used["transform"], used["budget"], used["flat_line"],
+            used["training_samples"]) == ("spot", {"merge_gap": 100, "q": 0.001}, "auto", "series", 20, 701)
+    assert used["differenced"] == {"wheel_current_A": False, "bus_voltage_V": False}   # stationary sinusoids
     df = pd.read_csv(out / "anomalies.csv")
     assert list(df.columns[:5]) == ["start", "end", "channel", "stream", "score"]
     assert _covers(df, "wheel_current_A", 800, 811) and _covers(df, "bus_voltage_V", 1000, 1005)
@@ -61,7 +75,7 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
     for ch in ("wheel_current_A", "bus_voltage_V"):
         spec, arrays = read_bundle(bundle / ch)
         assert spec["scaling"]["method"] == "minmax"
-        v = data[ch].to_numpy()
+        v = data[ch].to_numpy()[:701]                   # the training rows: the scaling is fitted on them
         np.testing.assert_allclose(arrays["input.mean"], [(v.max() + v.min()) / 2], rtol=1e-6)  # float32 storage
         np.testing.assert_allclose(arrays["input.std"], [(v.max() - v.min()) / 2], rtol=1e-6)
         load(bundle / ch)                               # a runnable runtime bundle
@@ -69,11 +83,15 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
 
 
 def test_irregular_timestamps_parquet_single_column_with_a_gap(tmp_path):
+    """Fitted on the whole file (unsupervised) with telemanom's settings (the default there): its windowed NDT finds
+    the burst although the burst is in the training errors (label_free's SPOT is calibrated on those errors; the
+    command then prints a note, test_settings_options_and_summary)."""
     data = _irregular()
     data.loc[300:304, "temp_C"] = np.nan                # a gap: filled for the model, never flagged
     data.to_parquet(tmp_path / "irr.parquet")
     r = _run([tmp_path / "irr.parquet", "--time-column", "t_s", "--detector", "lof", "--out", tmp_path / "o"])
     assert r.exit_code == 0, r.output
+    assert "settings (telemanom): thresholder ndt, transform level, budget channel, flat line off" in r.output
     df = pd.read_csv(tmp_path / "o" / "anomalies.csv")
     assert _covers(df, "temp_C", 700, 705) and not _covers(df, "temp_C", 300, 304)
     t = data["t_s"].to_numpy()
@@ -115,3 +133,51 @@ def test_bad_options_are_named(tmp_path):
     assert r.exit_code != 0 and "--time-column" in r.output
     r = _run([tmp_path / "x.csv", "--detector", "nope"])
     assert r.exit_code != 0 and "--detector" in r.output
+
+
+def test_settings_options_and_summary(tmp_path):
+    """Single entries override the named settings, the summary and settings.json say so; fitted on the whole file,
+    SPOT gets a note that its thresholds are calibrated on errors that include the anomalies, and without
+    --settings the whole-file run takes telemanom's settings and says why."""
+    _irregular().to_csv(tmp_path / "irr.csv", index=False)
+    r = _run([tmp_path / "irr.csv", "--time-column", "t_s", "--detector", "lof", "--settings", "telemanom",
+              "--thresholder", "spot", "--q", "1e-4", "--flat-line", 25, "--out", tmp_path / "o"])
+    assert r.exit_code == 0, r.output
+    assert ("settings (telemanom, changed): thresholder spot(merge_gap=100, q=0.0001), transform level, budget "
+            "channel, flat line 25 samples") in r.output
+    assert "note: no --train/--train-until" in r.output
+    used = json.loads((tmp_path / "o" / "settings.json").read_text())
+    assert (used["settings"], used["thresholder_params"]["q"], used["flat_line"]) == ("telemanom", 1e-4, 25)
+    r = _run([tmp_path / "irr.csv", "--detector", "lof", "--flat-line", "off", "--transform", "level", "--budget",
+              "channel", "--thresholder", "ndt", "--out", tmp_path / "o2"])
+    assert r.exit_code == 0, r.output
+    assert "settings (telemanom): thresholder ndt, transform level, budget channel, flat line off" in r.output
+    assert "telemanom is the default without --train/--train-until" in r.output   # unsupervised: telemanom's NDT
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (["--thresholder", "ndt", "--q", "1e-3"], "--q"),        # q is SPOT's risk
+    (["--q", "0.05"], "--q"),                                # SPOT needs q < 1 - level = 0.02
+    (["--q", "0"], "--q"), (["--q", "nan"], "--q"),
+    (["--flat-line", "2"], "--flat-line"), (["--flat-line", "x"], "--flat-line"),
+    (["--thresholder", "cusum"], "--thresholder"), (["--settings", "best"], "--settings"),
+    (["--transform", "log"], "--transform"), (["--budget", "global"], "--budget"),
+])
+def test_bad_settings_options_are_named_before_training(tmp_path, args, hint):
+    _irregular(100).to_csv(tmp_path / "x.csv", index=False)
+    r = _run([tmp_path / "x.csv", "--detector", "lof", "--out", tmp_path / "o", *args])
+    assert r.exit_code == 2 and hint in r.output, r.output      # click's usage error
+    assert "[hwsim detect] training" not in r.output and not (tmp_path / "o").exists()
+
+
+def test_export_the_runtime_cannot_run_is_a_clear_message(tmp_path):
+    """The LOF baseline has no runtime bundle: --export gives the reason in one message (exit status 1, no
+    traceback), after the intervals and plots were written, and writes no bundle."""
+    data = _irregular()
+    data.to_csv(tmp_path / "irr.csv", index=False)
+    r = _run([tmp_path / "irr.csv", "--time-column", "t_s", "--train-until", data["t_s"].iloc[600], "--detector",
+              "lof", "--out", tmp_path / "o", "--export", tmp_path / "b"])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.output
+    assert "Error: --export: nothing exported: " in r.output and "no runtime export" in r.output
+    assert "Traceback" not in r.output
+    assert (tmp_path / "o" / "anomalies.csv").exists() and not (tmp_path / "b").exists()
