@@ -6,30 +6,9 @@ probability (binomial/Poisson spread of false-alarm counts), never from the code
 import numpy as np
 import pytest
 
-from fdir.detectors.base import as_series
 from fdir.pipeline import RANGE_EXIT, Pipeline
 from fdir.spot import SPOTThresholder
 from fdir.transform import TRANSFORMS, fit_transform, is_nonstationary
-
-
-class Magnitude:
-    """Stub detector: one stream, the score is |x_t| of column 0 (what it reads is exactly what it scores)."""
-
-    stream_names = ("magnitude",)
-    min_train_length = 50
-
-    def fit(self, train):
-        as_series(train, "train", min_length=self.min_train_length)
-        return self
-
-    def scores(self, x):
-        return np.abs(as_series(x)[:, 0])[None]
-
-    def workload(self):
-        raise NotImplementedError
-
-    def export(self):
-        raise NotImplementedError("stub")
 
 
 def test_differencing_a_random_walk_gives_iid_increments_with_the_generating_variance():
@@ -86,7 +65,7 @@ def test_range_exit_distance_in_noise_units_of_iid_training():
     assert not fit_transform(x, "level").range_exit(np.array([100.0])).any()   # no range exit without k
 
 
-def test_pipeline_range_exit_flags_a_stationary_signal_leaving_its_range():
+def test_pipeline_range_exit_flags_a_stationary_signal_leaving_its_range(magnitude):
     """A stub detector that never alarms on its own (SPOT at q = 10⁻⁴ on |x| of N(0, 1) training data, test data
     0.5 N(0, 1)) and a 200-sample excursion to +8 (8 noise units above a training maximum near 4): with range_k = 3
     exactly the excursion's 200 samples are flagged (stream ``range_exit``), without range_k none of them needs
@@ -96,7 +75,7 @@ def test_pipeline_range_exit_flags_a_stationary_signal_leaving_its_range():
     train = rng.standard_normal(5000)
     test = 0.5 * rng.standard_normal(3000)
     test[1000:1200] = 8.0 + 0.01 * rng.standard_normal(200)
-    p = Pipeline(Magnitude, lambda: SPOTThresholder(q=1e-4), scaling="none", range_k=3.0, flat_line=None).fit(train)
+    p = Pipeline(magnitude, lambda: SPOTThresholder(q=1e-4), scaling="none", range_k=3.0, flat_line=None).fit(train)
     res = p.evaluate(test)[0]
     assert res.stream_names[-1] == RANGE_EXIT and res.scores.shape == (2, 3000)
     flagged = np.flatnonzero(res.flags)
@@ -106,7 +85,7 @@ def test_pipeline_range_exit_flags_a_stationary_signal_leaving_its_range():
     assert len(hit) == 1 and RANGE_EXIT in hit.stream.iloc[0]
 
 
-def test_series_budget_keeps_the_union_false_alarm_rate_of_one_stream():
+def test_series_budget_keeps_the_union_false_alarm_rate_of_one_stream(magnitude):
     """D = 4 independent i.i.d. N(0, 1) channels scored by |x| (one stream each), SPOT q = 2·10⁻³, 20,000 training
     and 20,000 test samples. budget="series" gives each channel q/4 (Bonferroni), so the union's alarm count is a
     single channel's count at q (measured in the same test) within Poisson spread (|Δ| <= 4 √(n₁ + n₂));
@@ -114,12 +93,12 @@ def test_series_budget_keeps_the_union_false_alarm_rate_of_one_stream():
     q, D, T = 2e-3, 4, 20000
     rng = np.random.default_rng(11)
     train, test = rng.standard_normal((T, D)), rng.standard_normal((T, D))
-    one = Pipeline(Magnitude, lambda: SPOTThresholder(q=q), scaling="none").fit(train[:, :1])
+    one = Pipeline(magnitude, lambda: SPOTThresholder(q=q), scaling="none").fit(train[:, :1])
     n1 = int(one.evaluate(test[:, :1])[0].flags.sum())
     assert n1 > 20                                               # enough alarms for the comparison to mean something
 
     def union(budget):
-        p = Pipeline(Magnitude, lambda: SPOTThresholder(q=q), scaling="none", budget=budget).fit(train)
+        p = Pipeline(magnitude, lambda: SPOTThresholder(q=q), scaling="none", budget=budget).fit(train)
         return int(np.logical_or.reduce([r.flags for r in p.evaluate(test)]).sum())
 
     n_series, n_channel = union("series"), union("channel")
@@ -128,14 +107,14 @@ def test_series_budget_keeps_the_union_false_alarm_rate_of_one_stream():
     assert n_channel > 2 * n_series
 
 
-def test_differenced_pipeline_and_bad_options():
+def test_differenced_pipeline_and_bad_options(magnitude):
     """A differenced pipeline's detector sees increments (the stub scores |Δx|: a level step of 5 in a random walk
     scores 5 ± noise at its onset only); bad transform, range_k and budget values raise naming the parameter
     (export of differencing, range exit and SPOT: tests/fdir/runtime/test_limits.py, test_spot_runtime.py)."""
     rng = np.random.default_rng(3)
     x = np.cumsum(0.1 * rng.standard_normal(4000))
     x[3000:] += 5.0
-    p = Pipeline(Magnitude, lambda: SPOTThresholder(q=1e-4), scaling="none", transform="difference").fit(x[:2000])
+    p = Pipeline(magnitude, lambda: SPOTThresholder(q=1e-4), scaling="none", transform="difference").fit(x[:2000])
     assert p.transforms["0"].difference.tolist() == [True]
     res = p.evaluate(x)[0]
     assert abs(res.scores[0, 3000] - 5.0) < 0.5 and res.scores[0, 3001] < 0.5
@@ -144,7 +123,7 @@ def test_differenced_pipeline_and_bad_options():
                      ({"range_k": 0.0}, "range_k"), ({"range_k": float("inf")}, "range_k"),
                      ({"budget": "global"}, "budget")):
         with pytest.raises(ValueError, match=name):
-            Pipeline(Magnitude, **kw)
+            Pipeline(magnitude, **kw)
     with pytest.raises(ValueError, match="method"):
         fit_transform(np.zeros((10, 1)), "log")
     with pytest.raises(ValueError, match="z must"):

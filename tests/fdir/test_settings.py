@@ -7,34 +7,12 @@ robustness-suite benchmark's doc; telemanom's protocol from Hundman et al., KDD 
 import math
 import pickle
 
-import numpy as np
 import pytest
 
-from fdir.detectors.base import as_series
 from fdir.pipeline import LABEL_FREE, SETTINGS, TELEMANOM, Pipeline
 from fdir.registry import make, register, unregister
 from fdir.spot import SPOTThresholder
 from fdir.thresholders import THRESHOLDERS, NDTThresholder, ThresholderSpec, thresholder_factory
-
-
-class Absolute:
-    """Stub detector: one stream, |x_t| of column 0."""
-
-    stream_names = ("abs",)
-    min_train_length = 50
-
-    def fit(self, train):
-        as_series(train, "train", min_length=self.min_train_length)
-        return self
-
-    def scores(self, x):
-        return np.abs(as_series(x)[:, 0])[None]
-
-    def workload(self):
-        raise NotImplementedError
-
-    def export(self):
-        raise NotImplementedError("stub")
 
 
 def test_registry_names_and_the_spot_defaults_of_the_label_free_choice():
@@ -64,21 +42,21 @@ def test_bad_thresholder_names_and_parameters_are_named(name, params, match):
         thresholder_factory(name, **params)
 
 
-def test_pipeline_defaults_are_the_label_free_settings_and_telemanom_unpacks():
-    p = Pipeline(Absolute)
+def test_pipeline_defaults_are_the_label_free_settings_and_telemanom_unpacks(magnitude):
+    p = Pipeline(magnitude)
     assert (p.make_thresholder, p.transform, p.budget, p.flat_line, p.range_k) == \
         (thresholder_factory("spot", q=1e-3, merge_gap=100), "auto", "series", 20, None)
-    t = Pipeline(Absolute, **TELEMANOM)
+    t = Pipeline(magnitude, **TELEMANOM)
     assert (t.make_thresholder, t.transform, t.budget, t.flat_line) == (thresholder_factory("ndt"), "level",
                                                                          "channel", None)
     assert dict(SETTINGS) == {"label_free": LABEL_FREE, "telemanom": TELEMANOM}
     with pytest.raises(TypeError):
         LABEL_FREE["budget"] = "channel"                                     # read-only: no global mutable state
     with pytest.raises(ValueError, match="thresholder"):
-        Pipeline(Absolute, "spot")                                           # a name is not a factory
+        Pipeline(magnitude, "spot")                                           # a name is not a factory
 
 
-def test_make_forwards_named_or_partial_settings_and_checks_them_before_building():
+def test_make_forwards_named_or_partial_settings_and_checks_them_before_building(magnitude):
     t = make("isolation_forest", settings="telemanom")
     assert (t.make_thresholder.name, t.transform, t.budget, t.flat_line) == ("ndt", "level", "channel", None)
     d = make("isolation_forest")
@@ -86,7 +64,7 @@ def test_make_forwards_named_or_partial_settings_and_checks_them_before_building
     m = make("isolation_forest", settings={**TELEMANOM, "flat_line": 30})
     assert (m.make_thresholder.name, m.transform, m.flat_line) == ("ndt", "level", 30)
     built = []
-    register("settings_test", lambda: built.append(1) or Absolute())
+    register("settings_test", lambda: built.append(1) or magnitude())
     try:
         for bad, match in (("best", "settings='best'"), ({"q": 1e-3}, "settings="), ({"transform": "log"}, "transform"),
                            ({"flat_line": 2}, "window=2"), (["telemanom"], "settings=")):
@@ -97,10 +75,10 @@ def test_make_forwards_named_or_partial_settings_and_checks_them_before_building
         unregister("settings_test")
 
 
-def test_make_applies_given_settings_to_a_pipeline_the_factory_built():
+def test_make_applies_given_settings_to_a_pipeline_the_factory_built(magnitude):
     """A factory's own Pipeline keeps its settings unless make is given some; the keys given replace only theirs."""
     own = thresholder_factory("spot", q=1e-5)
-    register("own_pipeline_test", lambda: Pipeline(Absolute, own, transform="difference", flat_line=None))
+    register("own_pipeline_test", lambda: Pipeline(magnitude, own, transform="difference", flat_line=None))
     try:
         kept = make("own_pipeline_test")
         assert (kept.make_thresholder, kept.transform, kept.budget, kept.flat_line) == (own, "difference", "series",
