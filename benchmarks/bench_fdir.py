@@ -1,4 +1,6 @@
-"""Full-data telemanom benchmark of the telemetry half of fdir: default forecaster + NDT on NASA SMAP and MSL.
+"""Full-data telemanom benchmarks of the telemetry half of fdir on NASA SMAP and MSL: the forecaster with telemanom's
+NDT (``telemanom_smap_msl``) and the pipeline's label-free defaults over three seeds with cross-spacecraft selection
+(``label_free_smap_msl``, below).
 
 Run: ``hwsim bench fdir`` (all labelled channels: SMAP 54 channels / 55 label rows / 69 anomalies, MSL 27 / 27 /
 36) or ``hwsim bench fdir --quick`` (a fixed 4-channel SMAP and 3-channel MSL subset, short training).
@@ -10,6 +12,18 @@ F1 (gates of issue 6: F1 >= 0.80 SMAP, >= 0.70 MSL), the ESA-ADB corrected event
 ratio of F1 to the published telemanom LSTM run (peer: ``khundman/telemanom``
 ``results/2018-05-19_15.00.10.csv``, F1 0.867 SMAP / 0.806 MSL; in quick mode the same file's per-channel counts
 of the subset).
+
+``label_free_smap_msl`` (issue 17): ``dense_float`` through :class:`fdir.pipeline.Pipeline` with its defaults
+(:data:`fdir.pipeline.LABEL_FREE`, chosen on the generated robustness suite, never on SMAP/MSL) and
+:func:`fdir.protocols.selection.run_pipeline_seeds` over seeds 0-2 (quick: seed 0, 3 epochs, the quick channels)
+with the thresholder candidates of :func:`~fdir.protocols.selection.default_candidates` (the default, SPOT at
+q = 10⁻⁴ / 10⁻³ / 10⁻², telemanom's NDT) on the same trained forecasters. Metrics per candidate and spacecraft:
+mean F1 over the seeds (gates of issue 17 on the defaults: SMAP >= 0.80, MSL >= 0.72) with the standard deviation,
+TP/FP/FN and P/R in the note; the cross-spacecraft figures (the candidate best on one spacecraft reported on the
+other, :func:`~fdir.protocols.selection.cross_spacecraft`); the defaults' F1 as a ratio to the published telemanom
+run; wall and CPU time. The value column only is fed (``commands=False``: the forecaster reads no command column,
+same detections at a fraction of the transform's cost). The full run resumes from its store
+(``HWSIM_CACHE`` or ``~/.cache/hwsim``, folder ``fdir_label_free``); quick keeps nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +38,8 @@ PUBLISHED_QUICK = {"SMAP": {"tp": 6, "fp": 1, "fn": 0}, "MSL": {"tp": 2, "fp": 0
 ``khundman/telemanom`` ``results/2018-05-19_15.00.10.csv``: A-1 1/0/0, E-7 1/0/0, P-1 3/1/0, S-1 1/0/0;
 M-6 1/0/0, C-1 1/0/1, T-9 0/0/2."""
 GATES = {"SMAP": 0.80, "MSL": 0.70}
+LABEL_FREE_GATES = {"SMAP": 0.80, "MSL": 0.72}
+"""Issue 17, Done-when 2: mean F1 of 3 seeds with defaults never chosen on SMAP/MSL test labels."""
 
 
 def _n_jobs() -> int:
@@ -61,6 +77,56 @@ def bench_telemanom(quick: bool) -> list[Metric]:
     return out
 
 
+def _label_free_store() -> str:
+    root = os.environ.get("HWSIM_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "hwsim"))
+    return os.path.join(root, "fdir_label_free")
+
+
+def bench_label_free(quick: bool) -> list[Metric]:
+    import time
+
+    try:
+        from fdir.metrics.telemanom import EventCounts
+        from fdir.protocols.selection import DEFAULT, RegistryPipeline, cross_spacecraft, run_pipeline_seeds, summarise
+        from fdir.protocols.telemanom import PUBLISHED
+    except ImportError as exc:
+        raise BenchmarkSkipped(f"fdir telemetry stack unavailable: {exc}") from exc
+    seeds = (0,) if quick else (0, 1, 2)
+    chans = [*QUICK_CHANNELS["SMAP"], *QUICK_CHANNELS["MSL"]] if quick else None
+    w0, c0 = time.perf_counter(), time.process_time()
+    rows = run_pipeline_seeds(RegistryPipeline("dense_float", epochs=3 if quick else None), "both", seeds,
+                              channels=chans, commands=False, n_jobs=_n_jobs(),
+                              store=None if quick else _label_free_store())
+    wall, parent_cpu = time.perf_counter() - w0, time.process_time() - c0
+    per_candidate = rows.drop_duplicates(["seed", "channel", "candidate"])     # P-2: one timing, two label rows
+    fits = per_candidate.drop_duplicates(["seed", "channel"])["fit_cpu_s"]
+    cpu = float(fits.sum(min_count=len(fits)) + (per_candidate["cpu_s"] - per_candidate["fit_cpu_s"])
+                .sum(min_count=len(per_candidate)) + parent_cpu)
+    where = f"seeds {list(seeds)}" + (", quick channels, 3 epochs" if quick else ", all labelled channels")
+    out = []
+    for (cand, sc), r in summarise(rows).iterrows():
+        goal = LABEL_FREE_GATES[sc] if cand == DEFAULT and not quick else None
+        out.append(Metric(f"{cand}_{sc}_f1_mean", r.f1_mean, goal, True, "",
+                          f"std {r.f1_std:.3f}, per seed {', '.join(f'{v:.3f}' for v in r.f1_seeds)}; "
+                          f"P {r.precision_mean:.3f} R {r.recall_mean:.3f}; TP {r.tp} FP {r.fp} FN {r.fn} "
+                          f"over {r.seeds} seed(s), {r.label_rows} label rows each; {r.errors} failed rows; {where}"))
+        if cand == DEFAULT:
+            pub = EventCounts(**(PUBLISHED_QUICK if quick else PUBLISHED)[sc])
+            out.append(Metric(f"{cand}_{sc}_f1_vs_published_telemanom", r.f1_mean / pub.f1, None, True, "ratio",
+                              f"published LSTM-NDT F1 {pub.f1:.3f}" + (" on the same subset" if quick else "")))
+    for _, r in cross_spacecraft(rows).iterrows():
+        out.append(Metric(f"select_on_{r.selected_on}_report_{r.reported_on}_f1_mean", r.f1_mean, None, True, "",
+                          f"{r.candidate} (mean F1 {r.selection_f1_mean:.3f} on {r.selected_on}); std {r.f1_std:.3f}; "
+                          f"TP {r.tp} FP {r.fp} FN {r.fn}; {where}"))
+    out += [Metric("wall_time", wall, None, False, "s", f"n_jobs={_n_jobs()}; a resumed run counts only new pairs"),
+            Metric("cpu_time", cpu, None, False, "s", "process CPU of every pair in the results, stored ones "
+                   "included (training once, every candidate), and of this process; NaN for rows stored without "
+                   "fit_cpu_s")]
+    return out
+
+
 def benchmarks() -> list[Benchmark]:
     return [Benchmark("telemanom_smap_msl", bench_telemanom,
-                      "default forecaster + NDT, telemanom protocol on all SMAP/MSL channels vs published telemanom")]
+                      "default forecaster + NDT, telemanom protocol on all SMAP/MSL channels vs published telemanom"),
+            Benchmark("label_free_smap_msl", bench_label_free,
+                      "pipeline defaults (label-free) + thresholder candidates, 3 seeds, cross-spacecraft selection")]
