@@ -13,7 +13,7 @@ import pytest
 import fdir.runtime as rt
 from fdir.reaction_wheel.logic import FdirConfig
 from fdir.reaction_wheel.peephole.study import probe_features
-from fdir.runtime.bundle import read_bundle, save_bundle
+from fdir.runtime.bundle import FORMAT_VERSION, read_bundle, save_bundle
 from fdir.runtime.export import export_bundle, make_bundle
 from fdir.runtime.graph import FormatError
 
@@ -44,6 +44,7 @@ def test_runtime_imports_numpy_only(bundles, tmp_path):
             sys.modules[name] = None  # any import of these now raises ImportError
         import numpy as np
         import fdir.runtime as rt
+from fdir.runtime.bundle import FORMAT_VERSION
         from fdir.runtime import export, forecast, monitor, probe, quant  # noqa: F401
         run = rt.load({str(paths[True])!r})
         out = run.run_windows(np.load({str(tmp_path / "x.npy")!r}))
@@ -195,7 +196,7 @@ def test_bundle_round_trip_and_errors(bundles, tmp_path):
     assert json.loads((tmp_path / "copy" / "layers.json").read_text()) == spec
     with pytest.raises(FileNotFoundError, match=r"weights\.npz"):
         rt.load(tmp_path)
-    for mutate, match in [(lambda s: s.update(version=3), "version"),
+    for mutate, match in [(lambda s: s.update(version=FORMAT_VERSION + 1), "version"),   # a newer format
                           (lambda s: s["layers"][0].update(op="lstm"), "op"),
                           (lambda s: s["input"].update(shape=[3, 3]), "shape"),
                           (lambda s: s["detector"].update(kind="svm"), "detector.kind")]:
