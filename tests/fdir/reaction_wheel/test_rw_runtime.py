@@ -44,7 +44,6 @@ def test_runtime_imports_numpy_only(bundles, tmp_path):
             sys.modules[name] = None  # any import of these now raises ImportError
         import numpy as np
         import fdir.runtime as rt
-from fdir.runtime.bundle import FORMAT_VERSION
         from fdir.runtime import export, forecast, monitor, probe, quant  # noqa: F401
         run = rt.load({str(paths[True])!r})
         out = run.run_windows(np.load({str(tmp_path / "x.npy")!r}))
