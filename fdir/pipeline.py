@@ -423,25 +423,20 @@ class Pipeline:
             else:
                 flags, smoothed, threshold, spans = np.asarray(thr.flag(s, ref), bool).copy(), None, None, []
             names = tuple(det.stream_names)
-            if tr.range_k is not None:   # range exit (fdir.transform): flagged whatever the detector's error
+            limits = []                  # limit checks: flagged whatever the detector's error
+            if tr.range_k is not None:   # range exit (fdir.transform)
                 r_exit = tr.range_exit(z[:, 0])
-                out_ = r_exit > tr.range_k
-                flags |= out_
-                spans += [((u, v), float(r_exit[u:v + 1].max()), (len(names),)) for u, v in _runs(out_)]
-                names += (RANGE_EXIT,)
-                s = np.vstack([s, r_exit])
-                smoothed = None if smoothed is None else np.vstack([smoothed, r_exit])
-                threshold = None if threshold is None else np.vstack([threshold, np.full(len(r_exit), tr.range_k)])
-            if ch in self.flat_lines:    # flat line (fdir.flatline): flagged whatever the detector's error
+                limits.append((RANGE_EXIT, r_exit, r_exit > tr.range_k, tr.range_k))
+            if ch in self.flat_lines:    # flat line (fdir.flatline)
                 fl = self.flat_lines[ch]
-                flat = fl.flatness(a[:, cols[0]])
-                out_ = fl.flags(a[:, cols[0]])
+                limits.append((FLAT_LINE, fl.flatness(a[:, cols[0]]), fl.flags(a[:, cols[0]]), fl.threshold))
+            for stream, score, out_, level in limits:
                 flags |= out_
-                spans += [((u, v), float(flat[u:v + 1].max()), (len(names),)) for u, v in _runs(out_)]
-                names += (FLAT_LINE,)
-                s = np.vstack([s, flat])
-                smoothed = None if smoothed is None else np.vstack([smoothed, flat])
-                threshold = None if threshold is None else np.vstack([threshold, np.full(len(flat), fl.threshold)])
+                spans += [((u, v), float(score[u:v + 1].max()), (len(names),)) for u, v in _runs(out_)]
+                names += (stream,)
+                s = np.vstack([s, score])
+                smoothed = None if smoothed is None else np.vstack([smoothed, score])
+                threshold = None if threshold is None else np.vstack([threshold, np.full(len(score), level)])
             flags &= ~np.isnan(a[:, cols]).any(axis=1)
             rows = []
             for s0, s1 in _runs(flags):
