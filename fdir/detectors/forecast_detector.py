@@ -33,6 +33,7 @@ from fdir.detectors.base import as_series, fitted, stream_array
 from fdir.detectors.forecaster import ForecasterConfig
 
 __all__ = [
+    "BATCH_WINDOWS",
     "CALIBRATION_WINDOWS",
     "MIN_WINDOWS",
     "ForecasterDetector",
@@ -47,6 +48,10 @@ MIN_WINDOWS = 40
 
 CALIBRATION_WINDOWS = 512
 """Nominal training windows (at most) that calibrate the int8 activation scales."""
+
+BATCH_WINDOWS = 256
+"""Windows per batched run of the int8 graph in :func:`graph_forecasts` (bounds its buffers: about 20 MB for the
+default configuration's second convolution)."""
 
 
 def receptive_field(cfg: ForecasterConfig) -> int:
@@ -136,16 +141,33 @@ def quantized_graph(model, train: np.ndarray, seed: int, ndt=None):
 def graph_forecasts(model, graph, test: np.ndarray) -> np.ndarray:
     """Forecasts (n_heads, N, H) of a runtime ``graph`` (:func:`quantized_graph`) for the windows of ``test``
     (T, D), aligned with :func:`fdir.detectors.forecaster.forecast_heads` with ``full`` (index k is test sample
-    k + l_s, horizon step j sample k + l_s + j)."""
+    k + l_s, horizon step j sample k + l_s + j).
+
+    The windows run through :class:`fdir.runtime.batch.BatchGraph` (the same layers and arithmetic as ``graph``) in
+    chunks of at most :data:`BATCH_WINDOWS`; a fixed-point ``graph`` gives forecasts bit-identical to running each
+    window through ``graph`` itself (:mod:`fdir.runtime.batch`). BLAS runs on one thread meanwhile
+    (``threadpoolctl``): its GEMMs, (O, K) x (K, B·P) with K of a few hundred, ran 2-30x slower on two threads than
+    on one on a 2-core machine shared with other work; parallelism belongs to the caller (series, channels).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from fdir.runtime.batch import BatchGraph
+
     Xt = _windows(model, test)
     K, H = model.n_heads, model.cfg.n_predictions
-    out = np.empty((K, Xt.shape[0], H))
-    heads = graph.y.reshape(-1)[:K * H].reshape(K, H)      # head k's forecasts are outputs k·H .. k·H + H − 1
-    gains = model.head_gains[:, None]
-    for i in range(Xt.shape[0]):
-        np.copyto(graph.x, Xt[i].reshape(graph.x.shape))
-        graph.run()
-        out[:, i] = heads + gains * float(Xt[i, 0, -1])
+    N = Xt.shape[0]
+    out = np.empty((K, N, H))
+    if N < 1:
+        return out
+    bg = BatchGraph.of(graph, min(BATCH_WINDOWS, N))
+    gains = model.head_gains[:, None, None]
+    with threadpool_limits(1, user_api="blas"):
+        for i0 in range(0, N, bg.batch):
+            n = min(bg.batch, N - i0)
+            np.copyto(bg.x[:n], Xt[i0:i0 + n].reshape(n, *bg.x.shape[1:]))
+            bg.run()
+            heads = bg.y[:n].reshape(n, -1)[:, :K * H].reshape(n, K, H)   # head k: outputs k·H .. k·H + H − 1
+            out[:, i0:i0 + n] = heads.transpose(1, 0, 2) + gains * Xt[i0:i0 + n, 0, -1][None, :, None]
     return out
 
 
@@ -197,15 +219,15 @@ class ForecasterDetector:
 
     def forecasts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Head forecasts (n_heads, N, H) and targets (N, H) for the windows of ``x`` (T, D) (index k is sample
-        k + l_s); float32 JAX or the int8 graph."""
-        from fdir.detectors.forecaster import forecast_heads
+        k + l_s); float32 JAX or the int8 graph. Raises ValueError when T ≤ l_s + n_predictions."""
+        from fdir.detectors.forecaster import forecast_heads, make_windows
 
         m = fitted(self.model, type(self).__name__)
         a = as_series(x)
-        y_hat, Y = forecast_heads(m, a, full=True)
-        if self.fixed_point:
-            y_hat = graph_forecasts(m, self._graph, a)
-        return y_hat, Y
+        if not self.fixed_point:
+            return forecast_heads(m, a, full=True)
+        _, Y = make_windows(a, m.cfg.l_s, m.cfg.n_predictions, (0,))     # targets only (no float forecast)
+        return graph_forecasts(m, self._graph, a), Y.astype(np.float64)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """(S, T) error streams of ``x`` (T, D) or (T,) (module doc); all NaN when T ≤ l_s + n_predictions."""

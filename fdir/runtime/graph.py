@@ -61,6 +61,7 @@ class Graph:
         self.nbytes_weights = 0
         self.nbytes_buffers = self.x.nbytes
         self._arrays = arrays
+        self._layers = list(layers)      # (for fdir.runtime.batch.BatchGraph.of)
         cur = self.x
         for i, layer in enumerate(layers):
             op = layer.get("op")
