@@ -13,7 +13,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "THRESHOLD_METHODS", "VERSION_2_KEYS
            "required_version", "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Newest format version this runtime reads (it reads every version from 1 up to this one)."""
 
 VERSION_2_KEYS = ("input.difference", "limits")
@@ -46,12 +46,15 @@ def _needs(spec: dict) -> list[tuple[str, int]]:
     out = [(k, 2) for k in VERSION_2_KEYS if _has(spec, k)]
     if _method(spec) == "spot":
         out.append(("detector.threshold.method='spot'", 3))
+    if _has(spec, "limits.flat_line.limit"):
+        out.append(("limits.flat_line.limit", 4))
     return out
 
 
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 3 with a SPOT threshold (``detector.threshold.method`` =
-    ``"spot"``), 2 with any of :data:`VERSION_2_KEYS`, else 1."""
+    """The lowest format version that can hold ``spec``: 4 with the hold-length flat-line check
+    (``limits.flat_line.limit``), 3 with a SPOT threshold (``detector.threshold.method`` = ``"spot"``), 2 with any
+    of :data:`VERSION_2_KEYS`, else 1."""
     return max((v for _, v in _needs(spec)), default=1)
 
 

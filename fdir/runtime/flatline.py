@@ -1,16 +1,22 @@
-"""Streaming flat-line (stuck-value) check of the runtime: the onboard side of :mod:`fdir.flatline`. numpy only.
+"""Streaming flat-line (stuck-value) checks of the runtime: the onboard side of :mod:`fdir.flatline`. numpy only.
 
-Per valid sample x_t of the watched channel (raw telemetry units), :class:`FlatLineMonitor` keeps the last w samples
-in a ring buffer and their running mean and sum of squared deviations M2 (Welford's update, with the sliding-window
-form when the oldest sample leaves: Welford, Technometrics 4 (1962) 419, doi:10.1080/00401706.1962.10490022), so
-r_t = sqrt(M2/w) (ddof 0) costs O(1) per sample. M2 is recomputed exactly (two-pass over the buffer) each time the
-ring wraps, so rounding cannot accumulate over a long stream, and a window whose w samples are all equal gives
-r_t = 0 exactly (a run-length counter), as the offline rolling standard deviation does. Flatness and flag as in
-:mod:`fdir.flatline`: f_t = clip(1 − r_t/r_min, 0, 1) (0 everywhere when r_min = 0), flagged when f_t > 1 − k.
+:class:`HoldMonitor` (bundle format version 4, ``limits.flat_line.limit``; what :meth:`fdir.pipeline.Pipeline.export`
+writes): a counter of the current hold h_t, the number of consecutive valid samples equal to the latest one; a
+sample is flagged when h_t > L, the limit fitted offline (:mod:`fdir.flatline`: L = max(w, ⌈c·H⌉), H the longest
+hold of the training series). O(1) per sample, no buffer. An invalid sample ends the hold (h = 0, no flag); the
+next valid sample starts a new one, exactly :func:`fdir.flatline.hold_lengths`.
 
-Invalid samples (FORMAT.md, "Invalid samples"): an invalid sample never enters the buffer; it ends the current run
-of valid samples, so f_t is undefined (NaN, no flag) until w valid samples have followed, exactly the offline rule
-(a window holding a missing sample has no standard deviation). The buffers are allocated in the constructor.
+:class:`FlatLineMonitor` runs the rolling-deviation check of bundles written in format versions 2-3
+(``limits.flat_line.r_min``), which the runtime still reads. Per valid sample x_t of the watched channel (raw
+telemetry units) it keeps the last w samples in a ring buffer and their running mean and sum of squared deviations
+M2 (Welford's update, with the sliding-window form when the oldest sample leaves: Welford, Technometrics 4 (1962)
+419, doi:10.1080/00401706.1962.10490022), so r_t = sqrt(M2/w) (ddof 0) costs O(1) per sample. M2 is recomputed
+exactly (two-pass over the buffer) each time the ring wraps, so rounding cannot accumulate over a long stream, and
+a window whose w samples are all equal gives r_t = 0 exactly (a run-length counter). f_t = clip(1 − r_t/r_min, 0,
+1) (0 everywhere when r_min = 0), flagged when f_t > 1 − k (the ``ratio``). An invalid sample never enters the
+buffer; it ends the current run of valid samples, so f_t is undefined (NaN, no flag) until w valid samples have
+followed (a window holding a missing sample has no standard deviation). The buffers are allocated in the
+constructor.
 """
 
 from __future__ import annotations
@@ -19,11 +25,47 @@ import math
 
 import numpy as np
 
-__all__ = ["FlatLineMonitor"]
+__all__ = ["FlatLineMonitor", "HoldMonitor"]
+
+
+class HoldMonitor:
+    """Stuck-value check by hold length (module doc): ``limit`` L (samples, an integer >= 1). ``flatness`` holds
+    the score h_t/L of the last :meth:`push` (0 after an invalid sample); ``hold`` h_t.
+
+    Raises
+    ------
+    ValueError
+        naming ``limit`` when it is not an integer >= 1.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or int(limit) < 1:
+            raise ValueError(f"flat_line.limit={limit!r}, accepted: an integer >= 1 (samples)")
+        self.limit = int(limit)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every sample (a new stream)."""
+        self.hold = 0
+        self._last = math.nan
+        self.flatness = 0.0
+
+    def push(self, x: float, valid: bool = True) -> bool:
+        """Add one sample ``x`` (telemetry units); ``valid`` False (or a non-finite ``x``) marks it invalid (module
+        doc). Returns whether the sample is flagged (h_t > L)."""
+        x = float(x)
+        if not (valid and math.isfinite(x)):
+            self.reset()
+            return False
+        self.hold = self.hold + 1 if x == self._last else 1
+        self._last = x
+        self.flatness = self.hold / self.limit
+        return self.hold > self.limit
 
 
 class FlatLineMonitor:
-    """Flat-line check over the last ``window`` w valid samples (module doc).
+    """Rolling-deviation flat-line check of format versions 2-3 over the last ``window`` w valid samples (module
+    doc).
 
     window : w (samples, integer >= 3). r_min : smallest training rolling standard deviation (telemetry units,
     finite, >= 0). ratio : k in (0, 1) (flagged when r_t < k·r_min). ``flatness`` holds f_t of the last

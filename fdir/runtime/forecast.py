@@ -62,7 +62,7 @@ import math
 
 import numpy as np
 
-from fdir.runtime.flatline import FlatLineMonitor
+from fdir.runtime.flatline import FlatLineMonitor, HoldMonitor
 from fdir.runtime.graph import FormatError, Graph
 from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
 from fdir.runtime.sample import ERROR_CAP, SampleIntake
@@ -85,8 +85,9 @@ class ForecastResult:
     was held); ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean``
     stream, for error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed, NaN when
     held); ``decided`` (a, b) error-index range decided now or None; ``range_exit`` the range-exit distance r_t
-    (noise units) and ``flatness`` f_t in [0, 1] of this sample (NaN when the bundle has no such check, the sample
-    is invalid or, for f_t, fewer than w valid samples are buffered); ``limit_flag`` this sample is flagged by
+    (noise units) and ``flatness`` the flat-line score of this sample: h_t/L, the current hold over its limit (0 at
+    an invalid sample; a version 2-3 bundle: f_t in [0, 1], NaN until w valid samples are buffered) (NaN when the
+    bundle has no such check; the range exit NaN at an invalid sample); ``limit_flag`` this sample is flagged by
     the range-exit or flat-line check."""
 
     __slots__ = ("decided", "error", "flatness", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
@@ -297,7 +298,8 @@ class ForecastRuntime:
             if limits.get("flat_line") is not None:
                 f = limits["flat_line"]
                 self._flat_ch = self._limit_channel(f, "flat_line")
-                self.flat_check = FlatLineMonitor(f["window"], f["r_min"], f["ratio"])
+                self.flat_check = (HoldMonitor(f["limit"]) if "limit" in f        # version 4
+                                   else FlatLineMonitor(f["window"], f["r_min"], f["ratio"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"limits: {exc}") from None
 

@@ -211,9 +211,10 @@ def _safe(name: str) -> str:
               help="False-alarm budget: series shares one risk over the channels, channel gives each the full "
               f"risk. Default: from --settings (label_free: {LABEL_FREE['budget']}).")
 @click.option("--flat-line", type=FlatLineWindow(), default=None, metavar="WINDOW|off",
-              help=f"Flat-line (stuck value) check window in samples (>= {MIN_WINDOW}), or off. Default: from "
-              f"--settings (label_free: {LABEL_FREE['flat_line']}, fixed before the robustness suite was run; it "
-              "raised F1 on stuck values there from 0.20 to 0.88).")
+              help=f"Flat-line (stuck value) check: a value held for longer than max(WINDOW, 2x the longest hold "
+              f"of the training part) samples is flagged; WINDOW >= {MIN_WINDOW}, or off. Default: from --settings "
+              f"(label_free: {LABEL_FREE['flat_line']}; it raised F1 on the robustness suite's stuck values from "
+              "0.20 to 0.90).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Training seed.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Training epochs (default: the detector's).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("hwsim-detect"),

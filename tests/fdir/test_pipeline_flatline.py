@@ -1,14 +1,13 @@
-"""fdir.flatline and the pipeline's flat-line stream (issue 17, stuck values): rolling standard deviation against
-pandas, a held value flagged from the sample its window is full, nothing flagged where the training series already
-holds a constant stretch, bad windows rejected."""
+"""fdir.flatline and the pipeline's flat-line stream (issue 17, stuck values): hold lengths against a plain loop
+written from the definition, a held value flagged once its hold passes the limit and nowhere else, a quantised
+channel's nominal holds raising the limit, bad parameters rejected."""
 
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from fdir.flatline import MIN_WINDOW, RATIO, fit_flat_line, rolling_std
+from fdir.flatline import FACTOR, MIN_WINDOW, fit_flat_line, hold_lengths
 from fdir.pipeline import FLAT_LINE, Pipeline
 
 
@@ -42,58 +41,85 @@ class Never:
         return np.zeros(np.asarray(scores).shape[-1], bool)
 
 
-def test_rolling_std_matches_pandas_and_marks_incomplete_windows():
+def _holds_by_loop(x):
+    """h_t from its definition (module doc of fdir.flatline), one sample at a time."""
+    out, prev, h = [], None, 0
+    for v in x:
+        if math.isnan(v):
+            out.append(0)
+            prev, h = None, 0
+            continue
+        h = h + 1 if prev is not None and v == prev else 1
+        prev = v
+        out.append(h)
+    return np.array(out)
+
+
+def test_hold_lengths_match_the_definition_with_gaps():
     rng = np.random.default_rng(0)
-    x = 1e3 + rng.standard_normal(300)                # offset: the centred form keeps full precision
-    x[100] = np.nan
-    w = 7
-    ref = pd.Series(x).rolling(w).std(ddof=0).to_numpy()
-    got = rolling_std(x, w)
-    np.testing.assert_array_equal(np.isnan(got), np.isnan(ref))      # first w − 1 and windows holding sample 100
-    np.testing.assert_allclose(got, ref, rtol=1e-9, equal_nan=True)   # pandas' online update: ~1e-12 relative
-    assert np.isnan(got[100:100 + w]).all() and np.isfinite(got[100 + w])
+    x = np.round(rng.standard_normal(2000), 0)         # integer-quantised: many holds of 1-6 samples
+    x[100:140] = 3.0
+    x[[500, 501, 900]] = np.nan
+    x[902:905] = x[901]                                # a hold that follows a gap starts at 1 after it
+    np.testing.assert_array_equal(hold_lengths(x), _holds_by_loop(x))
+    assert hold_lengths(np.array([1.0, 1.0, np.nan, 1.0]))[-1] == 1   # a missing sample ends the hold
 
 
-def test_held_value_is_flagged_once_its_window_is_full_and_nowhere_else():
-    """White noise N(0, 1), T = 3000, w = 20. Training minimum of r_t over ~1,000 windows: a few tenths of σ. A held
-    value (samples a..b equal to x[a−1]) gives r_t = 0, flatness exactly 1, from t = a + w − 2 (window a−1 .. a+w−2
-    all equal) to b. Nominal windows need r_t < 0.5·r_min: for 20 Gaussian samples P(r < 0.15σ) = P(χ²₁₉ < 0.45)
-    ≈ 1e-12, so no flag outside [a, b + w − 1] (the windows that overlap the held stretch)."""
+def test_held_value_is_flagged_once_its_hold_passes_the_limit_and_nowhere_else():
+    """White noise N(0, 1) (float64: no two consecutive samples are equal, longest training hold H = 1), w = 20:
+    L = max(20, 2·1) = 20. Samples a..b equal to x[a−1] make a hold of length t − a + 2 at t, so exactly
+    t >= a + 19 (h = 21 > L) through b are flagged, score h_t/L."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal(3000)
     a, b, w = 2000, 2199, 20
     x[a:b + 1] = x[a - 1]
     p = Pipeline(Zero, Never, flat_line=w).fit(x[:1000])
+    fl = p.flat_lines["0"]
+    assert (fl.window, fl.longest_hold, fl.factor, fl.limit) == (w, 1, FACTOR, 20)
     (r,) = p.evaluate(x)
     assert r.stream_names == ("zero", FLAT_LINE)
-    flat = r.scores[1]
-    assert np.all(flat[a + w - 2:b + 1] == 1.0)                           # exact: r_t = 0
-    idx = np.flatnonzero(r.flags)
-    assert idx.min() >= a and idx.max() <= b + w - 1
-    assert set(range(a + w - 2, b + 1)) <= set(idx.tolist())
+    np.testing.assert_array_equal(np.flatnonzero(r.flags), np.arange(a + 19, b + 1))
+    assert r.scores[1][b] == pytest.approx((b - a + 2) / 20, abs=0)
     assert len(r.intervals) == 1 and r.intervals.stream.iloc[0] == FLAT_LINE
-    assert r.intervals.score.iloc[0] == 1.0
-    fl = p.flat_lines["0"]
-    assert fl.window == w and fl.threshold == 1 - RATIO
-    assert fl.r_min == pytest.approx(np.nanmin(pd.Series(x[:1000]).rolling(w).std(ddof=0)), rel=1e-9)
+    assert r.intervals.score.iloc[0] == pytest.approx((b - a + 2) / 20, abs=0)
+    assert fl.threshold == 1.0
 
 
-def test_channel_with_a_constant_training_stretch_is_never_flagged():
+def test_quantised_channel_holds_raise_the_limit():
+    """A quiet sensor quantised to 1 LSB: x = round(0.3·N(0, 1)) holds 0 for runs of many samples. Its longest
+    training hold H sets L = max(20, ⌈2H⌉) > 20; nominal test holds up to H long are never flagged, a hold of L + 5
+    samples is flagged on its last 5 samples only. Channel 1 is constant through training (H = 600 = its length):
+    L = 1200, so a test hold of 700 samples is not flagged."""
     rng = np.random.default_rng(4)
-    x = rng.standard_normal((1500, 2))
-    x[200:260, 1] = 0.5                                 # 60 equal training samples: r_min = 0 for w = 20
-    x[1000:1200] = x[999]                               # both channels held in the test part
-    p = Pipeline(Zero, Never, flat_line=20).fit(x[:600])
-    assert p.flat_lines["1"].r_min == 0.0
-    res = {r.channel: r for r in p.evaluate(x)}
-    assert res["0"].flags[1100] and not res["1"].flags.any()
+    x = np.round(0.3 * rng.standard_normal((3000, 2)))
+    x[:, 1] = 0.0
+    train, test = x[:600], x[600:].copy()
+    H = int(hold_lengths(train[:, 0]).max())
+    assert H > 20                                        # the quantised channel's own nominal holds
+    p = Pipeline(Zero, Never, flat_line=20).fit(train)
+    L = p.flat_lines["0"].limit
+    assert L == math.ceil(2 * H) and p.flat_lines["1"].limit == 1200
+    test[1000:1000 + L + 5, 0] = 7.0                     # a value the sensor never reads: a hold of L + 5 samples
+    test[:, 1] = np.arange(2400) % 2                     # channel 1 toggles, then holds 0 for 700 samples
+    test[100:800, 1] = 0.0
+    res = {r.channel: r for r in p.evaluate(test)}
+    flagged = np.flatnonzero(res["0"].flags)
+    natural = hold_lengths(test[:, 0]) > L               # any nominal hold past L (none expected, checked here)
+    np.testing.assert_array_equal(flagged, np.flatnonzero(natural))
+    assert set(range(1000 + L, 1000 + L + 5)) <= set(flagged.tolist())
+    assert not res["1"].flags.any()
 
 
-def test_flat_line_window_is_validated():
+def test_flat_line_parameters_are_validated():
     for bad in (MIN_WINDOW - 1, 2.5, True, math.nan, "20"):
         with pytest.raises(ValueError, match="window"):
             Pipeline(Zero, flat_line=bad)
-    with pytest.raises(ValueError, match="window"):
-        fit_flat_line(np.r_[1.0, np.nan, 2.0, np.nan], 3)
+    for bad in (0.5, math.nan, math.inf, True):
+        with pytest.raises(ValueError, match="factor"):
+            fit_flat_line(np.arange(10.0), 3, bad)
+    with pytest.raises(ValueError, match="valid sample"):
+        fit_flat_line(np.full(5, np.nan), 3)
     with pytest.raises(ValueError, match="inf"):
-        rolling_std(np.array([0.0, np.inf, 1.0]), 3)
+        hold_lengths(np.array([0.0, np.inf, 1.0]))
+    with pytest.raises(ValueError, match="one-dimensional"):
+        hold_lengths(np.zeros((3, 2)))

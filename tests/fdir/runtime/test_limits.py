@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from fdir.flatline import RATIO
+from fdir.flatline import FACTOR
 from fdir.pipeline import FLAT_LINE, RANGE_EXIT, Pipeline
 from fdir.runtime import FormatError, from_arrays, load, read_bundle, save_bundle
 from fdir.thresholders import NDTThresholder
@@ -32,12 +32,13 @@ def _runtime(pipe, ch, tmp_path):
 
 
 def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path, builders):
-    """A sine (period 50) with N(0, 0.05²) noise, 2,000 training samples, w = 20. Test series of 3,000 samples: a
-    value stuck at 1.7 over [1200, 1400), NaN at 500-504 and 1300, +inf at 1350 (NaN in the pipeline's copy).
-    The runtime's flat-line flags equal the pipeline's FLAT_LINE flags sample for sample; the flatness agrees within
-    1e-9 (absolute, of a value in [0, 1]) where both are defined and is NaN at the same samples. Known answer from the
-    generating process: the stuck stretch is flagged from its first complete window (1200 + w − 1) on, except the w
-    samples after each invalid one, and nothing outside it."""
+    """A sine (period 50) with N(0, 0.05²) noise, 2,000 training samples (no two consecutive values equal: longest
+    hold H = 1), w = 20, so the hold limit L = max(20, 2·1) = 20. Test series of 3,000 samples: a value stuck at
+    1.7 over [1200, 1400), NaN at 500-504 and 1300, +inf at 1350 (NaN in the pipeline's copy). The bundle declares
+    version 4 and the limit; the runtime's flat-line flags equal the pipeline's FLAT_LINE flags sample for sample
+    and its score h_t/L equals the pipeline's exactly (both integer counts over L). Known answer from the generating
+    process: a hold is flagged from its 21st sample, and each invalid sample starts the count again, so
+    [1220, 1300), [1321, 1350) and [1371, 1400) are flagged and nothing else."""
     Persistence = builders["persistence_detector"]
     rng = np.random.default_rng(0)
     T, w = 5000, 20
@@ -51,23 +52,66 @@ def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path, builders
     ref[1350] = np.nan
     pipe = Pipeline(Persistence, scaling="minmax", flat_line=w).fit(x[:2000])
     res = pipe.evaluate(ref)[0]
-    flat_p = _stream(res, FLAT_LINE)
-    flags_p = (np.nan_to_num(flat_p) > 1 - RATIO) & ~np.isnan(ref)
+    score_p = _stream(res, FLAT_LINE)
+    flags_p = score_p > 1.0
     rt, spec = _runtime(pipe, "0", tmp_path)
-    assert spec["limits"]["flat_line"] == {"channel": 0, "window": w, "r_min": pipe.flat_lines["0"].r_min,
-                                           "ratio": RATIO, "source": "fdir.flatline"}
+    assert spec["version"] == 4
+    assert spec["limits"]["flat_line"] == {"channel": 0, "limit": 20, "window": w, "longest_hold": 1,
+                                           "factor": FACTOR, "source": "fdir.flatline"}
     out = rt.run_series(test[:, None])
     np.testing.assert_array_equal(out["limit_flags"], flags_p)
-    np.testing.assert_array_equal(np.isnan(out["flatness"]), np.isnan(flat_p))
-    ok = ~np.isnan(flat_p)
-    np.testing.assert_allclose(out["flatness"][ok], flat_p[ok], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(out["flatness"], score_p)
     assert not out["valid"][[500, 1300, 1350]].any() and out["valid"][1299]
     expect = np.zeros(test.size, bool)
-    expect[1200 + w - 1:1400] = True
-    for bad in (1300, 1350):                           # each invalid sample empties the window for w samples
-        expect[bad:bad + w] = False
+    for u, v in ((1220, 1300), (1321, 1350), (1371, 1400)):
+        expect[u:v] = True
     np.testing.assert_array_equal(out["limit_flags"], expect)
     np.testing.assert_array_equal(rt.run_series(test[:, None])["limit_flags"], expect)   # run_series resets state
+
+
+def test_an_older_runtime_refuses_a_hold_length_flat_line(tmp_path, monkeypatch, builders):
+    """The hold-length flat line declares version 4: a runtime that reads up to version 3 refuses it (FormatError
+    naming the version) instead of looking for the rolling-deviation fields; labelled version 3 it is refused here."""
+    import fdir.runtime.bundle as bundle
+
+    x = np.sin(np.arange(800) / 5.0)
+    spec, arrays = Pipeline(builders["persistence_detector"], NDTThresholder, flat_line=20).fit(x).export()
+    folder = save_bundle(tmp_path / "b", spec, arrays)
+    assert read_bundle(folder)[0]["version"] == 4
+    monkeypatch.setattr(bundle, "FORMAT_VERSION", 3)
+    with pytest.raises(FormatError, match=r"version=4 is not supported \(accepted: 1 to 3\)"):
+        load(folder)
+    monkeypatch.undo()
+    with pytest.raises(FormatError, match="need version 4"):
+        bundle.check_spec({**spec, "version": 3})
+
+
+def test_version_3_rolling_deviation_flat_line_is_still_read(tmp_path, builders):
+    """A bundle written before version 4 holds the rolling-deviation flat line (window w, r_min, ratio k): the runtime
+    still runs it. Reference: pandas' rolling standard deviation (ddof 0) of the raw values, f_t = clip(1 −
+    r_t/r_min, 0, 1), flagged when f_t > 1 − k; NaN where a window holds a missing sample. Agreement within 1e-9
+    absolute on f_t (running variance vs pandas' online update), flags equal."""
+    import pandas as pd
+
+    Persistence = builders["persistence_detector"]
+    rng = np.random.default_rng(5)
+    x = 3.0 + np.sin(np.arange(2600) / 6.0) + 0.1 * rng.standard_normal(2600)
+    test = x[1000:].copy()
+    test[700:820] = 2.5
+    test[300] = np.nan
+    spec, arrays = Pipeline(Persistence, NDTThresholder, flat_line=20).fit(x[:1000]).export()
+    w, r_min, k = 20, 0.2, 0.5
+    spec["limits"]["flat_line"] = {"channel": 0, "window": w, "r_min": r_min, "ratio": k}
+    spec["version"] = 2
+    rt = from_arrays(spec, arrays)
+    out = rt.run_series(test[:, None])
+    r = pd.Series(test).rolling(w).std(ddof=0).to_numpy()
+    f = np.clip(1.0 - r / r_min, 0.0, 1.0)
+    np.testing.assert_array_equal(np.isnan(out["flatness"]), np.isnan(f))
+    ok = ~np.isnan(f)
+    np.testing.assert_allclose(out["flatness"][ok], f[ok], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(out["limit_flags"], np.nan_to_num(f) > 1 - k)
+    assert out["limit_flags"][720:820].all()
 
 
 def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path, builders):
@@ -101,7 +145,7 @@ def test_differenced_input_and_range_exit_equal_the_pipeline(tmp_path, builders)
         flags_p = (r_p > 6.0) & ~np.isnan(ref[:, j])
         rt, spec = _runtime(pipe, ch, tmp_path)
         assert spec["input"].get("difference") == ([True] if j == 0 else None)
-        assert spec["version"] == 2                   # limits (both) and differencing: version 2 (FORMAT.md)
+        assert spec["version"] == 4                   # the hold-length flat line (the default) needs 4 (FORMAT.md)
         out = rt.run_series(test[:, [j]])
         np.testing.assert_array_equal(out["limit_flags"], flags_p)
         ok = out["valid"]
@@ -154,8 +198,9 @@ def test_export_refuses_what_the_runtime_cannot_run_and_bad_limits_raise(builder
     Pipeline(Reconstruction, NDTThresholder, flat_line=None, transform="level").fit(x).export()   # as before
     spec, arrays = Pipeline(Persistence, flat_line=10, range_k=5.0).fit(x).export()
     from_arrays(spec, arrays)
-    bad = [(lambda s: s["limits"]["flat_line"].update(window=2), "window"),
-           (lambda s: s["limits"]["flat_line"].update(r_min=float("nan")), "r_min"),
+    bad = [(lambda s: s["limits"]["flat_line"].update(limit=0), "limit"),
+           (lambda s: s["limits"]["flat_line"].update(limit=2.5), "limit"),
+           (lambda s: s["limits"]["flat_line"].pop("limit"), "version=4 cannot hold|r_min|window"),
            (lambda s: s["limits"]["range_exit"].update(noise=0.0), "noise"),
            (lambda s: s["limits"]["range_exit"].update(hi=float("inf")), "hi"),
            (lambda s: s["limits"]["range_exit"].update(channel=3), "channel"),
@@ -197,7 +242,7 @@ def test_trained_forecaster_bundle_with_differencing_and_limits_matches_the_pipe
         both = np.isfinite(e_p) & np.isfinite(e_r)
         assert both.sum() > 1200
         np.testing.assert_allclose(e_r[both], e_p[both], rtol=0, atol=1e-5)
-        flags_p = ((_stream(res, RANGE_EXIT) > 6.0) | (np.nan_to_num(_stream(res, FLAT_LINE)) > 1 - RATIO)) \
+        flags_p = ((_stream(res, RANGE_EXIT) > 6.0) | (_stream(res, FLAT_LINE) > 1.0)) \
             & ~np.isnan(test[:, j])
         np.testing.assert_array_equal(out["limit_flags"], flags_p)
         assert flags_p[900 if j == 0 else 1150]
@@ -232,7 +277,7 @@ def test_mixed_differenced_and_level_columns_enter_the_window_as_offline(builder
 
 def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
     """A bundle with ``limits`` or ``input.difference`` must say version 2 (an older runtime, which accepts only 1,
-    then refuses it instead of ignoring the keys); version 1 with them, version 4 (newer than this runtime's 3) and a
+    then refuses it instead of ignoring the keys); version 1 with them, version 5 (newer than this runtime's 4) and a
     non-integer are refused (SPOT bundles need 3: tests/fdir/runtime/test_spot_runtime.py)."""
     from fdir.runtime.bundle import check_spec, required_version
 
@@ -245,6 +290,6 @@ def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
         assert required_version(s) == 2
         with pytest.raises(FormatError, match="need version 2"):
             check_spec(s)
-    for bad in (4, 0, "1", True):
+    for bad in (5, 0, "1", True):
         with pytest.raises(FormatError, match="version"):
             check_spec({**spec, "version": bad})
