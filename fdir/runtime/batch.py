@@ -23,10 +23,11 @@ NotImplementedError. Imports numpy only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
-from fdir.runtime.graph import OPS, FormatError, Graph, _pair
+from fdir.runtime.graph import OPS, FormatError, Graph, _pair, quantize_into
 
 __all__ = ["BATCH_OPS", "BatchGraph"]
 
@@ -174,12 +175,7 @@ class BatchGraph(Graph):
         bq = None if bi is None else bi.astype(acc_dtype)
         deq = deq_ch.reshape(O, 1)
 
-        def quantize(src=src, tmp=tmp, qsrc=qsrc, inv=inv, qmax=qmax):
-            np.multiply(src, inv, out=tmp)
-            np.rint(tmp, out=tmp)
-            np.clip(tmp, -qmax, qmax, out=tmp)
-            np.copyto(qsrc, tmp, casting="unsafe")
-        self._steps.append(quantize)
+        self._steps.append(partial(quantize_into, src, tmp, qsrc, inv, qmax))
         if g is not None:
             self._steps.append(g)
 

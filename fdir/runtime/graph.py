@@ -9,10 +9,11 @@ int32 loop for the fixed-point path). Convolutions run as im2col GEMMs. Imports 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
-__all__ = ["AFFINE_OPS", "OPS", "FormatError", "Graph"]
+__all__ = ["AFFINE_OPS", "OPS", "FormatError", "Graph", "quantize_into"]
 
 AFFINE_OPS = ("dense", "conv1d", "conv2d", "conv_transpose2d")
 OPS = (*AFFINE_OPS, "relu", "tanh", "sigmoid", "maxpool1d", "maxpool2d", "flatten", "reshape", "batchnorm")
@@ -20,6 +21,17 @@ OPS = (*AFFINE_OPS, "relu", "tanh", "sigmoid", "maxpool1d", "maxpool2d", "flatte
 
 class FormatError(ValueError):
     """An embeddable-layers document or its arrays are inconsistent; the message names the layer and field."""
+
+
+def quantize_into(src: np.ndarray, tmp: np.ndarray, qsrc: np.ndarray, inv: np.float32, qmax: np.float32) -> None:
+    """The fixed-point activation quantiser, in place: ``qsrc`` = clip(rint(``src``·``inv``), ±``qmax``) with the
+    float32 steps in this order (``tmp`` float32 scratch of ``src``'s shape; ``inv`` = 1/s; ``qmax`` = 2^{b−1} − 1;
+    rint rounds half to even), cast into ``qsrc``'s dtype. One function for :class:`Graph` and
+    :class:`fdir.runtime.batch.BatchGraph`, so both quantise bit-identically."""
+    np.multiply(src, inv, out=tmp)
+    np.rint(tmp, out=tmp)
+    np.clip(tmp, -qmax, qmax, out=tmp)
+    np.copyto(qsrc, tmp, casting="unsafe")
 
 
 def _pair(v, name: str, where: str) -> tuple[int, int]:
@@ -158,12 +170,7 @@ class Graph:
         bq = None if b is None else self._full(np.asarray(b, np.int32), out2.shape)
         deqc = self._full(deq, out2.shape)
 
-        def quantize(src=src, tmp=tmp, qsrc=qsrc, inv=inv, qmax=qmax):
-            np.multiply(src, inv, out=tmp)
-            np.rint(tmp, out=tmp)
-            np.clip(tmp, -qmax, qmax, out=tmp)
-            np.copyto(qsrc, tmp, casting="unsafe")
-        self._steps.append(quantize)
+        self._steps.append(partial(quantize_into, src, tmp, qsrc, inv, qmax))
         if g is not None:
             self._steps.append(g)
 
