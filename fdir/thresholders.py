@@ -8,7 +8,9 @@ runs at risk q = 10⁻³ with flags grouped within 100 samples (the label-free s
 :data:`fdir.pipeline.LABEL_FREE`: q chosen on the anomaly-free series of the robustness suite,
 ``benchmarks/bench_fdir_suite.py``; 100 is telemanom's ``error_buffer``, not selected), its other parameters
 (``level`` 0.98, ``depth`` 0, ``shape`` ``"nonnegative"``) the class's defaults; ``"ndt"`` (:class:`NDTThresholder`)
-is telemanom's NDT with its published parameters. :func:`thresholder_factory` checks a name and its keywords and
+is telemanom's NDT with its published parameters; ``"ndt_relative_guard"``
+(:class:`fdir.ndt_guards.RelativeGuardNDT`, ``k`` = 3) the same NDT with its SMAP/MSL-set guards replaced by one
+relative to the training errors. :func:`thresholder_factory` checks a name and its keywords and
 returns a :class:`ThresholderSpec`, the zero-argument factory that :class:`fdir.pipeline.Pipeline` takes;
 ``hwsim detect --thresholder`` and the robustness-suite benchmark read the same registry.
 
@@ -176,9 +178,16 @@ def _ndt_class() -> type:
     return NDTThresholder
 
 
+def _relative_guard_class() -> type:
+    from fdir.ndt_guards import RelativeGuardNDT  # imported on use: fdir.ndt_guards imports this module
+
+    return RelativeGuardNDT
+
+
 THRESHOLDERS: Mapping[str, tuple[Callable[[], type], Mapping[str, Any]]] = MappingProxyType({
     "spot": (_spot_class, MappingProxyType({"q": 1e-3, "merge_gap": 100})),
     "ndt": (_ndt_class, MappingProxyType({})),
+    "ndt_relative_guard": (_relative_guard_class, MappingProxyType({})),
 })
 """The registered thresholders (module doc, Registry): name -> (a function returning the class, the keyword
 parameters used unless given). The first entry is the default of :class:`fdir.pipeline.Pipeline`."""
@@ -225,7 +234,8 @@ class ThresholderSpec:
 def thresholder_factory(name: str, **params) -> ThresholderSpec:
     """The :class:`ThresholderSpec` of the thresholder registered as ``name`` with keyword ``params`` (``"spot"``:
     ``q``, ``level``, ``depth``, ``merge_gap``, ``shape`` of :class:`fdir.spot.SPOTThresholder`; ``"ndt"``:
-    ``params``, a :class:`fdir.ndt.NDTParams` or None), after building one thresholder to check the values.
+    ``params``, a :class:`fdir.ndt.NDTParams` or None; ``"ndt_relative_guard"``: ``k``), after building one
+    thresholder to check the values.
 
     Raises
     ------

@@ -37,11 +37,15 @@ counting), its mean and sample standard deviation (ddof = 1) over the seeds, and
 :func:`cross_spacecraft`: for each direction (select on SMAP, report MSL; select on MSL, report SMAP) the candidate
 with the best mean F1 on the selection spacecraft and its figures on the other; no candidate is chosen on the
 spacecraft it is reported on. Candidates in :data:`COMPARISON_ONLY` (telemanom's NDT, whose guards were calibrated
-on SMAP/MSL) are reported but not selectable.
+on SMAP/MSL) are reported but not selectable; its scale-free variant ``ndt_relative_guard``
+(:mod:`fdir.ndt_guards`) is selectable, although telemanom's other NDT constants (window, smoothing, pruning
+p = 0.13) in it were set by telemanom's authors on SMAP/MSL.
 
 What stays chosen on test labels: the forecaster's architecture and training (``dense_float``'s
 :class:`~fdir.detectors.forecaster.ForecasterConfig` defaults, see its docstring) were compared on the SMAP/MSL
-test labels; these runs make the thresholding label-free, not the detector.
+test labels; these runs make the thresholding label-free, not the detector. ``ndt_relative_guard`` joined the
+candidates after NDT's SMAP/MSL figures with the label-free settings were seen (issue 17; the class itself and its
+k = 3 predate that run).
 """
 
 from __future__ import annotations
@@ -87,11 +91,13 @@ def default_candidates() -> dict[str, Callable | None]:
     """The thresholder candidates compared by default (registry :data:`fdir.thresholders.THRESHOLDERS`):
     :data:`DEFAULT` (the pipeline's own thresholder), the registry's SPOT at each risk of :data:`SPOT_RISKS` (its
     other parameters the registry's: flags grouped within 100 samples, non-negative tail shape; ``spot_q1e-04``,
-    ...) and telemanom's NDT (``ndt``, for comparison: :data:`COMPARISON_ONLY`)."""
+    ...), telemanom's NDT with the scale-free guard (``ndt_relative_guard``, :mod:`fdir.ndt_guards`) and with its
+    own guards (``ndt``, for comparison: :data:`COMPARISON_ONLY`)."""
     from fdir.thresholders import thresholder_factory
 
     spot = {f"spot_q{q:.0e}": thresholder_factory("spot", q=q) for q in SPOT_RISKS}
-    return {DEFAULT: None, **spot, "ndt": thresholder_factory("ndt")}
+    return {DEFAULT: None, **spot, "ndt_relative_guard": thresholder_factory("ndt_relative_guard"),
+            "ndt": thresholder_factory("ndt")}
 
 
 @dataclass(frozen=True)

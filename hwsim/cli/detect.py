@@ -240,8 +240,8 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     flat-line check. Without one, SPOT's thresholds would be fitted on errors that include the anomalies (tried: a
     threshold 100x above the anomaly's errors), so the default is then telemanom's unsupervised protocol. On SMAP/MSL
     the label_free settings score below telemanom's (event-wise F1 0.57 / 0.49 over 3 seeds, 0.74 / 0.58 with
-    --q 1e-4, against 0.83 / 0.74 tuned on those test labels; see fdir.pipeline): compare both (--settings) on data
-    of your own spacecraft.
+    --q 1e-4, 0.87 / 0.68 with --thresholder ndt_relative_guard, against 0.83 / 0.74 tuned on those test labels;
+    see fdir.pipeline): compare them on data of your own spacecraft.
     --export writes what the numpy runtime runs (forecast detectors;
     fdir.pipeline.Pipeline.export says which settings) and otherwise stops with the reason.
     """

@@ -41,6 +41,19 @@ def test_flags_do_not_depend_on_error_units(scale):
         assert not absolute.any()
 
 
+def test_flags_do_not_depend_on_the_target_range():
+    """telemanom's range guard needs an error above 5 % of the target's 5-95 % range: with a target spanning
+    1,000 units (a sine of amplitude 500) the 8-unit burst of _errors is below it (0.05 · ~950 ≈ 47), so plain NDT
+    flags nothing; the relative guard depends on the training errors only and flags the burst with the target or
+    without it (same flags)."""
+    train, test = _errors(1)
+    target = 500.0 * np.sin(np.arange(test.shape[1]) / 30.0)
+    assert not NDTThresholder().fit(train).flag(test, target).any()
+    with_target = RelativeGuardNDT().fit(train).flag(test, target)
+    assert with_target[2000:2030].any()
+    assert np.array_equal(with_target, RelativeGuardNDT().fit(train).flag(test))
+
+
 def test_bad_input():
     for k in (-1.0, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="k="):

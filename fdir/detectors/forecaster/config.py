@@ -62,10 +62,10 @@ class ForecasterConfig:
     per-option figures are in the docstring of ``fdir/detectors/forecaster.py`` at commit d7a17d2 (git history);
     ``hwsim bench fdir`` reproduces the defaults'. Label-free figures (this forecaster with the pipeline's defaults
     :data:`fdir.pipeline.LABEL_FREE`, chosen on the robustness suite; :mod:`fdir.protocols.selection`, ``hwsim bench
-    fdir`` ``label_free_smap_msl``, seeds 0-2, mean ± std): SMAP 0.573 ± 0.013, MSL 0.485 ± 0.012 event-wise F1, and
-    0.585 ± 0.003 on MSL / 0.743 ± 0.021 on SMAP for the thresholder chosen on the other spacecraft (SPOT at
-    q = 10⁻⁴ both ways), below the issue-17 gates (0.80 / 0.72): the label-free settings do not yet carry over to
-    SMAP/MSL. Their flat-line rule was revised after a diagnosis on the SMAP test labels (:mod:`fdir.flatline`).
+    fdir`` ``label_free_smap_msl``, seeds 0-2, mean ± std): SMAP 0.573 ± 0.013, MSL 0.485 ± 0.012 event-wise F1, below
+    the issue-17 gates (0.80 / 0.72); the thresholder chosen on the other spacecraft (telemanom's NDT with the
+    scale-free guard, ``ndt_relative_guard``, both ways) 0.676 ± 0.043 on MSL / 0.870 ± 0.012 on SMAP. The
+    defaults' flat-line rule was revised after a diagnosis on the SMAP test labels (:mod:`fdir.flatline`).
     """
 
     l_s: int = 250
