@@ -93,10 +93,21 @@ Goals (issue 17): event-wise F1 >= 0.80 over all series and >= 0.60 for every an
 anomaly-free series per 10,000 test samples and the share of their samples flagged are reported (no goal).
 
 Seeds and int8 (:func:`_seed_metrics`, :data:`SEEDS`; suite seed = detector seed): the default configuration
-(``flat_line``) on the ``medium`` subset, 3 epochs, F1 0.659 / 0.580 / 0.596 for seeds 0 / 1 / 2, mean 0.612 ±
-0.042 (false alarms 6.7 / 5.5 / 8.5 per 10⁴ anomaly-free samples; seed 2 flags 14.5 % of them); no seed reaches
-the goals (long 0.23-0.37, frequency 0.36-0.40, correlation 0.44-0.50). ``int8`` under the same settings, seed 0:
+(``flat_line``, hold-length check) on the ``medium`` subset, 3 epochs, F1 0.665 / 0.588 / 0.606 for seeds 0 / 1 / 2,
+mean 0.620 ± 0.040 (false alarms 6.7 / 5.5 / 9.3 per 10⁴ anomaly-free samples; seed 2 flags 14.5 % of them); no
+seed reaches the goals (long 0.24-0.37, frequency 0.36-0.40, correlation 0.44-0.50). With the rolling-deviation
+check it replaced: 0.659 / 0.580 / 0.596. ``int8`` under the same settings, seed 0 (rolling-deviation check):
 0.655 against 0.659 (``medium``), 0.722 against 0.713 (``small``), within the issue's 0.02.
+
+Thresholders on the same seed 0-2 rows (detector scores cached, flat line OR-ed in, not a configuration here):
+SPOT q = 10⁻⁴ 0.602 / 0.599 / 0.592; telemanom's NDT 0.552 / 0.502 / 0.593; its relative-guard form
+(:mod:`fdir.ndt_guards`) 0.468 / 0.459 / 0.516 (points 0.13-0.25, short 0.07-0.15); the union of SPOT and the
+relative-guard NDT (a sample flagged by either) 0.687 / 0.604 / 0.638 at q = 10⁻³ and 0.669 / 0.616 / 0.649 at
+q = 10⁻⁴ (false alarms 2.5 / 2.4 / 5.1 per 10⁴), the best mean (0.645 against the default's 0.620; long 0.35-0.42,
+frequency 0.46-0.55). Not adopted: the runtime bundle holds one threshold method per channel, so the union cannot
+be exported yet. SPOT that does not update its tail within 100 samples after an alarm: 0.665 / 0.561 (seeds 0 / 1);
+SPOT with z_q held at its calibrated value: 0.661 / 0.623 but 11-14 false alarms per 10⁴ and 15-20 % of the
+anomaly-free samples flagged.
 """
 
 from __future__ import annotations
