@@ -95,16 +95,7 @@ class BatchGraph(Graph):
         if isinstance(batch, bool) or not isinstance(batch, int | np.integer) or batch < 1:
             raise ValueError(f"batch={batch!r} must be an integer >= 1")
         self.batch = B = int(batch)
-        self.fixed_point = bool(fixed_point)
-        self.x = np.zeros((B, *(int(s) for s in in_shape)), np.float32)
-        self.inputs: dict[str, np.ndarray] = {}
-        self.quantized_inputs: dict[str, np.ndarray] = {}
-        self.layer_x_scale: dict[str, float] = {}
-        self._steps: list[Callable[[], None]] = []
-        self.nbytes_weights = 0
-        self.nbytes_buffers = self.x.nbytes
-        self._arrays = arrays
-        self._layers = list(layers)
+        self._init_state(layers, arrays, np.zeros((B, *(int(s) for s in in_shape)), np.float32), fixed_point)
         cur = np.moveaxis(self.x, 0, 1)                    # batch as axis 1
         for i, layer in enumerate(layers):
             op = layer.get("op")

@@ -64,16 +64,7 @@ class Graph:
 
     def __init__(self, layers: list[dict], arrays: dict, in_shape: tuple[int, ...], fixed_point: bool = False
                  ) -> None:
-        self.fixed_point = bool(fixed_point)
-        self.x = np.zeros(tuple(int(s) for s in in_shape), np.float32)
-        self.inputs: dict[str, np.ndarray] = {}
-        self.quantized_inputs: dict[str, np.ndarray] = {}
-        self.layer_x_scale: dict[str, float] = {}
-        self._steps: list[Callable[[], None]] = []
-        self.nbytes_weights = 0
-        self.nbytes_buffers = self.x.nbytes
-        self._arrays = arrays
-        self._layers = list(layers)      # (for fdir.runtime.batch.BatchGraph.of)
+        self._init_state(layers, arrays, np.zeros(tuple(int(s) for s in in_shape), np.float32), fixed_point)
         cur = self.x
         for i, layer in enumerate(layers):
             op = layer.get("op")
@@ -88,6 +79,19 @@ class Graph:
         self.y = cur
 
     # ------------------------------------------------------------------ helpers
+    def _init_state(self, layers: list[dict], arrays: dict, x: np.ndarray, fixed_point: bool) -> None:
+        """Empty compiled state around the input buffer ``x`` (shared with :class:`fdir.runtime.batch.BatchGraph`)."""
+        self.fixed_point = bool(fixed_point)
+        self.x = x
+        self.inputs: dict[str, np.ndarray] = {}
+        self.quantized_inputs: dict[str, np.ndarray] = {}
+        self.layer_x_scale: dict[str, float] = {}
+        self._steps: list[Callable[[], None]] = []
+        self.nbytes_weights = 0
+        self.nbytes_buffers = self.x.nbytes
+        self._arrays = arrays
+        self._layers = list(layers)      # (for fdir.runtime.batch.BatchGraph.of)
+
     def run(self) -> np.ndarray:
         """Execute the graph on the current content of :attr:`x`; returns :attr:`y` (a buffer, overwritten by the
         next run)."""

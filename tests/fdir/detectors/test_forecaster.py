@@ -16,17 +16,6 @@ from fdir.detectors.forecaster import (
     train_forecaster,
 )
 
-
-def _series(T: int, seed: int = 0) -> np.ndarray:
-    """Sine + noise telemetry value with 2 command flags, (T, 3) float64."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(T)
-    a = np.zeros((T, 3))
-    a[:, 0] = 0.6 * np.sin(2 * np.pi * t / 37.0) + 0.02 * rng.standard_normal(T)
-    a[:, 1] = (t // 50) % 2
-    return a
-
-
 SMALL = dict(l_s=40, n_predictions=3, conv_channels=(4, 4), kernel=3, stride=2, hidden=8, epochs=10, batch_size=32,
              lr=3e-3, commands="all")
 
@@ -36,9 +25,9 @@ ONE = dict(members=1, skip="fixed")
 
 @pytest.fixture(scope="module", params=[dict(ONE, residual=True), dict(ONE, residual=False), dict()],
                 ids=["residual", "absolute", "mixed"])
-def trained(request):
+def trained(request, command_series):
     cfg = ForecasterConfig(**SMALL, **request.param)
-    return train_forecaster(_series(600), cfg)
+    return train_forecaster(command_series(600), cfg)
 
 
 def test_make_windows_alignment():
@@ -79,10 +68,10 @@ def test_config_rejects_bad_values(bad):
         ForecasterConfig(**bad)
 
 
-def test_training_learns_and_forecast_alignment(trained: Forecaster):
+def test_training_learns_and_forecast_alignment(trained: Forecaster, command_series):
     h = trained.history
     assert len(h["val"]) == SMALL["epochs"] and h["val"][-1] < h["val"][0]
-    test = _series(300, seed=1)
+    test = command_series(300, seed=1)
     y_hat, y = forecast(trained, test)
     n = 300 - SMALL["l_s"] - SMALL["n_predictions"]
     assert y_hat.shape == y.shape == (n,)
@@ -91,7 +80,7 @@ def test_training_learns_and_forecast_alignment(trained: Forecaster):
     assert np.mean((y_hat - y) ** 2) < 0.5 * np.mean(y**2)
 
 
-def test_runtime_reproduces_predict(trained: Forecaster):
+def test_runtime_reproduces_predict(trained: Forecaster, command_series):
     """The exported bundle run sample by sample in fdir.runtime equals Forecaster.predict_heads per head and
     Forecaster.predict on average (float32 tolerance), with each head's skip gain."""
     from fdir.runtime import from_arrays
@@ -101,7 +90,7 @@ def test_runtime_reproduces_predict(trained: Forecaster):
     det = spec["detector"]
     assert det.get("heads", 1) == K and np.allclose(np.atleast_1d(det["residual_gain"]), gains)
     assert det["residual"] is (trained.skip_gain == 1.0)
-    test = _series(260, seed=3)
+    test = command_series(260, seed=3)
     rt = from_arrays(spec, arrays)
     out = rt.run_series(test)
     y_hat, _ = forecast(trained, test)
@@ -127,15 +116,15 @@ def test_runtime_reproduces_predict(trained: Forecaster):
             from_arrays(dict(spec, detector=dict(det, residual_gain=bad)), arrays)
 
 
-def test_mixed_ensemble_pairs_absolute_and_residual_members():
+def test_mixed_ensemble_pairs_absolute_and_residual_members(command_series):
     """skip="mixed": even members forecast the value (gain 0), odd members the change (gain 1); the gains stay fixed
     during training, the ensemble forecast is mean(network outputs) + mean(gains)·x_{t−1} (each member rebuilt as
     its own fixed-gain forecaster), exported as one head per member (union) or the mean with gain 0.5."""
     cfg = ForecasterConfig(**SMALL, members=2, skip="mixed")
-    m = train_forecaster(_series(400), cfg)
+    m = train_forecaster(command_series(400), cfg)
     np.testing.assert_array_equal(m.params["skip"]["a"][:, 0], [0.0, 1.0])
     assert m.skip_gain == 0.5
-    X, _ = make_windows(_series(150, seed=4), SMALL["l_s"], SMALL["n_predictions"], m.columns)
+    X, _ = make_windows(command_series(150, seed=4), SMALL["l_s"], SMALL["n_predictions"], m.columns)
     by_member = []
     for j in range(2):
         one = Forecaster(replace(cfg, members=1, skip="fixed", residual=bool(j)), m.D, m.columns,
@@ -152,7 +141,7 @@ def test_mixed_ensemble_pairs_absolute_and_residual_members():
     np.testing.assert_allclose(mean.predict_heads(X)[0], m.predict(X), rtol=0, atol=1e-6)
 
 
-def test_union_detection_flags_what_any_head_flags():
+def test_union_detection_flags_what_any_head_flags(command_series):
     """combine="union": channel_detections thresholds each member's errors with its own NDT and ORs the flags
     (fdir.ndt.detect_any); the exported two-head bundle streamed through the runtime decides the same flags
     (offline NDT runs fdir.ndt.StreamingNDT's causal window schedule)."""
@@ -161,11 +150,11 @@ def test_union_detection_flags_what_any_head_flags():
     from fdir.runtime import from_arrays
 
     ndt = NDTParams(l_s=SMALL["l_s"], batch_size=20, window_size=5, error_buffer=5)
-    test = _series(40 + 3 + 100 + 8 * 20, seed=5)
+    test = command_series(40 + 3 + 100 + 8 * 20, seed=5)
     test[200:215, 0] += 1.5                                       # a step both forms see
     test[260:, 0] = -0.6                                          # a persistent stuck value
     cfg = ForecasterConfig(**SMALL, horizon_error="none")       # first-step errors only (horizon: next test)
-    run = channel_detections("synthetic", _series(400), test, cfg, ndt, keep_model=True)
+    run = channel_detections("synthetic", command_series(400), test, cfg, ndt, keep_model=True)
     heads, y = forecast_heads(run.model, test)
     one = [detect(np.abs(h - y), y, ndt, offset=SMALL["l_s"]) for h in heads]
     assert one[0].sequences != one[1].sequences                   # the heads disagree here, so the OR matters
@@ -180,7 +169,7 @@ def test_union_detection_flags_what_any_head_flags():
     np.testing.assert_array_equal(out["flags"], run.ndt.flags)
 
 
-def test_horizon_mean_stream_offline_and_runtime():
+def test_horizon_mean_stream_offline_and_runtime(command_series):
     """horizon_error="absolute" (default): the absolute head's horizon-mean error h_k = mean_j |ŷ_{k,j} − y_{k+j}|
     is a third NDT stream. Offline: stream_errors gives it from the full forecasts (checked against a direct loop)
     and channel_detections ORs the three streams' detections. Runtime: the exported bundle declares the streams,
@@ -196,9 +185,9 @@ def test_horizon_mean_stream_offline_and_runtime():
     cfg = ForecasterConfig(**dict(SMALL, n_predictions=H))
     ndt = NDTParams(l_s=SMALL["l_s"], batch_size=20, window_size=5, error_buffer=5)
     n = 100 + 8 * 20
-    test = _series(40 + n + H, seed=6)
+    test = command_series(40 + n + H, seed=6)
     test[180:240, 0] = 0.3 * test[180:240, 0]                     # damped oscillation
-    run = channel_detections("synthetic", _series(400), test, cfg, ndt, keep_model=True)
+    run = channel_detections("synthetic", command_series(400), test, cfg, ndt, keep_model=True)
     model = run.model
     assert model.error_streams == ((0, "first_step"), (1, "first_step"), (0, "horizon_mean"))
     assert replace(model, cfg=replace(cfg, horizon_error="all")).error_streams[2:] == ((0, "horizon_mean"),

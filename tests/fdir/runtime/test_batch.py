@@ -16,16 +16,6 @@ SMALL = dict(l_s=40, n_predictions=3, conv_channels=(4, 4), kernel=3, stride=2, 
              lr=3e-3, commands="all")
 
 
-def _series(T: int, seed: int = 0) -> np.ndarray:
-    """Sine + noise value with a command flag and an unused column, (T, 3) float64."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(T)
-    a = np.zeros((T, 3))
-    a[:, 0] = 0.6 * np.sin(2 * np.pi * t / 37.0) + 0.02 * rng.standard_normal(T)
-    a[:, 1] = (t // 50) % 2
-    return a
-
-
 def _loop(graph: Graph, X: np.ndarray) -> np.ndarray:
     """(N, out) outputs of the single-input graph run once per input X[i] (the deployed runtime)."""
     out = np.empty((X.shape[0], graph.y.size), np.float32)
@@ -46,9 +36,9 @@ def _batched(bg: BatchGraph, X: np.ndarray) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def int8_detector():
+def int8_detector(command_series):
     """Two-member (absolute + residual) forecaster trained on 600 samples, scored by its int8 export."""
-    return ForecasterDetector(ForecasterConfig(**SMALL), fixed_point=True).fit(_series(600))
+    return ForecasterDetector(ForecasterConfig(**SMALL), fixed_point=True).fit(command_series(600))
 
 
 def _loop_forecasts(det: ForecasterDetector, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,11 +56,11 @@ def _loop_forecasts(det: ForecasterDetector, a: np.ndarray) -> tuple[np.ndarray,
 
 
 @pytest.mark.parametrize("n_windows", [2 * BATCH_WINDOWS + 37, 50], ids=["chunk-boundary", "one-short-chunk"])
-def test_int8_forecasts_and_scores_equal_the_window_loop(int8_detector, n_windows):
+def test_int8_forecasts_and_scores_equal_the_window_loop(int8_detector, n_windows, command_series):
     det = int8_detector
     cfg = det.model.cfg
     T = cfg.l_s + cfg.n_predictions + n_windows
-    a = _series(T, seed=1)
+    a = command_series(T, seed=1)
     ref, Y = _loop_forecasts(det, a)
     assert ref.shape == (det.model.n_heads, n_windows, cfg.n_predictions)
     assert np.array_equal(graph_forecasts(det.model, det._graph, a), ref)
