@@ -10,7 +10,9 @@ runs at risk q = 10⁻³ with flags grouped within 100 samples (the label-free s
 (``level`` 0.98, ``depth`` 0, ``shape`` ``"nonnegative"``) the class's defaults; ``"ndt"`` (:class:`NDTThresholder`)
 is telemanom's NDT with its published parameters; ``"ndt_relative_guard"``
 (:class:`fdir.ndt_guards.RelativeGuardNDT`, ``k`` = 3) the same NDT with its SMAP/MSL-set guards replaced by one
-relative to the training errors. :func:`thresholder_factory` checks a name and its keywords and
+relative to the training errors; ``"spot_or_ndt"`` (:class:`fdir.union.SPOTOrNDT`: SPOT at q = 10⁻⁴, grouped
+within 100, OR the relative-guard NDT, ``k`` = 3) flags what either flags. :func:`thresholder_factory` checks a name
+and its keywords and
 returns a :class:`ThresholderSpec`, the zero-argument factory that :class:`fdir.pipeline.Pipeline` takes;
 ``hwsim detect --thresholder`` and the robustness-suite benchmark read the same registry.
 
@@ -184,10 +186,17 @@ def _relative_guard_class() -> type:
     return RelativeGuardNDT
 
 
+def _union_class() -> type:
+    from fdir.union import SPOTOrNDT  # imported on use: fdir.union imports this module
+
+    return SPOTOrNDT
+
+
 THRESHOLDERS: Mapping[str, tuple[Callable[[], type], Mapping[str, Any]]] = MappingProxyType({
     "spot": (_spot_class, MappingProxyType({"q": 1e-3, "merge_gap": 100})),
     "ndt": (_ndt_class, MappingProxyType({})),
     "ndt_relative_guard": (_relative_guard_class, MappingProxyType({})),
+    "spot_or_ndt": (_union_class, MappingProxyType({"q": 1e-4, "merge_gap": 100})),
 })
 """The registered thresholders (module doc, Registry): name -> (a function returning the class, the keyword
 parameters used unless given). The first entry is the default of :class:`fdir.pipeline.Pipeline`."""
@@ -234,7 +243,8 @@ class ThresholderSpec:
 def thresholder_factory(name: str, **params) -> ThresholderSpec:
     """The :class:`ThresholderSpec` of the thresholder registered as ``name`` with keyword ``params`` (``"spot"``:
     ``q``, ``level``, ``depth``, ``merge_gap``, ``shape`` of :class:`fdir.spot.SPOTThresholder`; ``"ndt"``:
-    ``params``, a :class:`fdir.ndt.NDTParams` or None; ``"ndt_relative_guard"``: ``k``), after building one
+    ``params``, a :class:`fdir.ndt.NDTParams` or None; ``"ndt_relative_guard"``: ``k``; ``"spot_or_ndt"``: ``q``,
+    ``merge_gap``, ``k``), after building one
     thresholder to check the values.
 
     Raises

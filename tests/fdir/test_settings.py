@@ -16,7 +16,7 @@ from fdir.thresholders import THRESHOLDERS, NDTThresholder, ThresholderSpec, thr
 
 
 def test_registry_names_and_the_spot_defaults_of_the_label_free_choice():
-    assert tuple(THRESHOLDERS) == ("spot", "ndt", "ndt_relative_guard")
+    assert tuple(THRESHOLDERS) == ("spot", "ndt", "ndt_relative_guard", "spot_or_ndt")
     spec = thresholder_factory("spot")
     a, b = spec(), spec()
     assert isinstance(a, SPOTThresholder) and a is not b                    # a fresh thresholder per call
@@ -30,7 +30,7 @@ def test_registry_names_and_the_spot_defaults_of_the_label_free_choice():
 
 
 @pytest.mark.parametrize(("name", "params", "match"), [
-    ("cusum", {}, r"thresholder='cusum', accepted: \('spot', 'ndt', 'ndt_relative_guard'\)"),
+    ("cusum", {}, r"thresholder='cusum', accepted: \('spot', 'ndt', 'ndt_relative_guard', 'spot_or_ndt'\)"),
     ("ndt_relative_guard", {"k": -1.0}, "k=-1.0, accepted"),
     ("spot", {"risk": 1e-3}, r"unknown parameter\(s\) \['risk'\], accepted: \('q', 'level'"),
     ("ndt", {"q": 1e-3}, r"unknown parameter\(s\) \['q'\]"),
