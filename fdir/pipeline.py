@@ -106,8 +106,13 @@ Rules
   check (``limits.flat_line``, version 4); :class:`fdir.runtime.forecast.ForecastRuntime` flags the same samples
   by these checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``), and the fitted SPOT state per stream
   (``detector.threshold``, version 3), which :mod:`fdir.runtime.spot` continues online (numpy GPD refits) to the
-  same flags as :meth:`evaluate` (``tests/fdir/runtime/test_spot_runtime.py``). Not exported (NotImplementedError):
-  a thresholder other than SPOT or telemanom's NDT with its default parameters, and SPOT or these stages with a
+  same flags as :meth:`evaluate` (``tests/fdir/runtime/test_spot_runtime.py``); for SPOT or NDT
+  (:class:`fdir.union.SPOTOrNDT`) that SPOT state and the relative-guard NDT's parameters (``"method":
+  "spot_or_ndt"``, version 5), run by :mod:`fdir.runtime.union` to the same flags as :meth:`evaluate` except where
+  the offline NDT reads the series length (its first-window rule below 2,500 scored samples) or, near an invalid
+  sample, the error against the forward-filled value where the runtime's NDT holds its level
+  (``tests/fdir/runtime/test_union_runtime.py``). Not exported (NotImplementedError): a thresholder other than
+  SPOT, SPOT or NDT, or telemanom's NDT with its default parameters, and SPOT, SPOT or NDT, or these stages with a
   detector whose bundle is not a forecaster.
 * **Length**: :attr:`Pipeline.min_length` is checked on the training series before any training: the detector's
   ``min_train_length`` samples, and with ``holdout`` f > 0 also that the fitting part n_fit keeps that many and the
@@ -489,42 +494,48 @@ class Pipeline:
         (:class:`fdir.spot.SPOTThresholder`, forecast detectors) gets its fitted per-stream state in
         ``detector.threshold`` (``"method": "spot"``: t, the latest peaks, N_t, n, the GPD fit, z_q, the DSPOT window
         and the per-stream risk q/S of the channel's thresholder, which with ``budget="series"`` already holds its
-        share of the series' budget), run by :mod:`fdir.runtime.spot`; telemanom's NDT keeps its parameters there.
+        share of the series' budget), run by :mod:`fdir.runtime.spot`; a SPOT-or-NDT channel
+        (:class:`fdir.union.SPOTOrNDT`, forecast detectors) that SPOT state and the relative-guard NDT's parameters
+        (``"method": "spot_or_ndt"``, :func:`fdir.runtime.export.union_section`, version 5), run by
+        :mod:`fdir.runtime.union`; telemanom's NDT keeps its parameters there.
 
         Raises
         ------
         NotImplementedError
-            for a detector family without export, a thresholder other than SPOT or telemanom's NDT with its default
-            parameters (the runtime runs those two), SPOT with a detector whose bundle is not a forecaster, or a
+            for a detector family without export, a thresholder other than SPOT, SPOT or NDT, or telemanom's NDT
+            with its default parameters (the runtime runs those three), SPOT or SPOT or NDT with a detector whose
+            bundle is not a forecaster, or a
             differenced input, range-exit or flat-line channel whose detector is not a forecaster (only
             :class:`fdir.runtime.forecast.ForecastRuntime` runs them).
         ValueError
             before :meth:`fit`, for an unknown channel, a bundle whose input channels differ from the scaled
             columns, or a SPOT thresholder fitted on another number of streams than the bundle thresholds."""
         from fdir.ndt import NDTParams
-        from fdir.runtime.export import spot_section
+        from fdir.runtime.export import spot_section, union_section
         from fdir.spot import SPOTThresholder
         from fdir.thresholders import NDTThresholder
+        from fdir.union import SPOTOrNDT
 
         sc, det, thr = self._channel(channel)
         ch = self.channels[0] if channel is None else str(channel)
         tr = self.transforms[ch]
-        spot = type(thr) is SPOTThresholder
-        if not spot and (type(thr) is not NDTThresholder or thr.params is not None):
+        section = {SPOTThresholder: spot_section, SPOTOrNDT: union_section}.get(type(thr))
+        if section is None and (type(thr) is not NDTThresholder or thr.params is not None):
             raise NotImplementedError(f"channel {ch!r}: cannot export the {type(thr).__name__} thresholder: the "
-                                      "runtime thresholds with SPOT (fdir.spot) or the streaming telemanom NDT with "
-                                      "its default parameters only; fit with SPOTThresholder or NDTThresholder() to "
-                                      "export")
+                                      "runtime thresholds with SPOT (fdir.spot), SPOT or NDT (fdir.union) or the "
+                                      "streaming telemanom NDT with its default parameters only; fit with "
+                                      "SPOTThresholder, SPOTOrNDT or NDTThresholder() to export")
         spec, arrays = det.export()
         spec, arrays = dict(spec), dict(arrays)
-        if spot:                        # the fitted per-stream SPOT state replaces the NDT parameters (FORMAT.md)
+        if section is not None:         # the fitted per-stream SPOT (and NDT) state replaces the NDT parameters
             dsec = dict(spec["detector"])
             if dsec.get("kind") != "forecast":
-                raise NotImplementedError(f"channel {ch!r}: the runtime runs SPOT with forecast detectors only; this "
-                                          f"detector's bundle is a {dsec.get('kind')!r} one")
+                what = "SPOT or NDT" if type(thr) is SPOTOrNDT else "SPOT"
+                raise NotImplementedError(f"channel {ch!r}: the runtime runs {what} with forecast detectors only; "
+                                          f"this detector's bundle is a {dsec.get('kind')!r} one")
             n_streams = len(dsec.get("streams") or range(int(dsec.get("heads", 1))))
-            dsec["threshold"], tarr = spot_section(thr, n_streams,
-                                                   (dsec.get("threshold") or {}).get("l_s", NDTParams().l_s))
+            dsec["threshold"], tarr = section(thr, n_streams,
+                                              (dsec.get("threshold") or {}).get("l_s", NDTParams().l_s))
             spec["detector"] = dsec
             arrays.update(tarr)
         inp = dict(spec["input"])
@@ -563,7 +574,7 @@ class Pipeline:
         if diff.any() or tr.range_k is not None:
             spec["transform"] = {k: ([None if isinstance(u, float) and math.isnan(u) else u for u in v]
                                      if isinstance(v, list) else v) for k, v in tr.to_dict().items()}   # JSON: no NaN
-        spec["version"] = required_version(spec)      # 2 with differencing or limits, 3 with SPOT: older ones refuse it
+        spec["version"] = required_version(spec)      # 2-5 by the keys it holds (FORMAT.md): older ones refuse it
         return spec, arrays
 
     def _channel(self, channel: str | None):

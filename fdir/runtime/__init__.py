@@ -10,7 +10,8 @@ FORMAT.md "Invalid samples"):
   non-overlapping window, peephole answer, FDIR persistence/isolation/recovery (:mod:`fdir.runtime.logic`);
 * forecasting detectors (telemanom-style, :class:`~fdir.runtime.forecast.ForecastRuntime`): one forecast per
   sample, smoothed error and online nonparametric dynamic threshold, or the raw errors thresholded by streaming
-  SPOT/DSPOT (:mod:`fdir.runtime.spot`, a numpy GPD fit by Grimshaw's procedure); with ``input.difference`` and
+  SPOT/DSPOT (:mod:`fdir.runtime.spot`, a numpy GPD fit by Grimshaw's procedure), or both, flags OR-ed
+  (:mod:`fdir.runtime.union`); with ``input.difference`` and
   ``limits`` (the pipeline's differenced input, range-exit and flat-line checks, :mod:`fdir.runtime.transform`,
   :mod:`fdir.runtime.flatline`) it also flags limit violations per sample;
 * spiking forecasters (a bundle with a ``spiking`` section, :class:`~fdir.runtime.spiking.SpikingForecaster` run by
@@ -18,8 +19,9 @@ FORMAT.md "Invalid samples"):
   across samples, float32 or integer weights (:func:`fdir.runtime.spiking.quantize_spiking`).
 
 Writing bundles: :func:`fdir.runtime.export.export_bundle` (float32 or fixed point with int8 weights/activations,
-int32 accumulators, int16 probe parameters; :func:`fdir.runtime.export.spot_section` for a SPOT state). The streaming
-thresholders (:mod:`fdir.runtime.ndt`, :mod:`fdir.runtime.spot`) and the FDIR decision logic
+int32 accumulators, int16 probe parameters; :func:`fdir.runtime.export.spot_section` for a SPOT state,
+:func:`fdir.runtime.export.union_section` for SPOT or NDT). The streaming thresholders (:mod:`fdir.runtime.ndt`,
+:mod:`fdir.runtime.spot`, :mod:`fdir.runtime.union`) and the FDIR decision logic
 (:mod:`fdir.runtime.logic`) are part of this package; :mod:`fdir.ndt` and
 :mod:`fdir.reaction_wheel.logic` build the offline side on them. This package imports numpy only (and the standard
 library).

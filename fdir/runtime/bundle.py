@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
 from fdir.runtime.graph import OPS, FormatError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "THRESHOLD_METHODS", "VERSION_2_KEYS", "check_spec", "read_bundle",
-           "required_version", "save_bundle"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "METHOD_VERSIONS", "THRESHOLD_METHODS", "VERSION_2_KEYS", "check_spec",
+           "read_bundle", "required_version", "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Newest format version this runtime reads (it reads every version from 1 up to this one)."""
 
 VERSION_2_KEYS = ("input.difference", "limits")
@@ -30,10 +31,15 @@ def _has(spec: dict, dotted: str) -> bool:
     return True
 
 
-THRESHOLD_METHODS = ("ndt", "spot")
+THRESHOLD_METHODS = ("ndt", "spot", "spot_or_ndt")
 """``detector.threshold.method`` of a forecast bundle (FORMAT.md): ``"ndt"`` (the default when absent) the streaming
 telemanom NDT's parameters; ``"spot"`` the calibrated SPOT/DSPOT state (:mod:`fdir.runtime.spot`), version 3, so a
-runtime that knows only versions 1-2 refuses it instead of running NDT with SPOT's fields."""
+runtime that knows only versions 1-2 refuses it instead of running NDT with SPOT's fields; ``"spot_or_ndt"`` that
+SPOT state and the relative-guard NDT's parameters, flags OR-ed (:mod:`fdir.runtime.union`), version 5, so a runtime
+that knows only versions 1-4 refuses it."""
+
+METHOD_VERSIONS = MappingProxyType({"spot": 3, "spot_or_ndt": 5})
+"""The format version each threshold method other than ``"ndt"`` needs."""
 
 
 def _method(spec: dict) -> object:
@@ -44,15 +50,17 @@ def _method(spec: dict) -> object:
 def _needs(spec: dict) -> list[tuple[str, int]]:
     """The version-raising features of ``spec`` with the version each needs."""
     out = [(k, 2) for k in VERSION_2_KEYS if _has(spec, k)]
-    if _method(spec) == "spot":
-        out.append(("detector.threshold.method='spot'", 3))
+    method = _method(spec)
+    if method in METHOD_VERSIONS:
+        out.append((f"detector.threshold.method={method!r}", METHOD_VERSIONS[method]))
     if _has(spec, "limits.flat_line.limit"):
         out.append(("limits.flat_line.limit", 4))
     return out
 
 
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 4 with the hold-length flat-line check
+    """The lowest format version that can hold ``spec``: 5 with a SPOT-or-NDT threshold
+    (``detector.threshold.method`` = ``"spot_or_ndt"``), 4 with the hold-length flat-line check
     (``limits.flat_line.limit``), 3 with a SPOT threshold (``detector.threshold.method`` = ``"spot"``), 2 with any
     of :data:`VERSION_2_KEYS`, else 1."""
     return max((v for _, v in _needs(spec)), default=1)
@@ -110,8 +118,8 @@ def check_spec(spec: dict) -> None:
     if spiking is not None and det["kind"] != "forecast":
         raise FormatError("a 'spiking' section needs detector.kind 'forecast'")
     if _method(spec) not in THRESHOLD_METHODS or (_method(spec) != "ndt" and det["kind"] != "forecast"):
-        raise FormatError(f"detector.threshold.method={_method(spec)!r} must be one of {THRESHOLD_METHODS} ('spot' "
-                          "with detector.kind 'forecast' only)")
+        raise FormatError(f"detector.threshold.method={_method(spec)!r} must be one of {THRESHOLD_METHODS} (those "
+                          "other than 'ndt' with detector.kind 'forecast' only)")
 
 
 def save_bundle(folder: str | Path, spec: dict, arrays: dict[str, np.ndarray]) -> Path:

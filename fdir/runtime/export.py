@@ -22,6 +22,7 @@ __all__ = [
     "quantize_bundle",
     "spot_section",
     "standardized_windows",
+    "union_section",
 ]
 
 
@@ -108,6 +109,36 @@ def spot_section(thresholder, n_streams: int, l_s: int) -> tuple[dict, dict[str,
                "level": float(thresholder.level), "depth": int(thresholder.depth),
                "merge_gap": int(thresholder.merge_gap), "shape": str(thresholder.shape), "max_peaks": MAX_PEAKS,
                "tails": tails, "source": "fdir.spot (Siffer et al., KDD 2017, doi:10.1145/3097983.3098144)"}
+    return section, arrays
+
+
+def union_section(thresholder, n_streams: int, l_s: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """The ``detector.threshold`` section with ``"method": "spot_or_ndt"`` (FORMAT.md, version 5) and its float64
+    arrays from a fitted :class:`fdir.union.SPOTOrNDT` (read through its attributes ``spot``, a fitted
+    :class:`fdir.spot.SPOTThresholder`, and ``ndt``, a fitted :class:`fdir.ndt_guards.RelativeGuardNDT` with ``k``,
+    ``guard_`` and ``warmup_``): ``spot`` the SPOT state as :func:`spot_section` writes it (its arrays
+    ``spot.<i>.peaks`` / ``spot.<i>.window``); ``ndt`` the :class:`fdir.runtime.ndt.NDTParams` of the relative-guard
+    NDT, telemanom's defaults with ``min_abs_error`` = guard_ (k x the robust scale of the training errors, score
+    units), ``min_rel_scale`` = 0 and ``l_s`` = warmup_ (the training scores' first scored sample); ``l_s`` the first
+    scored sample of the forecast detector (FORMAT.md, t₀); ``k`` the guard multiple (informative).
+    :class:`fdir.runtime.union.SPOTOrNDTStreams` runs it.
+
+    Raises
+    ------
+    ValueError
+        for an unfitted thresholder, or as :func:`spot_section`.
+    """
+    from fdir.runtime.ndt import NDTParams
+
+    ndt = getattr(thresholder, "ndt", None)
+    if getattr(thresholder, "spot", None) is None or getattr(ndt, "guard_", None) is None:
+        raise ValueError("thresholder: call fit(train_scores) first (a fitted fdir.union.SPOTOrNDT is needed)")
+    spot, arrays = spot_section(thresholder.spot, n_streams, l_s)
+    params = NDTParams(l_s=int(ndt.warmup_), min_abs_error=float(ndt.guard_), min_rel_scale=0.0)
+    section = {"method": "spot_or_ndt", "l_s": int(l_s), "k": float(ndt.k), "spot": spot, "ndt": params.to_dict(),
+               "source": "fdir.union.SPOTOrNDT: SPOT (Siffer et al., KDD 2017, doi:10.1145/3097983.3098144) or "
+                         "telemanom NDT with the relative guard (Hundman et al., KDD 2018, arXiv:1802.04431; "
+                         "fdir.ndt_guards.RelativeGuardNDT)"}
     return section, arrays
 
 

@@ -41,6 +41,15 @@ hits within ``merge_gap`` g; an index is decided g samples after every stream ha
 and the flags equal :meth:`fdir.pipeline.Pipeline.evaluate`'s. An invalid target gives the streams the errors
 against its held value (the offline forward fill) and its sample is never flagged.
 
+SPOT or NDT (FORMAT.md, ``detector.threshold`` with ``"method": "spot_or_ndt"``, version 5; the offline
+:class:`fdir.union.SPOTOrNDT`): every stream's error goes to SPOT as above and to its own StreamingNDT with the
+relative guard (:class:`fdir.runtime.union.SPOTOrNDTStreams`); an index is flagged when SPOT flags it or the NDTs
+flag it in a run longer than one index (telemanom's rule; one index of NDT look-ahead), and decided once both have
+decided it. An invalid target gives SPOT the error against its held value and the NDTs a held error; its sample is
+never flagged. The flags equal :meth:`fdir.pipeline.Pipeline.evaluate`'s given the offline first-window rule
+(``run_series(n_ignore=fdir.ndt.num_to_ignore(n))``), except near invalid samples (:mod:`fdir.runtime.union`,
+known differences).
+
 Limit checks and input differencing (FORMAT.md, ``input.difference`` and ``limits``; :mod:`fdir.runtime.transform`,
 :mod:`fdir.runtime.flatline`): differenced channels enter the standardisation as increments of their last valid raw
 value; the range-exit and flat-line checks of the watched channel flag a sample at once (``result.limit_flag``,
@@ -53,7 +62,7 @@ batches: ``result.decided`` is the half-open range of error indices decided at t
 The window buffer, graph buffers, the horizon registers and the NDT ring buffers are allocated once; the NDT
 threshold search every ``batch_size`` samples works on temporary arrays of the window size, and the horizon
 registers shift through a temporary of h·K_h·h values (bounded, freed at once). Imports numpy
-only (and :mod:`fdir.runtime.ndt`, :mod:`fdir.runtime.spot`).
+only (and :mod:`fdir.runtime.ndt`, :mod:`fdir.runtime.spot`, :mod:`fdir.runtime.union`).
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ from fdir.runtime.ndt import NDTParams, StreamingNDT, runs
 from fdir.runtime.sample import ERROR_CAP, SampleIntake
 from fdir.runtime.spot import SPOTStreams
 from fdir.runtime.transform import Differencer, RangeExit
+from fdir.runtime.union import SPOTOrNDTStreams
 
 __all__ = ["ERROR_KINDS", "ForecastResult", "ForecastRuntime", "WindowForecaster"]
 
@@ -160,7 +170,8 @@ class ForecastRuntime:
     last error trails its first-step error (h − 1 with ``horizon_mean`` streams, else 0): a series must run that
     many samples past the last first-step error for every stream to score it. ``ndts`` the streams' NDTs, or
     ``spot`` (:class:`fdir.runtime.spot.SPOTStreams`, None for NDT) for a SPOT bundle, whose decisions trail by
-    ``decision_lag`` + ``spot.delay`` samples.
+    ``decision_lag`` + ``spot.delay`` samples, or ``union`` (:class:`fdir.runtime.union.SPOTOrNDTStreams`, None
+    otherwise) for a SPOT-or-NDT bundle, whose ``ndts`` are then the union's.
 
     Raises
     ------
@@ -173,7 +184,9 @@ class ForecastRuntime:
         K·horizon outputs (K·1 when ``horizon`` is absent), a ``combine`` other than "any", or ``streams`` that is
         not a non-empty list of ``{"head": k, "error": kind}`` with k in [0, K) and kind in :data:`ERROR_KINDS`
         (``horizon_mean`` also needs K·horizon graph outputs), or a SPOT ``threshold`` with a field out of range,
-        a missing array or not one tail per stream (:meth:`fdir.runtime.spot.SPOTStreams.from_section`).
+        a missing array or not one tail per stream (:meth:`fdir.runtime.spot.SPOTStreams.from_section`), or a
+        SPOT-or-NDT ``threshold`` with such a SPOT member or an NDT field out of range
+        (:meth:`fdir.runtime.union.SPOTOrNDTStreams.from_section`).
     """
 
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool | None = None) -> None:
@@ -241,8 +254,15 @@ class ForecastRuntime:
         self._parse_limits(inp, spec.get("limits"))
         self._hz_bad = np.zeros(H, bool)               # origin at lag j has an invalid target in its horizon
         th = dict(det.get("threshold") or {})
-        self.spot = None
-        if th.pop("method", "ndt") == "spot":                  # FORMAT.md: SPOT state instead of NDT parameters
+        self.spot = self.union = None
+        method = th.pop("method", "ndt")
+        if method == "spot_or_ndt":                            # FORMAT.md: SPOT state and the NDT's parameters
+            self.union = SPOTOrNDTStreams.from_section(th, arrays, len(self.streams), lag=self.decision_lag)
+            self.ndts = self.union.ndts                         # run_series sets their n_ignore
+            self.ndt, self.ndt_params = self.ndts[0], self.union.params
+            sinks = list(range(len(self.streams)))              # stream i pushes into self.union as stream i
+            l_s = th["l_s"]
+        elif method == "spot":                                 # FORMAT.md: SPOT state instead of NDT parameters
             self.spot = SPOTStreams.from_section(th, arrays, len(self.streams))
             self.ndt_params, self.ndts, self.ndt = None, [], None
             sinks = list(range(len(self.streams)))              # stream i pushes into self.spot as stream i
@@ -324,8 +344,11 @@ class ForecastRuntime:
         self._held[:] = 0.0
         self._hz_bad[:] = False
         self._reported = self._decided_first = 0
-        for ndt in self.ndts:
-            ndt.reset()
+        if self.union is not None:
+            self.union.reset()                                  # its SPOT and its NDTs
+        else:
+            for ndt in self.ndts:
+                ndt.reset()
         if self.spot is not None:
             self.spot.reset()
 
@@ -373,7 +396,7 @@ class ForecastRuntime:
         y = float(row[self.target])
         y_ok = bool(intake.ok[self.target])
         decided = None
-        spot = self.spot
+        spot, union = self.spot, self.union
         if self.t >= self.t0:                                   # one push per stream and sample from t₀ on
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
@@ -384,16 +407,23 @@ class ForecastRuntime:
                 r.error = float("nan")
             if spot is not None:
                 spot.set_valid(self.t - self.t0, r.valid)
+            elif union is not None:
+                union.set_valid(self.t - self.t0, r.valid)
             for k, sink in self._first:                         # the same schedule for every stream
-                e = float(r.head_errors[k])                     # sink: its StreamingNDT, or its SPOT stream index
+                e = float(r.head_errors[k])                     # sink: its StreamingNDT, or its stream index
                 if not math.isfinite(e):                        # a valid input drove the forecast out of float32
                     e = r.head_errors[k] = ERROR_CAP
                 if not y_ok:
                     r.head_errors[k] = np.nan
+                    if union is not None:                       # SPOT: the held target's error; NDT: its level
+                        union.hold(sink, e, y)
+                        continue
                     if spot is None:
                         decided = sink.hold(y)
                         continue
-                if spot is not None:                            # SPOT: the held target's error, as offline
+                if union is not None:
+                    union.push(sink, e, y)
+                elif spot is not None:                          # SPOT: the held target's error, as offline
                     spot.push(sink, e)
                 else:
                     decided = sink.push(e, y)
@@ -406,6 +436,8 @@ class ForecastRuntime:
             decided = self._horizon_step(y, y_ok)
         if spot is not None:
             decided = spot.take_decided()
+        elif union is not None:
+            decided = union.take_decided()
         if decided is not None:
             r.decided = decided
             self._reported = decided[1]
@@ -441,17 +473,23 @@ class ForecastRuntime:
             r.horizon_index = self.t - self.t0 - H + 1
             y_first = float(self._ys[H - 1])
             bad = bool(self._hz_bad[H - 1])
-            for i, sink in enumerate(self._ndt_hz):         # sink: its StreamingNDT, or its SPOT stream index
+            spot, union = self.spot, self.union
+            for i, sink in enumerate(self._ndt_hz):         # sink: its StreamingNDT, or its stream index
                 e = float(r.horizon_errors[i])
                 if not math.isfinite(e):                        # overflow from a valid input: an alarm, not a NaN
                     e = r.horizon_errors[i] = ERROR_CAP
                 if bad:
                     r.horizon_errors[i] = np.nan
-                    if self.spot is None:
+                    if union is not None:                       # SPOT: the held targets' error; NDT: its level
+                        union.hold(sink, e, y_first)
+                        continue
+                    if spot is None:
                         decided = sink.hold(y_first)
                         continue
-                if self.spot is not None:                       # SPOT: the held targets' error, as offline
-                    self.spot.push(sink, e)
+                if union is not None:
+                    union.push(sink, e, y_first)
+                elif spot is not None:                          # SPOT: the held targets' error, as offline
+                    spot.push(sink, e)
                 else:
                     decided = sink.push(e, y_first)
         else:
@@ -468,9 +506,13 @@ class ForecastRuntime:
         """End of stream: decide the errors after the last full threshold window of every stream (see
         StreamingNDT.finish); the returned range also covers what the first-step streams decided but had not been
         reported yet (they run h − 1 samples ahead of horizon streams). With SPOT (:meth:`SPOTStreams.finish`): the
-        indices held back by the grouping delay and those only the first-step streams have scored."""
+        indices held back by the grouping delay and those only the first-step streams have scored. With SPOT or NDT
+        (:meth:`SPOTOrNDTStreams.finish`): everything both hold, from one index before the earliest index the NDTs'
+        last windows touched (OR the flags of the returned range into what was reported)."""
         if self.spot is not None:
             return self.spot.finish()
+        if self.union is not None:
+            return self.union.finish()
         ends = [e for e in (ndt.finish() for ndt in self.ndts) if e is not None]
         if self._decided_first > self._reported:
             ends.append((self._reported, self._decided_first))
@@ -481,9 +523,13 @@ class ForecastRuntime:
 
     def flags(self, a: int, b: int) -> np.ndarray:
         """Decisions (bool) for error indices [a, b) still in the NDT buffers, any stream (error k ↔ sample
-        k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end."""
+        k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end. With SPOT
+        or SPOT or NDT, the final flags of decided indices (:meth:`SPOTStreams.flags`, :meth:`SPOTOrNDTStreams.flags`).
+        """
         if self.spot is not None:
             return self.spot.flags(a, b)
+        if self.union is not None:
+            return self.union.flags(a, b)
         f = np.zeros(max(b - a, 0), bool)
         for ndt in self.ndts:
             e = min(b, ndt.n)
@@ -497,7 +543,8 @@ class ForecastRuntime:
         (T − t₀, K) per head, ``horizon_errors`` (T − t₀, K_h) per ``horizon_mean`` stream by error index (NaN for
         the last h − 1, never completed), ``flags`` (T − t₀,) bool per error index (any head) and
         ``sequences`` (inclusive runs in sample coordinates k + t₀; with NDT only those longer than one value, as
-        telemanom's E_seq, with SPOT every run, as :meth:`fdir.pipeline.Pipeline.detect`), ``range_exit``,
+        telemanom's E_seq, with SPOT or SPOT or NDT every run (SPOT's single-sample flags are alarms; the union has
+        already dropped the NDT's), as :meth:`fdir.pipeline.Pipeline.detect`), ``range_exit``,
         ``flatness`` (T,) and ``limit_flags`` (T,) bool per sample (limit checks, NaN / False without them),
         ``valid`` (T,) bool per
         sample (non-finite values are marked invalid, see :meth:`step`). ``n_ignore``
@@ -546,7 +593,7 @@ class ForecastRuntime:
             flags[a:b] |= self.flags(a, b)
         for ndt in self.ndts:
             ndt.n_ignore = keep
-        single = self.spot is not None       # telemanom's NDT drops one-value sequences, SPOT flags single samples
+        single = self.ndt is None or self.union is not None   # NDT drops one-value sequences, SPOT keeps its flags
         seqs = [(a + t0, b + t0) for a, b in runs(flags) if single or b > a]
         return {"errors": err, "predictions": pred, "head_errors": herr, "head_predictions": hpred,
                 "horizon_errors": hz, "flags": flags, "sequences": seqs, "valid": valid,

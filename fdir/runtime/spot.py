@@ -534,6 +534,19 @@ class SPOTStreams:
             self._decided += 1
         return self.take_decided()
 
+    def flag(self, k: int) -> bool:
+        """Final flag of the decided error index ``k`` (:meth:`flags` of one index, without temporaries).
+
+        Raises
+        ------
+        ValueError
+            for an index that is not decided yet or no longer held (older than ``history`` indices).
+        """
+        lo = max(0, self._decided - (self._cap - self.merge_gap - 1))
+        if not lo <= k < self._decided:
+            raise ValueError(f"flag({k}): decided and held error indices are [{lo}, {self._decided})")
+        return bool(self._flag[k % self._cap])
+
     def flags(self, a: int, b: int) -> np.ndarray:
         """Final flags (bool) of decided error indices [a, b): grouped and masked by validity.
 

@@ -277,9 +277,10 @@ def test_mixed_differenced_and_level_columns_enter_the_window_as_offline(builder
 
 def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
     """A bundle with ``limits`` or ``input.difference`` must say version 2 (an older runtime, which accepts only 1,
-    then refuses it instead of ignoring the keys); version 1 with them, version 5 (newer than this runtime's 4) and a
-    non-integer are refused (SPOT bundles need 3: tests/fdir/runtime/test_spot_runtime.py)."""
-    from fdir.runtime.bundle import check_spec, required_version
+    then refuses it instead of ignoring the keys); version 1 with them, a version newer than this runtime's
+    (FORMAT_VERSION + 1) and a non-integer are refused (SPOT bundles need 3: tests/fdir/runtime/test_spot_runtime.py).
+    """
+    from fdir.runtime.bundle import FORMAT_VERSION, check_spec, required_version
 
     spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "p",
             "input": {"channels": 1, "window": 2, "shape": [1, 2], "layout": "channels x samples"},
@@ -290,6 +291,6 @@ def test_version_2_keys_need_version_2_so_a_version_1_runtime_refuses_them():
         assert required_version(s) == 2
         with pytest.raises(FormatError, match="need version 2"):
             check_spec(s)
-    for bad in (5, 0, "1", True):
+    for bad in (FORMAT_VERSION + 1, 0, "1", True):
         with pytest.raises(FormatError, match="version"):
             check_spec({**spec, "version": bad})
