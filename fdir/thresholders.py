@@ -3,18 +3,18 @@ flags, and the one registry of thresholder choices (:data:`THRESHOLDERS`, :func:
 implementation here: telemanom's nonparametric dynamic thresholding; the other is SPOT (:mod:`fdir.spot`).
 
 Registry: :data:`THRESHOLDERS` maps a name to its class and the keyword parameters a pipeline uses unless told
-otherwise; ``"spot"`` (:class:`fdir.spot.SPOTThresholder`, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144)
-runs at risk q = 10⁻³ with flags grouped within 100 samples (the label-free settings of
-:data:`fdir.pipeline.LABEL_FREE`: q chosen on the anomaly-free series of the robustness suite,
-``benchmarks/bench_fdir_suite.py``; 100 is telemanom's ``error_buffer``, not selected), its other parameters
-(``level`` 0.98, ``depth`` 0, ``shape`` ``"nonnegative"``) the class's defaults; ``"ndt"`` (:class:`NDTThresholder`)
-is telemanom's NDT with its published parameters; ``"ndt_relative_guard"``
+otherwise. ``"spot_or_ndt"`` (:class:`fdir.union.SPOTOrNDT`, the default of :data:`fdir.pipeline.LABEL_FREE`) flags
+what SPOT at risk q = 10⁻⁴ (flags grouped within 100 samples) or the relative-guard NDT (``k`` = 3) flags; its q was
+chosen on the robustness suite (:mod:`fdir.union` says how, with a disclosure). ``"spot"``
+(:class:`fdir.spot.SPOTThresholder`, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144) runs at risk q = 10⁻³
+with flags grouped within 100 samples (q chosen on the anomaly-free series of the robustness suite,
+``benchmarks/bench_fdir_suite.py``, the previous default; 100 is telemanom's ``error_buffer``, not selected), its
+other parameters (``level`` 0.98, ``depth`` 0, ``shape`` ``"nonnegative"``) the class's defaults; ``"ndt"``
+(:class:`NDTThresholder`) is telemanom's NDT with its published parameters; ``"ndt_relative_guard"``
 (:class:`fdir.ndt_guards.RelativeGuardNDT`, ``k`` = 3) the same NDT with its SMAP/MSL-set guards replaced by one
-relative to the training errors; ``"spot_or_ndt"`` (:class:`fdir.union.SPOTOrNDT`: SPOT at q = 10⁻⁴, grouped
-within 100, OR the relative-guard NDT, ``k`` = 3) flags what either flags. :func:`thresholder_factory` checks a name
-and its keywords and
-returns a :class:`ThresholderSpec`, the zero-argument factory that :class:`fdir.pipeline.Pipeline` takes;
-``hwsim detect --thresholder`` and the robustness-suite benchmark read the same registry.
+relative to the training errors. :func:`thresholder_factory` checks a name and its keywords and returns a
+:class:`ThresholderSpec`, the zero-argument factory that :class:`fdir.pipeline.Pipeline` takes; ``hwsim detect
+--thresholder`` and the robustness-suite benchmark read the same registry.
 
 :class:`NDTThresholder` wraps the offline NDT of :mod:`fdir.ndt` (Hundman et al., "Detecting Spacecraft Anomalies
 Using LSTMs and Nonparametric Dynamic Thresholding", KDD 2018, arXiv:1802.04431; ``khundman/telemanom``): each
@@ -193,10 +193,10 @@ def _union_class() -> type:
 
 
 THRESHOLDERS: Mapping[str, tuple[Callable[[], type], Mapping[str, Any]]] = MappingProxyType({
+    "spot_or_ndt": (_union_class, MappingProxyType({"q": 1e-4, "merge_gap": 100})),
     "spot": (_spot_class, MappingProxyType({"q": 1e-3, "merge_gap": 100})),
     "ndt": (_ndt_class, MappingProxyType({})),
     "ndt_relative_guard": (_relative_guard_class, MappingProxyType({})),
-    "spot_or_ndt": (_union_class, MappingProxyType({"q": 1e-4, "merge_gap": 100})),
 })
 """The registered thresholders (module doc, Registry): name -> (a function returning the class, the keyword
 parameters used unless given). The first entry is the default of :class:`fdir.pipeline.Pipeline`."""

@@ -88,11 +88,11 @@ _KEY = ("seed", "spacecraft", "channel", "label_row", "candidate")
 
 
 def default_candidates() -> dict[str, Callable | None]:
-    """The thresholder candidates compared by default (registry :data:`fdir.thresholders.THRESHOLDERS`):
-    :data:`DEFAULT` (the pipeline's own thresholder), the registry's SPOT at each risk of :data:`SPOT_RISKS` (its
-    other parameters the registry's: flags grouped within 100 samples, non-negative tail shape; ``spot_q1e-04``,
-    ...), telemanom's NDT with the scale-free guard (``ndt_relative_guard``, :mod:`fdir.ndt_guards`) and with its
-    own guards (``ndt``, for comparison: :data:`COMPARISON_ONLY`)."""
+    """The thresholder candidates compared by default (registry :data:`fdir.thresholders.THRESHOLDERS`): :data:`DEFAULT`
+    (the pipeline's own thresholder: SPOT or the relative-guard NDT, :mod:`fdir.union`), the registry's SPOT at each
+    risk of :data:`SPOT_RISKS` (its other parameters the registry's: flags grouped within 100 samples, non-negative
+    tail shape; ``spot_q1e-04``, ...), telemanom's NDT with the scale-free guard (``ndt_relative_guard``,
+    :mod:`fdir.ndt_guards`) and with its own guards (``ndt``, for comparison: :data:`COMPARISON_ONLY`)."""
     from fdir.thresholders import thresholder_factory
 
     spot = {f"spot_q{q:.0e}": thresholder_factory("spot", q=q) for q in SPOT_RISKS}

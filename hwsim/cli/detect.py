@@ -52,9 +52,9 @@ def _settings(base: str, thresholder: str | None, q: float | None, transform: st
         name = thresholder or spec.name
         params = dict(spec.params) if name == spec.name else {}
         if q is not None:
-            if name != "spot":
-                raise click.BadParameter(f"--q is the risk of the spot thresholder; the thresholder is {name!r}",
-                                         param_hint="--q")
+            if "q" not in THRESHOLDERS[name][1]:
+                raise click.BadParameter(f"--q is SPOT's risk (thresholders {_with_risk()}); the thresholder is "
+                                         f"{name!r}", param_hint="--q")
             params["q"] = q
         try:
             chosen["thresholder"] = thresholder_factory(name, **params)
@@ -67,6 +67,11 @@ def _settings(base: str, thresholder: str | None, q: float | None, transform: st
     if flat_line is not None:
         chosen["flat_line"] = flat_line or None
     return chosen
+
+
+def _with_risk() -> tuple[str, ...]:
+    """The registered thresholders with a SPOT risk ``q`` (:data:`fdir.thresholders.THRESHOLDERS`)."""
+    return tuple(k for k, (_, params) in THRESHOLDERS.items() if "q" in params)
 
 
 def _describe(settings: dict) -> str:
@@ -201,8 +206,10 @@ def _safe(name: str) -> str:
               help="Thresholder (fdir.thresholders.THRESHOLDERS). Default: from --settings (label_free: "
               f"{LABEL_FREE['thresholder'].name}).")
 @click.option("--q", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=None,
-              help="SPOT risk: the false-alarm probability per sample of a series, below 1 - level = 0.02. "
-              f"Default {THRESHOLDERS['spot'][1]['q']:g}, chosen on the robustness suite's anomaly-free series.")
+              help="SPOT risk of the thresholders that have one (" + ", ".join(_with_risk()) + "): the false-alarm "
+              "probability per sample of a series, below 1 - level = 0.02. Default: the thresholder's ("
+              + ", ".join(f"{k} {THRESHOLDERS[k][1]['q']:g}" for k in _with_risk()) + "; chosen on the "
+              "robustness suite).")
 @click.option("--transform", type=click.Choice(TRANSFORMS), default=None,
               help="Input transform (fdir.transform): auto differences the channels that ADF/KPSS call "
               f"non-stationary. Default: from --settings (label_free: {LABEL_FREE['transform']}, chosen on the "
@@ -236,11 +243,11 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     windows adapt to shorter series above it.
 
     With a nominal training part the default settings (label_free) were chosen on the generated robustness suite,
-    not on SMAP/MSL: SPOT thresholds, differencing of non-stationary channels, one false-alarm budget per file and a
-    flat-line check. Without one, SPOT's thresholds would be fitted on errors that include the anomalies (tried: a
-    threshold 100x above the anomaly's errors), so the default is then telemanom's unsupervised protocol. On SMAP/MSL
-    the label_free settings score below telemanom's (event-wise F1 0.57 / 0.49 over 3 seeds, 0.74 / 0.58 with
-    --q 1e-4, 0.87 / 0.68 with --thresholder ndt_relative_guard, against 0.83 / 0.74 tuned on those test labels;
+    not on SMAP/MSL test labels: SPOT or the relative-guard NDT thresholds, differencing of non-stationary channels,
+    one false-alarm budget per file and a flat-line check. Without one, SPOT's thresholds would be fitted on errors
+    that include the anomalies (tried: a threshold 100x above the anomaly's errors), so the default is then
+    telemanom's unsupervised protocol. On SMAP/MSL the label_free settings score event-wise F1 0.84 / 0.73 over 3
+    seeds (--thresholder spot: 0.57 / 0.49; ndt_relative_guard: 0.87 / 0.68; telemanom's published 0.87 / 0.81;
     see fdir.pipeline): compare them on data of your own spacecraft.
     --export writes what the numpy runtime runs (forecast detectors;
     fdir.pipeline.Pipeline.export says which settings) and otherwise stops with the reason.
@@ -280,7 +287,7 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     stage(f"settings ({base}{', changed' if settings != dict(SETTINGS[base]) else ''}): {_describe(settings)}")
     if why:
         stage(why)
-    if not supervised and settings["thresholder"].name == "spot":
+    if not supervised and settings["thresholder"].name in _with_risk():
         stage("note: no --train/--train-until, so SPOT's thresholds are fitted on the errors of the whole file, "
               "anomalies included, and can sit above them; give a nominal stretch with --train-until or --train")
     try:

@@ -1,8 +1,9 @@
 """The thresholder registry (fdir.thresholders.THRESHOLDERS, thresholder_factory) and the named pipeline settings
 (fdir.pipeline.LABEL_FREE, TELEMANOM, SETTINGS; fdir.registry.make(settings=...)).
 
-The expected values are the documented choices, written out here (SPOT risk 10⁻³ and grouping 100 from the
-robustness-suite benchmark's doc; telemanom's protocol from Hundman et al., KDD 2018), not read from the code."""
+The expected values are the documented choices, written out here (the default SPOT-or-NDT at SPOT risk 10⁻⁴ with
+grouping 100 and guard k = 3, fdir.union's doc; SPOT's registry risk 10⁻³ from the robustness-suite benchmark's doc;
+telemanom's protocol from Hundman et al., KDD 2018), not read from the code."""
 
 import math
 import pickle
@@ -16,7 +17,7 @@ from fdir.thresholders import THRESHOLDERS, NDTThresholder, ThresholderSpec, thr
 
 
 def test_registry_names_and_the_spot_defaults_of_the_label_free_choice():
-    assert tuple(THRESHOLDERS) == ("spot", "ndt", "ndt_relative_guard", "spot_or_ndt")
+    assert tuple(THRESHOLDERS) == ("spot_or_ndt", "spot", "ndt", "ndt_relative_guard")
     spec = thresholder_factory("spot")
     a, b = spec(), spec()
     assert isinstance(a, SPOTThresholder) and a is not b                    # a fresh thresholder per call
@@ -30,7 +31,7 @@ def test_registry_names_and_the_spot_defaults_of_the_label_free_choice():
 
 
 @pytest.mark.parametrize(("name", "params", "match"), [
-    ("cusum", {}, r"thresholder='cusum', accepted: \('spot', 'ndt', 'ndt_relative_guard', 'spot_or_ndt'\)"),
+    ("cusum", {}, r"thresholder='cusum', accepted: \('spot_or_ndt', 'spot', 'ndt', 'ndt_relative_guard'\)"),
     ("ndt_relative_guard", {"k": -1.0}, "k=-1.0, accepted"),
     ("spot", {"risk": 1e-3}, r"unknown parameter\(s\) \['risk'\], accepted: \('q', 'level'"),
     ("ndt", {"q": 1e-3}, r"unknown parameter\(s\) \['q'\]"),
@@ -46,7 +47,8 @@ def test_bad_thresholder_names_and_parameters_are_named(name, params, match):
 def test_pipeline_defaults_are_the_label_free_settings_and_telemanom_unpacks(magnitude):
     p = Pipeline(magnitude)
     assert (p.make_thresholder, p.transform, p.budget, p.flat_line, p.range_k) == \
-        (thresholder_factory("spot", q=1e-3, merge_gap=100), "auto", "series", 20, None)
+        (thresholder_factory("spot_or_ndt", q=1e-4, merge_gap=100), "auto", "series", 20, None)
+    assert (p.make_thresholder().k, p.make_thresholder().spot.shape) == (3.0, "nonnegative")
     t = Pipeline(magnitude, **TELEMANOM)
     assert (t.make_thresholder, t.transform, t.budget, t.flat_line) == (thresholder_factory("ndt"), "level",
                                                                          "channel", None)
@@ -61,7 +63,7 @@ def test_make_forwards_named_or_partial_settings_and_checks_them_before_building
     t = make("isolation_forest", settings="telemanom")
     assert (t.make_thresholder.name, t.transform, t.budget, t.flat_line) == ("ndt", "level", "channel", None)
     d = make("isolation_forest")
-    assert (d.make_thresholder.name, d.transform, d.budget, d.flat_line) == ("spot", "auto", "series", 20)
+    assert (d.make_thresholder.name, d.transform, d.budget, d.flat_line) == ("spot_or_ndt", "auto", "series", 20)
     m = make("isolation_forest", settings={**TELEMANOM, "flat_line": 30})
     assert (m.make_thresholder.name, m.transform, m.flat_line) == ("ndt", "level", 30)
     built = []

@@ -56,13 +56,13 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
               "--out", out, "--export", bundle])
     assert r.exit_code == 0, r.output
     assert "[hwsim detect] training dense_float on channel bus_voltage_V (2/2)" in r.output   # progress lines
-    assert ("settings (label_free): thresholder spot(merge_gap=100, q=0.001), transform auto, budget series, "
-            "flat line 20 samples") in r.output
+    assert ("settings (label_free): thresholder spot_or_ndt(merge_gap=100, q=0.0001), transform auto, budget "
+            "series, flat line 20 samples") in r.output
     assert "label_free is the default with a nominal training part" in r.output
     assert "note: no --train" not in r.output
     used = json.loads((out / "settings.json").read_text())
     assert (used["thresholder"], used["thresholder_params"], used["transform"], used["budget"], used["flat_line"],
-            used["training_samples"]) == ("spot", {"merge_gap": 100, "q": 0.001}, "auto", "series", 20, 701)
+            used["training_samples"]) == ("spot_or_ndt", {"merge_gap": 100, "q": 0.0001}, "auto", "series", 20, 701)
     assert used["differenced"] == {"wheel_current_A": False, "bus_voltage_V": False}   # stationary sinusoids
     df = pd.read_csv(out / "anomalies.csv")
     assert list(df.columns[:5]) == ["start", "end", "channel", "stream", "score"]
@@ -78,6 +78,7 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
         v = data[ch].to_numpy()[:701]                   # the training rows: the scaling is fitted on them
         np.testing.assert_allclose(arrays["input.mean"], [(v.max() + v.min()) / 2], rtol=1e-6)  # float32 storage
         np.testing.assert_allclose(arrays["input.std"], [(v.max() - v.min()) / 2], rtol=1e-6)
+        assert (spec["version"], spec["detector"]["threshold"]["method"]) == (5, "spot_or_ndt")
         load(bundle / ch)                               # a runnable runtime bundle
     json.dumps(spec)
 
