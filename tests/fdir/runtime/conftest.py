@@ -57,12 +57,13 @@ def pca_autoencoder(C=2, W=16, k=2, fdir=True):
     return spec, arrays
 
 
-class Persistence:
-    """Stub forecaster detector (fdir.detectors.base.Detector): predicts z_t = z_{t−1} of column 0, so its error is
-    |Δz_t| (NaN for t < W, W = ``window`` = 30); its bundle is the same persistence graph (a dense layer selecting the
-    newest sample), run by the numpy runtime."""
+class _StubForecaster:
+    """Stub forecaster detector (fdir.detectors.base.Detector) of column 0 with a closed-form error (NaN for t < W,
+    W = ``window`` = 30) and a one-layer dense bundle (``_weights``) that the numpy runtime runs to the same
+    forecasts; subclasses give ``scores`` and ``_weights``."""
 
-    family = "persistence (test)"
+    family = "stub (test)"
+    bundle_name = "stub"
     stream_names = ("first_step",)
     min_train_length = 60
     window = 30
@@ -73,6 +74,30 @@ class Persistence:
         self.D = as_series(train, "train", min_length=self.min_train_length).shape[1]
         return self
 
+    def workload(self):
+        raise NotImplementedError
+
+    def _weights(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def export(self):
+        W, D = self.window, self.D
+        w = self._weights()
+        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": self.bundle_name,
+                "input": {"channels": D, "window": W, "layout": "samples x channels", "shape": [W * D],
+                          "mean": None, "std": None},
+                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
+                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
+        return spec, {"fc.w": w, "fc.b": np.zeros(w.shape[1], np.float32)}
+
+
+class Persistence(_StubForecaster):
+    """Predicts z_t = z_{t−1} of column 0, so its error is |Δz_t|; its bundle is the same persistence graph (a dense
+    layer selecting the newest sample)."""
+
+    family = "persistence (test)"
+    bundle_name = "persistence"
+
     def scores(self, x):
         from fdir.detectors.base import as_series
 
@@ -82,19 +107,47 @@ class Persistence:
         e[W:] = np.abs(np.diff(z))[W - 1:]
         return e[None]
 
-    def workload(self):
-        raise NotImplementedError
+    def _weights(self) -> np.ndarray:
+        w = np.zeros((self.window * self.D, 1), np.float32)
+        w[(self.window - 1) * self.D, 0] = 1.0
+        return w
+
+
+class MeanForecaster(_StubForecaster):
+    """Forecasts the training mean of column 0 (0 in standardised units), so its error is |z_t| and a level shift
+    raises the error for as long as it lasts; its bundle is a dense layer with zero weights and bias."""
+
+    family = "mean (test)"
+    bundle_name = "mean"
+
+    def scores(self, x):
+        from fdir.detectors.base import as_series
+
+        z = as_series(x)[:, 0]
+        e = np.full(z.size, np.nan)
+        e[self.window:] = np.abs(z[self.window:])
+        return e[None]
+
+    def _weights(self) -> np.ndarray:
+        return np.zeros((self.window * self.D, 1), np.float32)
+
+
+class TwoHeadMeanForecaster(MeanForecaster):
+    """The same stub with two forecast heads (both the training mean), so S = 2 error streams per channel."""
+
+    stream_names = ("first_step", "first_step_2")
+
+    def scores(self, x):
+        e = super().scores(x)
+        return np.vstack([e, e])
+
+    def _weights(self) -> np.ndarray:
+        return np.zeros((self.window * self.D, 2), np.float32)
 
     def export(self):
-        W = self.window
-        w = np.zeros((W * self.D, 1), np.float32)
-        w[(W - 1) * self.D, 0] = 1.0
-        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "persistence",
-                "input": {"channels": self.D, "window": W, "layout": "samples x channels", "shape": [W * self.D],
-                          "mean": None, "std": None},
-                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
-                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
-        return spec, {"fc.w": w, "fc.b": np.zeros(1, np.float32)}
+        spec, arrays = super().export()
+        spec["detector"].update(heads=2, combine="any", residual_gain=[0.0, 0.0])
+        return spec, arrays
 
 
 class Reconstruction(Persistence):
@@ -119,9 +172,20 @@ def memory_growth(step, xs) -> int:
     return cur - base
 
 
+def assert_bounded_memory(rt, x, warmup=300, n=2000, limit=32 * 1024) -> None:
+    """After ``rt.reset()`` and ``warmup`` steps on rows of ``x`` (T, D), stepping ``n`` more rows grows the traced
+    memory by at most ``limit`` bytes (a runtime's buffers are allocated at load)."""
+    rt.reset()
+    for i in range(warmup):
+        rt.step(x[i])
+    grown = memory_growth(rt.step, x[warmup:warmup + n])
+    assert grown <= limit, f"memory grew by {grown} bytes"
+
+
 @pytest.fixture
 def builders():
     """The bundle builders of this module (conftest helpers are not importable under importlib mode)."""
     return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows,
-            "memory_growth": memory_growth, "persistence_detector": Persistence,
-            "reconstruction_detector": Reconstruction}
+            "memory_growth": memory_growth, "bounded_memory": assert_bounded_memory,
+            "persistence_detector": Persistence, "reconstruction_detector": Reconstruction,
+            "mean_detector": MeanForecaster, "two_head_mean_detector": TwoHeadMeanForecaster}

@@ -22,60 +22,6 @@ from fdir.runtime.union import SPOTOrNDTStreams
 from fdir.spot import SPOTThresholder
 from fdir.thresholders import NDTThresholder, thresholder_factory
 
-
-class MeanForecaster:
-    """Stub forecaster detector (fdir.detectors.base.Detector) that forecasts the training mean of column 0 (0 in
-    standardised units), so its error is |z_t| (NaN for t < W = 30) and a level shift raises the error for as long
-    as it lasts; its bundle is a dense layer with zero weights and bias, run by the numpy runtime."""
-
-    family = "mean (test)"
-    stream_names = ("first_step",)
-    min_train_length = 60
-    window = 30
-
-    def fit(self, train):
-        from fdir.detectors.base import as_series
-
-        self.D = as_series(train, "train", min_length=self.min_train_length).shape[1]
-        return self
-
-    def scores(self, x):
-        from fdir.detectors.base import as_series
-
-        z = as_series(x)[:, 0]
-        e = np.full(z.size, np.nan)
-        e[self.window:] = np.abs(z[self.window:])
-        return e[None]
-
-    def workload(self):
-        raise NotImplementedError
-
-    def export(self):
-        W, D = self.window, self.D
-        spec = {"format": "hwsim-embeddable-layers", "version": 1, "name": "mean",
-                "input": {"channels": D, "window": W, "layout": "samples x channels", "shape": [W * D],
-                          "mean": None, "std": None},
-                "layers": [{"name": "fc", "op": "dense", "w": "fc.w", "b": "fc.b"}],
-                "detector": {"kind": "forecast", "target": 0, "horizon": 1, "threshold": {"l_s": W}}}
-        return spec, {"fc.w": np.zeros((W * D, 1), np.float32), "fc.b": np.zeros(1, np.float32)}
-
-
-class TwoHeadMeanForecaster(MeanForecaster):
-    """The same stub with two forecast heads (both the training mean), so S = 2 error streams per channel."""
-
-    stream_names = ("first_step", "first_step_2")
-
-    def scores(self, x):
-        e = super().scores(x)
-        return np.vstack([e, e])
-
-    def export(self):
-        spec = super().export()[0]
-        spec["detector"].update(heads=2, combine="any", residual_gain=[0.0, 0.0])
-        W, D = self.window, self.D
-        return spec, {"fc.w": np.zeros((W * D, 2), np.float32), "fc.b": np.zeros(2, np.float32)}
-
-
 SPIKE, SHIFT = 1000, (2400, 2800)
 
 
@@ -91,7 +37,7 @@ def _data(seed=0, n_train=3000, n_test=3600):
     return x[:n_train], test
 
 
-def _pipeline(train, detector=MeanForecaster, **kw):
+def _pipeline(train, detector, **kw):
     kw = {"transform": "level", "budget": "channel", "flat_line": None, **kw}
     return Pipeline(detector, thresholder_factory("spot_or_ndt"), **kw).fit(train)
 
@@ -113,7 +59,7 @@ def test_runtime_flags_equal_pipeline_evaluate_and_the_bundle_round_trips(tmp_pa
     interval that covers at least 80 % of it. Stepping 2,000 more samples (after a 300-sample warm-up) grows the
     traced memory by at most 32 KiB (buffers allocated at load)."""
     train, test = _data()
-    pipe = _pipeline(train)
+    pipe = _pipeline(train, builders["mean_detector"])
     want = pipe.evaluate(test[:, None])[0].flags
     ch = pipe.channels[0]
     sc, det, thr = pipe.fitted[ch]
@@ -128,8 +74,8 @@ def test_runtime_flags_equal_pipeline_evaluate_and_the_bundle_round_trips(tmp_pa
     spec, arrays = pipe.export()
     assert spec["version"] == 5
     th = spec["detector"]["threshold"]
-    assert th["method"] == "spot_or_ndt" and th["l_s"] == MeanForecaster.window
-    sp, sp_arrays = spot_section(thr.spot, 1, MeanForecaster.window)
+    assert th["method"] == "spot_or_ndt" and th["l_s"] == 30
+    sp, sp_arrays = spot_section(thr.spot, 1, 30)
     assert th["spot"] == sp and all(np.array_equal(arrays[k], v) for k, v in sp_arrays.items())
     folder = save_bundle(tmp_path / "union", json.loads(json.dumps(spec, allow_nan=False)), arrays)
     spec2, arrays2 = read_bundle(folder)
@@ -143,11 +89,29 @@ def test_runtime_flags_equal_pipeline_evaluate_and_the_bundle_round_trips(tmp_pa
     np.testing.assert_array_equal(got, want)
     assert got[SPIKE] and [(s, e) for s, e in out["sequences"] if s <= SPIKE <= e] == [(SPIKE, SPIKE)]
 
-    rt.reset()                                  # streaming state is bounded: no growth over 2,000 more samples
-    for i in range(300):
-        rt.step(test[i:i + 1])
-    grown = builders["memory_growth"](rt.step, test[300:2300, None])
-    assert grown <= 32 * 1024, f"memory grew by {grown} bytes"
+    builders["bounded_memory"](rt, test[:, None])   # streaming state is bounded: no growth over 2,000 more samples
+
+
+def _stream(thr, p, x, lag, g):
+    """Feed (S = 2, T) scores ``x`` to a fresh SPOTOrNDTStreams (SPOT state of ``thr``, one StreamingNDT(p) per
+    stream, stream 1 ``lag`` indices late) and OR in every decided range as it comes; checks that no range is
+    reported before SPOT's grouping delay ``g`` after the slowest stream. Returns (the streams, flags (T,), the end of
+    the last range reported before finish())."""
+    S, T = x.shape
+    sec, arr = spot_section(thr, S, 0)
+    u = SPOTOrNDTStreams(SPOTStreams.from_section(sec, arr, S), [StreamingNDT(p) for _ in range(S)], lag=lag)
+    got = np.zeros(T, bool)
+    reported = 0
+    for t in range(T + lag):
+        for k, i in ((0, t), (1, t - lag)):
+            if 0 <= i < T:
+                u.push(k, x[k, i], 0.0)
+        d = u.take_decided()
+        if d is not None:
+            assert d[1] <= t - lag + 1 - g
+            got[d[0]:d[1]] |= u.flags(*d)
+            reported = d[1]
+    return u, got, reported
 
 
 def test_streams_equal_the_offline_members_with_lag_and_single_value_runs():
@@ -173,17 +137,7 @@ def test_streams_equal_the_offline_members_with_lag_and_single_value_runs():
         want = spot_flags | NDTThresholder(p).evaluate(x).flags
         raw = np.logical_or.reduce([m.flags for m in detect_any(x, np.zeros(T), p, offset=0).members])
         dropped += sum(1 for a, b in runs(raw) if a == b and not spot_flags[a])
-        sec, arr = spot_section(thr, S, 0)
-        u = SPOTOrNDTStreams(SPOTStreams.from_section(sec, arr, S), [StreamingNDT(p) for _ in range(S)], lag=lag)
-        got = np.zeros(T, bool)
-        for t in range(T + lag):
-            for k, i in ((0, t), (1, t - lag)):
-                if 0 <= i < T:
-                    u.push(k, x[k, i], 0.0)
-            d = u.take_decided()
-            if d is not None:
-                assert d[1] <= t - lag + 1 - g
-                got[d[0]:d[1]] |= u.flags(*d)
+        u, got, _ = _stream(thr, p, x, lag, g)
         d = u.finish()
         got[d[0]:d[1]] |= u.flags(*d)
         np.testing.assert_array_equal(got, want, err_msg=f"seed {seed}")
@@ -208,18 +162,7 @@ def test_finish_redecides_what_the_last_ndt_window_adds():
         last_window_end = T - (T - p.window_len) % p.batch_size
         x[:, last_window_end - 1:] += rng.uniform(2, 8)
         want = thr.evaluate(x).flags | NDTThresholder(p).evaluate(x).flags
-        sec, arr = spot_section(thr, S, 0)
-        u = SPOTOrNDTStreams(SPOTStreams.from_section(sec, arr, S), [StreamingNDT(p) for _ in range(S)], lag=lag)
-        got = np.zeros(T, bool)
-        reported = 0
-        for t in range(T + lag):
-            for k, i in ((0, t), (1, t - lag)):
-                if 0 <= i < T:
-                    u.push(k, x[k, i], 0.0)
-            d = u.take_decided()
-            if d is not None:
-                got[d[0]:d[1]] |= u.flags(*d)
-                reported = d[1]
+        u, got, reported = _stream(thr, p, x, lag, g)
         before = got[:reported].copy()
         d = u.finish()
         assert d[0] < reported and d[1] == T
@@ -278,7 +221,7 @@ def test_horizon_streams_through_the_forecast_runtime_equal_the_offline_union(bu
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(out["horizon_errors"][:-2, 0])), [1468, 1469, 1470])
 
 
-def test_series_budget_shares_spot_risk_and_the_guard_is_the_robust_scale():
+def test_series_budget_shares_spot_risk_and_the_guard_is_the_robust_scale(builders):
     """budget="series" with D = 3 channels (separate detectors with two error streams each, S = 2): each channel's
     section holds two tails at the per-stream SPOT risk q/(D·S) = 10⁻⁴/6 (within 1e-15 relative), and the bundle
     runs; its NDT parameters are telemanom's except min_abs_error = k·1.4826·MAD of that channel's calibration
@@ -286,7 +229,7 @@ def test_series_budget_shares_spot_risk_and_the_guard_is_the_robust_scale():
     the first scored sample; k = 3."""
     rng = np.random.default_rng(4)
     x = 5.0 + 0.1 * rng.standard_t(3, (3000, 3))
-    pipe = _pipeline(x, TwoHeadMeanForecaster, budget="series")
+    pipe = _pipeline(x, builders["two_head_mean_detector"], budget="series")
     default = NDTParams()
     for ch in pipe.channels:
         spec, arrays = pipe.export(ch)
@@ -301,7 +244,7 @@ def test_series_budget_shares_spot_risk_and_the_guard_is_the_robust_scale():
         assert same == {k: getattr(default, k) for k in same}
 
 
-def test_invalid_samples_are_never_flagged_and_leave_the_rest_unchanged():
+def test_invalid_samples_are_never_flagged_and_leave_the_rest_unchanged(builders):
     """The bundle of the first test on the test series with NaN at SPIKE + 1 and 1600-1602, +inf at 1700 and −inf
     at 2650 (inside the level shift): the runtime completes, exactly those six samples are invalid and unflagged,
     and the flags equal the clean run's at every sample farther than the NDT's error_buffer (100 samples) from an
@@ -309,7 +252,7 @@ def test_invalid_samples_are_never_flagged_and_leave_the_rest_unchanged():
     the NDT's smoothed level and window statistics slightly). Known answers survive: the spike and most of the shift
     (>= 80 %) are still flagged."""
     train, test = _data()
-    spec, arrays = _pipeline(train).export()
+    spec, arrays = _pipeline(train, builders["mean_detector"]).export()
     rt = from_arrays(spec, arrays)
     clean = _flags(rt, rt.run_series(test[:, None]), test.size)
     bad = test.copy()
@@ -333,7 +276,7 @@ def test_version_5_is_refused_by_a_version_4_runtime_and_older_bundles_still_loa
     import fdir.runtime.bundle as bundle
 
     train, _ = _data(n_train=1000)
-    spec, arrays = _pipeline(train).export()
+    spec, arrays = _pipeline(train, builders["mean_detector"]).export()
     folder = save_bundle(tmp_path / "union", spec, arrays)
     monkeypatch.setattr(bundle, "FORMAT_VERSION", 4)
     with pytest.raises(FormatError, match=r"version=5 is not supported \(accepted: 1 to 4\)"):
@@ -352,10 +295,10 @@ def test_version_5_is_refused_by_a_version_4_runtime_and_older_bundles_still_loa
         assert rt.union is None and rt.run_series(x[:200, None])["valid"].all()
 
 
-def test_malformed_sections_raise_naming_the_field():
+def test_malformed_sections_raise_naming_the_field(builders):
     """Out-of-range, missing or mistyped fields of a ``spot_or_ndt`` section raise FormatError naming the field."""
     train, _ = _data(n_train=1000)
-    spec, arrays = _pipeline(train).export()
+    spec, arrays = _pipeline(train, builders["mean_detector"]).export()
     from_arrays(spec, arrays)
     for mutate, match in ((lambda th: th.update(l_s=-1), "l_s"),
                           (lambda th: th.update(k=float("nan")), "k"),
