@@ -105,7 +105,11 @@ default (SPOT at q = 10⁻³ alone): 0.665 / 0.588 / 0.606, mean 0.620 ± 0.040,
 0.007, within the issue's 0.02. These seed figures were computed from cached detector scores of the ``medium`` subset
 (the same pipelines, thresholders run afterwards on the stored calibration and test scores, flat line OR-ed in; this
 offline evaluation reproduced the benchmark's TP/FP/FN exactly on seeds 0 and 1 for SPOT), not by a full run of this
-benchmark (three seeds, two detectors: several hours on 2 cores).
+benchmark (three seeds, two detectors: several hours on 2 cores). ``hwsim bench fdir --quick --only fdir_suite`` (the
+``small`` subset = replicate 0, seeds 0-2, fresh training) gave the default 0.672 / 0.526 / 0.616 and int8 0.672 /
+0.526 / 0.621, equal to those rows of the offline evaluation; there SPOT alone (seed 0) scored 0.713: on the short
+series of replicate 0 SPOT alone is better on seeds 0 and 1 and level on seed 2 (0.713 / 0.557 / 0.613), on replicate
+1's longer series the union is (0.667 / 0.699 / 0.679 against 0.628 / 0.613 / 0.601).
 
 Thresholders on the same seed 0-2 rows (not configurations here): SPOT q = 10⁻⁴ alone 0.602 / 0.599 / 0.592;
 telemanom's NDT 0.552 / 0.502 / 0.593; its relative-guard form (:mod:`fdir.ndt_guards`) 0.468 / 0.459 / 0.516 (points
