@@ -275,6 +275,7 @@ class ForecastRuntime:
             self.ndts = sinks = [StreamingNDT(self.ndt_params, n_ignore=n_ignore) for _ in self.streams]
             self.ndt = self.ndts[0]
             l_s = self.ndt_params.l_s
+        self._bank = self.spot if self.union is None else self.union   # index-decided thresholds, or None (NDT)
         self._first = [(k, n) for (k, kind), n in zip(self.streams, sinks, strict=True) if kind == "first_step"]
         self._ndt_hz = [n for (_, kind), n in zip(self.streams, sinks, strict=True) if kind == "horizon_mean"]
         self.t0 = max(self.W, int(l_s))
@@ -344,13 +345,10 @@ class ForecastRuntime:
         self._held[:] = 0.0
         self._hz_bad[:] = False
         self._reported = self._decided_first = 0
-        if self.union is not None:
-            self.union.reset()                                  # its SPOT and its NDTs
-        else:
-            for ndt in self.ndts:
-                ndt.reset()
-        if self.spot is not None:
-            self.spot.reset()
+        for ndt in self.ndts:
+            ndt.reset()
+        if self._bank is not None:
+            self._bank.reset()
 
     def step(self, sample: np.ndarray) -> ForecastResult:
         """Push one sample (D,) in raw units; returns the (reused) :class:`ForecastResult`.
@@ -396,7 +394,7 @@ class ForecastRuntime:
         y = float(row[self.target])
         y_ok = bool(intake.ok[self.target])
         decided = None
-        spot, union = self.spot, self.union
+        bank = self._bank
         if self.t >= self.t0:                                   # one push per stream and sample from t₀ on
             np.subtract(self._heads, y, out=r.head_errors)
             np.abs(r.head_errors, out=r.head_errors)
@@ -405,28 +403,22 @@ class ForecastRuntime:
                 r.error = e if math.isfinite(e) else ERROR_CAP
             else:
                 r.error = float("nan")
-            if spot is not None:
-                spot.set_valid(self.t - self.t0, r.valid)
-            elif union is not None:
-                union.set_valid(self.t - self.t0, r.valid)
+            if bank is not None:
+                bank.set_valid(self.t - self.t0, r.valid)
             for k, sink in self._first:                         # the same schedule for every stream
                 e = float(r.head_errors[k])                     # sink: its StreamingNDT, or its stream index
                 if not math.isfinite(e):                        # a valid input drove the forecast out of float32
                     e = r.head_errors[k] = ERROR_CAP
                 if not y_ok:
                     r.head_errors[k] = np.nan
-                    if union is not None:                       # SPOT: the held target's error; NDT: its level
-                        union.hold(sink, e, y)
-                        continue
-                    if spot is None:
+                    if bank is None:
                         decided = sink.hold(y)
-                        continue
-                if union is not None:
-                    union.push(sink, e, y)
-                elif spot is not None:                          # SPOT: the held target's error, as offline
-                    spot.push(sink, e)
-                else:
+                    else:                                       # SPOT: the held target's error; NDT: its level
+                        bank.hold(sink, e, y)
+                elif bank is None:
                     decided = sink.push(e, y)
+                else:
+                    bank.push(sink, e, y)
             if decided is not None:
                 self._decided_first = decided[1]
         else:
@@ -434,10 +426,8 @@ class ForecastRuntime:
             r.head_errors[:] = np.nan
         if self._ndt_hz:
             decided = self._horizon_step(y, y_ok)
-        if spot is not None:
-            decided = spot.take_decided()
-        elif union is not None:
-            decided = union.take_decided()
+        if bank is not None:
+            decided = bank.take_decided()
         if decided is not None:
             r.decided = decided
             self._reported = decided[1]
@@ -473,25 +463,21 @@ class ForecastRuntime:
             r.horizon_index = self.t - self.t0 - H + 1
             y_first = float(self._ys[H - 1])
             bad = bool(self._hz_bad[H - 1])
-            spot, union = self.spot, self.union
+            bank = self._bank
             for i, sink in enumerate(self._ndt_hz):         # sink: its StreamingNDT, or its stream index
                 e = float(r.horizon_errors[i])
                 if not math.isfinite(e):                        # overflow from a valid input: an alarm, not a NaN
                     e = r.horizon_errors[i] = ERROR_CAP
                 if bad:
                     r.horizon_errors[i] = np.nan
-                    if union is not None:                       # SPOT: the held targets' error; NDT: its level
-                        union.hold(sink, e, y_first)
-                        continue
-                    if spot is None:
+                    if bank is None:
                         decided = sink.hold(y_first)
-                        continue
-                if union is not None:
-                    union.push(sink, e, y_first)
-                elif spot is not None:                          # SPOT: the held targets' error, as offline
-                    spot.push(sink, e)
-                else:
+                    else:                                       # SPOT: the held targets' error; NDT: its level
+                        bank.hold(sink, e, y_first)
+                elif bank is None:
                     decided = sink.push(e, y_first)
+                else:
+                    bank.push(sink, e, y_first)
         else:
             r.horizon_errors[:] = np.nan
         self._fc[1:] = self._fc[:-1]                           # overlapping copies: numpy buffers (h·K_h·h values)
@@ -509,10 +495,8 @@ class ForecastRuntime:
         indices held back by the grouping delay and those only the first-step streams have scored. With SPOT or NDT
         (:meth:`SPOTOrNDTStreams.finish`): everything both hold, from one index before the earliest index the NDTs'
         last windows touched (OR the flags of the returned range into what was reported)."""
-        if self.spot is not None:
-            return self.spot.finish()
-        if self.union is not None:
-            return self.union.finish()
+        if self._bank is not None:
+            return self._bank.finish()
         ends = [e for e in (ndt.finish() for ndt in self.ndts) if e is not None]
         if self._decided_first > self._reported:
             ends.append((self._reported, self._decided_first))
@@ -526,10 +510,8 @@ class ForecastRuntime:
         k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end. With SPOT
         or SPOT or NDT, the final flags of decided indices (:meth:`SPOTStreams.flags`, :meth:`SPOTOrNDTStreams.flags`).
         """
-        if self.spot is not None:
-            return self.spot.flags(a, b)
-        if self.union is not None:
-            return self.union.flags(a, b)
+        if self._bank is not None:
+            return self._bank.flags(a, b)
         f = np.zeros(max(b - a, 0), bool)
         for ndt in self.ndts:
             e = min(b, ndt.n)

@@ -473,9 +473,11 @@ class SPOTStreams:
             raise ValueError(f"k={k}, accepted: an undecided index in [{self._decided}, {self._decided + self._cap})")
         self._valid[k % self._cap] = bool(valid)
 
-    def push(self, i: int, x: float) -> bool:
+    def push(self, i: int, x: float, y: float | None = None) -> bool:
         """Stream ``i``'s next value ``x`` (score units, its next error index); returns whether that stream raised an
-        alarm.
+        alarm. ``y`` (the target value) is not read: SPOT has no scale guard; it is accepted so that
+        :class:`fdir.runtime.forecast.ForecastRuntime` feeds this bank and :class:`fdir.runtime.union.SPOTOrNDTStreams`
+        the same way.
 
         Raises
         ------
@@ -490,6 +492,11 @@ class SPOTStreams:
         self._n[i] = k + 1
         self._combine(int(self._n.min()))
         return hit
+
+    def hold(self, i: int, x: float, y: float | None = None) -> bool:
+        """Stream ``i``'s next index with an invalid target: SPOT takes ``x``, the error against the held target value
+        (the offline forward fill), as :meth:`push` does."""
+        return self.push(i, x)
 
     def _decide(self, j: int) -> None:
         """Index ``j`` is final: apply its validity and free its validity slot for index j + capacity."""
