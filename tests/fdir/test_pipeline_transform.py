@@ -3,6 +3,8 @@
 Expected values come from the generating process (the random walk's step variance, the i.i.d. noise level) or from
 probability (binomial/Poisson spread of false-alarm counts), never from the code under test."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -50,6 +52,25 @@ def test_stationarity_tests_difference_random_walks_and_keep_white_noise():
                          np.random.default_rng(2).standard_normal(2000)])
     assert fit_transform(z, "auto").difference.tolist() == [True, False]
     assert fit_transform(z, "level").difference.tolist() == [False, False]
+
+
+def test_two_valued_command_column_is_kept_untested():
+    """A 0/1 command flag that switches on for good halfway (a step): statsmodels' ADF does not reject a unit root
+    and KPSS rejects level stationarity on it (checked here, the pair's "difference" verdict), yet a two-state column
+    is kept as it is without testing (module doc): (False, NaN, NaN), also as a command column beside a random walk."""
+    from statsmodels.tsa.stattools import adfuller, kpss
+
+    flag = np.r_[np.zeros(1000), np.ones(1000)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert adfuller(flag, regression="c", autolag="AIC")[1] > 0.05
+        assert kpss(flag, regression="c", nlags="auto")[1] < 0.05
+    keep, p_adf, p_kpss = is_nonstationary(flag)
+    assert not keep and np.isnan(p_adf) and np.isnan(p_kpss)
+    z = np.column_stack([np.cumsum(np.random.default_rng(1).standard_normal(2000)), flag])
+    tr = fit_transform(z, "auto")
+    assert tr.difference.tolist() == [True, False]
+    assert np.isfinite(tr.adf_p[0]) and np.isnan(tr.adf_p[1]) and np.isnan(tr.kpss_p[1])
 
 
 def test_range_exit_distance_in_noise_units_of_iid_training():
