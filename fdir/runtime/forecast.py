@@ -44,8 +44,13 @@ against its held value (the offline forward fill) and its sample is never flagge
 SPOT or NDT (FORMAT.md, ``detector.threshold`` with ``"method": "spot_or_ndt"``, version 5; the offline
 :class:`fdir.union.SPOTOrNDT`): every stream's error goes to SPOT as above and to its own StreamingNDT with the
 relative guard (:class:`fdir.runtime.union.SPOTOrNDTStreams`); an index is flagged when SPOT flags it or the NDTs
-flag it in a run longer than one index (telemanom's rule; one index of NDT look-ahead), and decided once both have
-decided it. An invalid target gives SPOT the error against its held value and the NDTs a held error; its sample is
+flag it in a run longer than one index (telemanom's rule; one index of NDT look-ahead). Each member's part is
+reported (``result.decided``) as soon as that member has decided it: SPOT's alarms at the step SPOT alone reports
+them (g samples after the index, g + h − 1 with horizon streams), the NDT's when its windows decide them (at the
+start of a recording only after its first window of ``window_len`` errors). A range may overlap earlier ones and add
+flags to indices reported before; a reported flag is never withdrawn (OR the flags of every range in, as
+:meth:`run_series` does), and an index is final once both members have decided it (below ``union.final``). An
+invalid target gives SPOT the error against its held value and the NDTs a held error; its sample is
 never flagged. The flags equal :meth:`fdir.pipeline.Pipeline.evaluate`'s given the offline first-window rule
 (``run_series(n_ignore=fdir.ndt.num_to_ignore(n))``), except near invalid samples (:mod:`fdir.runtime.union`,
 known differences).
@@ -57,8 +62,8 @@ sample-indexed, not batched like the NDT decisions), whatever the forecast error
 
 Errors start at sample t₀ = max(W, l_s) (``l_s`` of the threshold parameters: telemanom scores test samples from
 l_s on, whatever the network's receptive field W ≤ l_s); error index k is sample k + t₀. Decisions arrive in
-batches: ``result.decided`` is the half-open range of error indices decided at this step (or None) and
-:meth:`ForecastRuntime.flags` reads them.
+batches: ``result.decided`` is the half-open range of error indices decided at this step (or None; SPOT or NDT: it
+may overlap earlier ranges, above) and :meth:`ForecastRuntime.flags` reads them.
 The window buffer, graph buffers, the horizon registers and the NDT ring buffers are allocated once; the NDT
 threshold search every ``batch_size`` samples works on temporary arrays of the window size, and the horizon
 registers shift through a temporary of h·K_h·h values (bounded, freed at once). Imports numpy
@@ -94,11 +99,12 @@ class ForecastResult:
     ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds; NaN where the stream
     was held); ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean``
     stream, for error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed, NaN when
-    held); ``decided`` (a, b) error-index range decided now or None; ``range_exit`` the range-exit distance r_t
-    (noise units) and ``flatness`` the flat-line score of this sample: h_t/L, the current hold over its limit (0 at
-    an invalid sample; a version 2-3 bundle: f_t in [0, 1], NaN until w valid samples are buffered) (NaN when the
-    bundle has no such check; the range exit NaN at an invalid sample); ``limit_flag`` this sample is flagged by
-    the range-exit or flat-line check."""
+    held); ``decided`` (a, b) error-index range decided now or None (SPOT or NDT: flags set or confirmed now; it may
+    overlap earlier ranges, OR its flags in); ``range_exit`` the range-exit distance r_t (noise units) and
+    ``flatness`` the flat-line score of this sample: h_t/L, the current hold over its limit (0 at an invalid sample;
+    a version 2-3 bundle: f_t in [0, 1], NaN until w valid samples are buffered) (NaN when the bundle has no such
+    check; the range exit NaN at an invalid sample); ``limit_flag`` this sample is flagged by the range-exit or
+    flat-line check."""
 
     __slots__ = ("decided", "error", "flatness", "head_errors", "head_predictions", "horizon_errors", "horizon_index",
                  "limit_flag", "prediction", "range_exit", "t", "valid")
@@ -430,7 +436,7 @@ class ForecastRuntime:
             decided = bank.take_decided()
         if decided is not None:
             r.decided = decided
-            self._reported = decided[1]
+            self._reported = max(self._reported, decided[1])   # SPOT or NDT ranges may overlap earlier ones
         with np.errstate(over="ignore", invalid="ignore"):      # an overflowing forecast is caught at its error
             if self.model.push(row):
                 np.multiply(self.head_gains, y, out=self._heads)
@@ -494,7 +500,8 @@ class ForecastRuntime:
         reported yet (they run h − 1 samples ahead of horizon streams). With SPOT (:meth:`SPOTStreams.finish`): the
         indices held back by the grouping delay and those only the first-step streams have scored. With SPOT or NDT
         (:meth:`SPOTOrNDTStreams.finish`): everything both hold, from one index before the earliest index the NDTs'
-        last windows touched (OR the flags of the returned range into what was reported)."""
+        last windows touched, and whatever was set since the last reported range (OR the flags of the returned range
+        into what was reported)."""
         if self._bank is not None:
             return self._bank.finish()
         ends = [e for e in (ndt.finish() for ndt in self.ndts) if e is not None]
@@ -508,7 +515,8 @@ class ForecastRuntime:
     def flags(self, a: int, b: int) -> np.ndarray:
         """Decisions (bool) for error indices [a, b) still in the NDT buffers, any stream (error k ↔ sample
         k + t₀); a stream that has not reached b yet (horizon streams lag h − 1) contributes up to its end. With SPOT
-        or SPOT or NDT, the final flags of decided indices (:meth:`SPOTStreams.flags`, :meth:`SPOTOrNDTStreams.flags`).
+        or SPOT or NDT, the flags of reported indices (:meth:`SPOTStreams.flags`; :meth:`SPOTOrNDTStreams.flags`, final
+        below ``union.final``, else flags that later ranges may add to).
         """
         if self._bank is not None:
             return self._bank.flags(a, b)

@@ -16,10 +16,26 @@ errors). An index is flagged when
 
 n_k the OR of the S NDT flags of index k: NDT flags in runs of one value are dropped, as telemanom's E_seq and
 :meth:`fdir.thresholders.NDTThresholder.evaluate` do, which needs the NDT decision of index k + 1 (one index of
-look-ahead, or the end of the stream). An index is *decided* once SPOT has decided it (g indices after every stream
-scored it) and every stream's NDT has decided index k + 1 (the NDT decides in batches: the first window of
-``window_len`` errors at once, then every ``batch_size``), so decisions trail the samples by up to
-max(window_len, batch_size + 1, g) indices.
+look-ahead, or the end of the stream).
+
+**Reporting (alarm latency).** Each member's part of a flag is reported as soon as that member has decided it:
+SPOT's g indices after every stream scored the index (``lag`` more for the slowest stream), exactly when
+:class:`~fdir.runtime.spot.SPOTStreams` alone reports it, whatever the NDT; the NDT's once every stream's NDT has
+decided index k + 1 (the NDT decides in batches: the first window of ``window_len`` errors at once, then every
+``batch_size``). :meth:`take_decided` returns the half-open range of indices whose flags were set or confirmed since
+the last call, from the earliest index a member decided (or the NDT re-decided) to the newest one; it may overlap
+ranges reported before. Contract:
+
+* a reported flag is never withdrawn: the flags of a range are a lower bound of the final flags, and a consumer ORs
+  the flags of every reported range into what it holds (:meth:`fdir.runtime.forecast.ForecastRuntime.run_series`
+  does ``flags[a:b] |= ...``);
+* a later range may add flags to indices reported before: the NDT's part up to max(``window_len``,
+  ``batch_size`` + 1) (+ ``lag``) indices after the index (at the start of a recording the NDT has decided nothing
+  before its first window), SPOT's up to g (+ ``lag``) indices after it (where, as with telemanom's defaults,
+  g > ``batch_size`` and the NDT decides first);
+* an index's flag is final once both members have decided it: indices below :attr:`final` (a consumer that wants
+  final flags only reads [previous ``final``, ``final``) after each call); :meth:`finish` at the end of a recording
+  may still add NDT flags to the newest ``batch_size`` + 1 of them (below).
 
 Invalid samples (FORMAT.md, "Invalid samples"): with an invalid target, :meth:`hold` gives SPOT the error against the
 held target value (the offline forward fill) and the NDT :meth:`fdir.runtime.ndt.StreamingNDT.hold` (its smoothed
@@ -27,9 +43,9 @@ error keeps its level); the invalid sample is never flagged (:meth:`set_valid`).
 
 End of a recording (:meth:`finish`): every NDT decides its trailing values with a window ending at the last value,
 which may add flags to the newest ``batch_size`` values of the window before (the offline causal schedule does the
-same); the union re-decides from one index before the earliest index such a window touched and returns that range,
-whose flags are a superset of what was reported there (OR them in, as :meth:`fdir.runtime.forecast.ForecastRuntime.
-run_series` does).
+same); the union re-decides from one index before the earliest index such a window touched and returns the range of
+everything set or confirmed since the last :meth:`take_decided`, whose flags are a superset of what was reported
+there (OR them in, as above).
 
 Known differences to :meth:`fdir.union.SPOTOrNDT.evaluate` (offline), from the stream not knowing its length: the
 offline NDT ignores ``num_to_ignore(n)`` values of the first window (0 below 1,800 scored values, l_s below 2,500,
@@ -39,9 +55,9 @@ value (:meth:`fdir.pipeline.Pipeline.evaluate`; a NaN score: the stream's median
 smoothed level, so flags near invalid samples may differ. Otherwise the flags are equal
 (``tests/fdir/runtime/test_union_runtime.py``).
 
-Memory: the SPOT and NDT buffers of the members and four rings (the OR of the raw NDT flags, validity, final flags,
-and the index each slot holds) of ``history`` + window_len + batch_size + g + lag + 2 indices, allocated once; the
-per-sample path and the decisions write scalars into them (the NDT's threshold search, every ``batch_size`` errors,
+Memory: the SPOT and NDT buffers of the members and four rings (the OR of the raw NDT flags, validity, reported
+flags, and the index each slot holds) of ``history`` + window_len + batch_size + g + lag + 2 indices, allocated once;
+the per-sample path and the decisions write scalars into them (the NDT's threshold search, every ``batch_size`` errors,
 works on its own temporaries of the window size); :meth:`flags` returns a new array.
 """
 
@@ -69,11 +85,13 @@ class SPOTOrNDTStreams:
     :class:`~fdir.runtime.spot.StreamingSPOT` streams whose history is what it needs (attribute ``spot``).
     ndts : S :class:`fdir.runtime.ndt.StreamingNDT` with equal parameters, stream i's NDT at position i.
     lag : how many indices the slowest stream may trail the fastest (h − 1 with horizon-mean streams), integer >= 0.
-    history : final flags kept readable after their decision (indices), integer >= 1.
+    history : flags kept readable after they are final (indices), integer >= 1.
 
     Feed stream i's error of its next index with :meth:`push` (valid target) or :meth:`hold` (invalid target), mark
-    each index's validity with :meth:`set_valid`, read the decided range with :meth:`take_decided` and the flags with
-    :meth:`flags`; :meth:`finish` at the end of a recording.
+    each index's validity with :meth:`set_valid`, read the range set or confirmed since the last call with
+    :meth:`take_decided` and its flags with :meth:`flags` (OR them into what was reported: a flag is never withdrawn,
+    a later range may add flags to earlier indices; final below :attr:`final`; module doc, Reporting);
+    :meth:`finish` at the end of a recording.
 
     Raises
     ------
@@ -98,10 +116,10 @@ class SPOTOrNDTStreams:
         self.spot = SPOTStreams(spot.streams, spot.merge_gap, history=span)
         self.ndts = ndts
         self._cap = span + self.history
-        self._tag = np.full(self._cap, -1, np.int64)     # index held by each slot of _raw / _valid
+        self._tag = np.full(self._cap, -1, np.int64)     # index held by each slot of _raw, _valid, _flag
         self._raw = np.zeros(self._cap, bool)            # OR over streams of the NDT flags (runs of one kept)
         self._valid = np.ones(self._cap, bool)
-        self._final = np.zeros(self._cap, bool)          # final flags of decided indices
+        self._flag = np.zeros(self._cap, bool)           # reported flags (final below self.final)
         self._end = [0] * len(ndts)                      # per stream: end of the NDT's decided range
         self.reset()
 
@@ -161,39 +179,48 @@ class SPOTOrNDTStreams:
         self._tag[:] = -1
         self._raw[:] = False
         self._valid[:] = True
-        self._final[:] = False
+        self._flag[:] = False
         self._end = [0] * len(self.ndts)
-        self._decided = 0            # indices decided by the union
-        self._reported = 0           # indices reported by take_decided / finish
+        self._s = 0                  # SPOT's flags of indices < _s are in _flag
+        self._m = 0                  # the NDT rule's flags of indices < _m are in _flag
+        self._lo = self._hi = -1     # range set or confirmed since the last take_decided ([-1, -1): none)
 
     @property
     def n(self) -> int:
-        """Error indices decided (final flags available for the newest ``history`` of [0, n))."""
-        return self._decided
+        """Error indices reported: each index of [0, n) decided by at least one member, its flag final below
+        :attr:`final`; :meth:`flags` reads [max(0, final − ``history``), n)."""
+        return max(self._s, self._m)
+
+    @property
+    def final(self) -> int:
+        """Error indices whose flags are final: both members have decided [0, final) (module doc, Reporting; only
+        :meth:`finish` may still add NDT flags to the newest ``batch_size`` + 1 of them)."""
+        return min(self._s, self._m)
 
     def _slot(self, k: int) -> int:
         """Ring slot of index ``k``, claimed for it (cleared when it held an older index)."""
         s = k % self._cap
         if self._tag[s] != k:
-            if self._tag[s] >= self._decided:
+            if self._tag[s] >= self.final:
                 raise ValueError(f"index {k} runs more than {self._cap - self.history} indices ahead of the "
                                  f"undecided index {int(self._tag[s])}")
             self._tag[s] = k
             self._raw[s] = False
             self._valid[s] = True
+            self._flag[s] = False
         return s
 
     def set_valid(self, k: int, valid: bool) -> None:
-        """Mark error index ``k`` (not decided yet) valid or not; an invalid index is never flagged. Indices not marked
-        are valid.
+        """Mark error index ``k`` (not decided by either member yet) valid or not; an invalid index is never flagged.
+        Indices not marked are valid.
 
         Raises
         ------
         ValueError
             for an index already decided or too far ahead of the undecided ones.
         """
-        if k < self._decided:
-            raise ValueError(f"k={k}, accepted: an undecided index >= {self._decided}")
+        if k < self.n:
+            raise ValueError(f"k={k}, accepted: an undecided index >= {self.n}")
         self.spot.set_valid(k, valid)
         self._valid[self._slot(k)] = bool(valid)
 
@@ -207,6 +234,21 @@ class SPOTOrNDTStreams:
             self._raw[s] |= bool(ndt.flags_out[k % ndt.capacity])
         self._end[i] = max(self._end[i], b)
 
+    def _mark(self, a: int, b: int) -> None:
+        """Indices [a, b) were set or confirmed: widen the range the next :meth:`take_decided` returns."""
+        self._lo = a if self._lo < 0 else min(self._lo, a)
+        self._hi = max(self._hi, b)
+
+    def _take_spot(self) -> None:
+        """OR SPOT's newly decided flags into the reported flags (at once, whatever the NDT has decided)."""
+        top = self.spot.n
+        if top > self._s:
+            for k in range(self._s, top):
+                s = self._slot(k)
+                self._flag[s] |= self.spot.flag(k)
+            self._mark(self._s, top)
+            self._s = top
+
     def push(self, i: int, e: float, y: float) -> None:
         """Stream ``i``'s next error ``e`` (>= 0, score units) with its target value ``y`` (the NDT's scale guards),
         both finite.
@@ -219,6 +261,8 @@ class SPOTOrNDTStreams:
         """
         self.spot.push(i, e)
         self._ndt_decided(i, self.ndts[i].push(e, y))
+        self._take_spot()
+        self._take_ndt()
 
     def hold(self, i: int, e: float, y: float) -> None:
         """Stream ``i``'s next index with an invalid target: SPOT takes ``e``, the error against the held target value
@@ -226,6 +270,8 @@ class SPOTOrNDTStreams:
         (:meth:`fdir.runtime.ndt.StreamingNDT.hold`, ``y`` for its scale guards)."""
         self.spot.push(i, e)
         self._ndt_decided(i, self.ndts[i].hold(y))
+        self._take_spot()
+        self._take_ndt()
 
     def _raw_at(self, k: int, last: int | None) -> bool:
         """The OR of the NDT flags of index ``k`` (False before the stream, past ``last`` or never written)."""
@@ -234,59 +280,70 @@ class SPOTOrNDTStreams:
         s = k % self._cap
         return bool(self._raw[s]) if self._tag[s] == k else False
 
-    def _decide(self, a: int, b: int, last: int | None) -> None:
-        """Final flags of indices [a, b) (module doc), one index at a time (no temporaries); ``last`` the end of the
-        stream (None while it runs: index b has an NDT decision)."""
-        cap = self._cap
+    def _ndt_rule(self, a: int, b: int, last: int | None) -> None:
+        """OR the NDT rule's flags n_k ∧ (n_{k−1} ∨ n_{k+1}) ∧ valid of indices [a, b) into the reported flags (module
+        doc), one index at a time (no temporaries); ``last`` the end of the stream (None while it runs: index b has
+        an NDT decision)."""
         prev, cur = self._raw_at(a - 1, last), self._raw_at(a, last)
         for k in range(a, b):
             nxt = self._raw_at(k + 1, last)
-            s = k % cap
-            if self._tag[s] != k:                        # no member wrote this index: claim its slot
-                self._tag[s] = k
-                self._raw[s] = False
-                self._valid[s] = True
-            self._final[s] = self.spot.flag(k) or (cur and (prev or nxt) and bool(self._valid[s]))
+            s = self._slot(k)
+            self._flag[s] |= cur and (prev or nxt) and bool(self._valid[s])
             prev, cur = cur, nxt
 
+    def _take_ndt(self) -> None:
+        """OR the NDT rule's flags of the indices whose look-ahead index every stream's NDT has now decided."""
+        top = min(self._end) - 1
+        if top > self._m:
+            self._ndt_rule(self._m, top, None)
+            self._mark(self._m, top)
+            self._m = top
+
     def take_decided(self) -> tuple[int, int] | None:
-        """The error-index range [a, b) decided since the last call (both members decided it, and the NDT index
-        b), or None."""
-        upto = min(self.spot.n, min(self._end) - 1)
-        if upto <= self._decided:
+        """The error-index range [a, b) whose flags were set or confirmed since the last call, or None: a the
+        earliest index a member decided (or the NDT re-decided) since then, b the end of the newest one; it may
+        overlap ranges reported before. Its flags (:meth:`flags`) are never withdrawn later: OR them into what was
+        reported; a later range may add flags to these indices until both members have decided them (below
+        :attr:`final`; module doc, Reporting)."""
+        if self._lo < 0:
             return None
-        self._decide(self._decided, upto, None)
-        a, self._decided = self._decided, upto
-        self._reported = upto
-        return a, upto
+        a, b = self._lo, self._hi
+        self._lo = self._hi = -1
+        return a, b
 
     def finish(self) -> tuple[int, int] | None:
         """End of a recording: both members decide what they hold (:meth:`fdir.runtime.spot.SPOTStreams.finish`,
-        :meth:`fdir.runtime.ndt.StreamingNDT.finish`); returns the range re-decided, from one index before the
-        earliest one the NDT's last windows touched (a superset of the flags reported there), or None."""
-        lo = self._decided + 1                       # earliest index a last window touched
+        :meth:`fdir.runtime.ndt.StreamingNDT.finish`); returns the range set or confirmed since the last
+        :meth:`take_decided`, from at most one index before the earliest one the NDT's last windows touched (a
+        superset of the flags reported there), or None. Afterwards every index is final."""
+        lo = self._m + 1                             # earliest index a last window touched
         for i, ndt in enumerate(self.ndts):
             d = ndt.finish()
             if d is not None:
                 lo = min(lo, d[0])
                 self._ndt_decided(i, d)
         self.spot.finish()
+        self._take_spot()
         top = max(self.spot.n, max(n.n for n in self.ndts))
-        a = max(0, min(lo - 1, self._decided))
-        self._decide(a, top, top)
-        self._decided = max(self._decided, top)
-        self._reported = self._decided
-        return (a, top) if top > a else None
+        a = max(0, min(lo - 1, self._m))
+        if top > a:
+            self._ndt_rule(a, top, top)
+            self._mark(a, top)
+        self._s = max(self._s, top)
+        self._m = max(self._m, top)
+        return self.take_decided()
 
     def flags(self, a: int, b: int) -> np.ndarray:
-        """Final flags (bool) of decided error indices [a, b).
+        """Reported flags (bool) of error indices [a, b): final below :attr:`final`, else a lower bound that later
+        ranges may add to (module doc, Reporting).
 
         Raises
         ------
         ValueError
-            for a range that is not decided yet or no longer held (older than ``history`` indices).
+            for a range that is not reported yet (beyond :attr:`n`) or no longer held (older than ``history`` indices
+            before :attr:`final`).
         """
-        lo = max(0, self._decided - self.history)
-        if not lo <= a <= b <= self._decided:
-            raise ValueError(f"flags({a}, {b}): decided and held error indices are [{lo}, {self._decided})")
-        return self._final[np.arange(a, b) % self._cap]
+        lo, hi = max(0, self.final - self.history), self.n
+        if not lo <= a <= b <= hi:
+            raise ValueError(f"flags({a}, {b}): reported and held error indices are [{lo}, {hi})")
+        return self._flag[np.arange(a, b) % self._cap]

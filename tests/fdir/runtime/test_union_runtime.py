@@ -94,24 +94,34 @@ def test_runtime_flags_equal_pipeline_evaluate_and_the_bundle_round_trips(tmp_pa
 
 def _stream(thr, p, x, lag, g):
     """Feed (S = 2, T) scores ``x`` to a fresh SPOTOrNDTStreams (SPOT state of ``thr``, one StreamingNDT(p) per
-    stream, stream 1 ``lag`` indices late) and OR in every decided range as it comes; checks that no range is
-    reported before SPOT's grouping delay ``g`` after the slowest stream. Returns (the streams, flags (T,), the end of
-    the last range reported before finish())."""
+    stream, stream 1 ``lag`` indices late) and OR in every reported range as it comes. Checks the reporting contract
+    at every step: a flag once reported is never withdrawn (a re-reported index keeps every flag seen), indices below
+    ``final`` (both members decided) never change before finish(), and SPOT's part is reported by the step at which
+    SPOTStreams alone (the same section) reports it. Returns (the streams, flags (T,), ``final`` before finish())."""
     S, T = x.shape
     sec, arr = spot_section(thr, S, 0)
     u = SPOTOrNDTStreams(SPOTStreams.from_section(sec, arr, S), [StreamingNDT(p) for _ in range(S)], lag=lag)
-    got = np.zeros(T, bool)
-    reported = 0
+    alone = SPOTStreams.from_section(sec, arr, S)
+    got, spot_got = np.zeros(T, bool), np.zeros(T, bool)
+    final = 0
     for t in range(T + lag):
         for k, i in ((0, t), (1, t - lag)):
             if 0 <= i < T:
                 u.push(k, x[k, i], 0.0)
+                alone.push(k, x[k, i])
         d = u.take_decided()
         if d is not None:
-            assert d[1] <= t - lag + 1 - g
-            got[d[0]:d[1]] |= u.flags(*d)
-            reported = d[1]
-    return u, got, reported
+            f = u.flags(*d)
+            assert not (got[d[0]:d[1]] & ~f).any(), f"a flag was withdrawn at step {t}"
+            stable = slice(d[0], max(d[0], min(final, d[1])))
+            np.testing.assert_array_equal(f[:stable.stop - d[0]], got[stable])
+            got[d[0]:d[1]] |= f
+        final = u.final
+        d = alone.take_decided()
+        if d is not None:
+            spot_got[d[0]:d[1]] = alone.flags(*d)
+            assert u.n >= d[1] and not (spot_got[:d[1]] & ~got[:d[1]]).any(), f"SPOT's flags late at step {t}"
+    return u, got, final
 
 
 def test_streams_equal_the_offline_members_with_lag_and_single_value_runs():
@@ -119,8 +129,9 @@ def test_streams_equal_the_offline_members_with_lag_and_single_value_runs():
     late as a horizon-mean stream is; SPOT q = 10⁻³, g = 5; NDT with small windows, batch 20 x 10, error_buffer 1,
     no guards, so that its raw flags have runs of one value; 1,500 indices, seeds 0-5) flags exactly
     SPOTThresholder.evaluate OR NDTThresholder(params).evaluate (which drops the NDT's single-value runs), index for
-    index, reading decided ranges as they come and OR-ing in what finish() re-decides; no range is reported before
-    both members decided it (SPOT: g after the slowest stream). Across the seeds at least one single-value run of
+    index, OR-ing in the reported ranges as they come and what finish() re-decides; at every step no reported flag is
+    withdrawn, final indices do not change, and SPOT's flags are reported no later than SPOTStreams alone reports
+    them (the contract, checked by _stream). Across the seeds at least one single-value run of
     the OR of the per-stream NDT flags (fdir.ndt.detect_any's members) lies outside SPOT's flags, so the look-ahead
     rule is exercised."""
     p = NDTParams(batch_size=20, window_size=10, error_buffer=1, l_s=0, min_abs_error=0.0, min_rel_scale=0.0,
@@ -147,9 +158,9 @@ def test_streams_equal_the_offline_members_with_lag_and_single_value_runs():
 def test_finish_redecides_what_the_last_ndt_window_adds():
     """End of a recording: a step of +2 to +8 in both streams from one index before the end of the last full NDT
     window (batch 20 x 10, error_buffer 8; T = 1,300-1,600, seeds 0, 5, 26, 34; otherwise as above). The NDT's last
-    window, ending at the last index, widens its hits back into indices the union had already reported; the range
-    finish() returns re-decides them, and the flags (OR-ed in) equal SPOTThresholder.evaluate OR
-    NDTThresholder(params).evaluate index for index. In every seed finish() adds a flag to an index reported
+    window, ending at the last index, widens its hits back into indices the union had already reported as final; the
+    range finish() returns re-decides them, and the flags (OR-ed in) equal SPOTThresholder.evaluate OR
+    NDTThresholder(params).evaluate index for index. In every seed finish() adds a flag to an index that was final
     before (the path is exercised)."""
     p = NDTParams(batch_size=20, window_size=10, error_buffer=8, l_s=0, min_abs_error=0.0, min_rel_scale=0.0,
                   smoothing_perc=0.02)
@@ -163,7 +174,7 @@ def test_finish_redecides_what_the_last_ndt_window_adds():
         x[:, last_window_end - 1:] += rng.uniform(2, 8)
         want = thr.evaluate(x).flags | NDTThresholder(p).evaluate(x).flags
         u, got, reported = _stream(thr, p, x, lag, g)
-        before = got[:reported].copy()
+        before = got[:reported].copy()          # final flags before finish()
         d = u.finish()
         assert d[0] < reported and d[1] == T
         got[d[0]:d[1]] |= u.flags(*d)
@@ -182,16 +193,12 @@ def _persistence_errors(z, t0):
     return np.vstack([np.abs(z[t] - z[t - 1]), h])
 
 
-def test_horizon_streams_through_the_forecast_runtime_equal_the_offline_union(builders):
-    """ForecastRuntime with the persistence bundle (W = 30, h = 3, a first-step and a horizon-mean stream, which
-    trails by h − 1 = 2 samples) and a spot_or_ndt section from fdir.runtime.export.union_section of a SPOTOrNDT
-    (q = 10⁻³, g = 20) fitted on the two streams' training errors (noisy sine, Student-t noise, seed 0): on a test
-    part with a +1.5 spike at sample 900 and a noise burst over 2000-2399, its flags equal SPOTOrNDT.evaluate on the
-    errors computed from their definitions, index for index up to the last batch_size + error_buffer + h indices
-    (there the offline NDT's last window ends h − 1 indices earlier, where the horizon errors stop). Known answers:
-    the spike's first-step error (index 870) is flagged, in a SPOT-only interval; the NDT contributes an interval.
-    With NaN at sample 1500 the run completes, that sample is invalid and unflagged, and exactly the three horizon
-    errors whose horizon covers it (indices 1468-1470) are held (NaN)."""
+def _horizon_bundles(builders):
+    """The persistence bundle (W = 30, h = 3, a first-step and a horizon-mean stream) with a spot_or_ndt section from
+    fdir.runtime.export.union_section of a SPOTOrNDT (q = 10⁻³, g = 20) fitted on the two streams' training errors
+    (noisy sine, Student-t noise, seed 0), and the test part (a +1.5 spike at sample 900, a noise burst over
+    2000-2399). Returns (the fitted SPOTOrNDT, its runtime, the runtime of the same bundle with the SPOT member alone
+    as its threshold section (version 3), test (3000,), W)."""
     from fdir.runtime.export import union_section
     from fdir.union import SPOTOrNDT
 
@@ -207,6 +214,21 @@ def test_horizon_streams_through_the_forecast_runtime_equal_the_offline_union(bu
     spec["version"] = 5
     rt = from_arrays(spec, {**arrays, **tarr})
     assert rt.decision_lag == 2 and rt.t0 == W
+    alone = dict(spec, version=3, detector=dict(spec["detector"], threshold=spec["detector"]["threshold"]["spot"]))
+    return thr, rt, from_arrays(alone, {**arrays, **tarr}), test, W
+
+
+def test_horizon_streams_through_the_forecast_runtime_equal_the_offline_union(builders):
+    """ForecastRuntime with the persistence bundle (W = 30, h = 3, a first-step and a horizon-mean stream, which
+    trails by h − 1 = 2 samples) and a spot_or_ndt section from fdir.runtime.export.union_section of a SPOTOrNDT
+    (q = 10⁻³, g = 20) fitted on the two streams' training errors (noisy sine, Student-t noise, seed 0): on a test
+    part with a +1.5 spike at sample 900 and a noise burst over 2000-2399, its flags equal SPOTOrNDT.evaluate on the
+    errors computed from their definitions, index for index up to the last batch_size + error_buffer + h indices
+    (there the offline NDT's last window ends h − 1 indices earlier, where the horizon errors stop). Known answers:
+    the spike's first-step error (index 870) is flagged, in a SPOT-only interval; the NDT contributes an interval.
+    With NaN at sample 1500 the run completes, that sample is invalid and unflagged, and exactly the three horizon
+    errors whose horizon covers it (indices 1468-1470) are held (NaN)."""
+    thr, rt, _, test, W = _horizon_bundles(builders)
     out = rt.run_series(test[:, None])
     off = thr.evaluate(_persistence_errors(test, W), test[W:])
     cut = off.flags.size - (rt.ndt_params.batch_size + rt.ndt_params.error_buffer + 3)
@@ -219,6 +241,24 @@ def test_horizon_streams_through_the_forecast_runtime_equal_the_offline_union(bu
     out = rt.run_series(bad[:, None])
     assert np.flatnonzero(~out["valid"]).tolist() == [1500] and not out["flags"][1500 - W]
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(out["horizon_errors"][:-2, 0])), [1468, 1469, 1470])
+
+
+def test_horizon_streams_report_a_spot_alarm_when_spot_alone_does(builders):
+    """The horizon bundles above, stepped sample by sample: the spike's first-step error (index 870, sample 900, before
+    the NDT's first window of 2,100 errors) is first reported flagged at sample 900 + g + h − 1 = 922 (g = 20 after
+    the slowest stream, the horizon-mean stream that trails by h − 1 = 2, has scored it; exact), the same step as the
+    SPOT member alone (version-3 bundle of the same section); union.final is still 0 then."""
+    _, rt, alone, test, W = _horizon_bundles(builders)
+    steps, final = [], []
+    for run in (rt, alone):
+        run.reset()
+        for t in range(test.size):
+            d = run.step(test[t:t + 1]).decided
+            if d is not None and d[0] <= 900 - W < d[1] and run.flags(*d)[900 - W - d[0]]:
+                steps.append(t)
+                final.append(None if run.union is None else run.union.final)
+                break
+    assert steps == [922, 922] and final == [0, None]
 
 
 def test_series_budget_shares_spot_risk_and_the_guard_is_the_robust_scale(builders):
