@@ -84,7 +84,9 @@ Rules
   chosen by a Neyman-Pearson rule on the ``small`` subset's anomaly-free series) and 0.427 (seed 0) for telemanom's
   protocol (:data:`TELEMANOM`: scaled values, one budget per channel, NDT, no flat line). Below the issue-17 goals
   (0.80 over all series, 0.60 per anomaly type): long collectives 0.35-0.42, frequency changes 0.46-0.55 and short
-  collectives 0.37-0.54 stay low on every seed. ``range_k`` 3 or 6 lowered F1 on the ``small`` subset (0.370 / 0.452
+  collectives 0.37-0.54 stay low on every seed. With the detector's default training (35 epochs) in place of 3 the
+  ``medium`` figures are 0.648 / 0.653 / 0.667 (mean 0.656 ± 0.010; what else was tried:
+  ``benchmarks/bench_fdir_suite.py``). ``range_k`` 3 or 6 lowered F1 on the ``small`` subset (0.370 / 0.452
   against 0.561), so it stays off. Pass ``**TELEMANOM`` (or ``fdir.registry.make(..., settings="telemanom")``) to
   reproduce telemanom's protocol and the SMAP/MSL figures published with it; :data:`SETTINGS` names both.
   **SMAP/MSL** (all labelled channels, dense_float, seeds 0-2, :mod:`fdir.protocols.selection`, ``hwsim bench
