@@ -182,10 +182,26 @@ def assert_bounded_memory(rt, x, warmup=300, n=2000, limit=32 * 1024) -> None:
     assert grown <= limit, f"memory grew by {grown} bytes"
 
 
+def assert_version_gate(spec, folder, version, monkeypatch) -> None:
+    """The bundle saved in ``folder`` declares ``version``: a runtime that reads only up to ``version`` − 1 refuses
+    it (FormatError naming the version), and ``spec`` labelled ``version`` − 1 is refused by this runtime."""
+    import fdir.runtime.bundle as bundle
+    from fdir.runtime import load
+    from fdir.runtime.graph import FormatError
+
+    monkeypatch.setattr(bundle, "FORMAT_VERSION", version - 1)
+    with pytest.raises(FormatError, match=rf"version={version} is not supported \(accepted: 1 to {version - 1}\)"):
+        load(folder)
+    monkeypatch.undo()
+    with pytest.raises(FormatError, match=f"need version {version}"):
+        bundle.check_spec({**spec, "version": version - 1})
+
+
 @pytest.fixture
 def builders():
     """The bundle builders of this module (conftest helpers are not importable under importlib mode)."""
     return {"forecaster": persistence_forecaster, "autoencoder": pca_autoencoder, "nominal": nominal_windows,
             "memory_growth": memory_growth, "bounded_memory": assert_bounded_memory,
             "persistence_detector": Persistence, "reconstruction_detector": Reconstruction,
-            "mean_detector": MeanForecaster, "two_head_mean_detector": TwoHeadMeanForecaster}
+            "mean_detector": MeanForecaster, "two_head_mean_detector": TwoHeadMeanForecaster,
+            "version_gate": assert_version_gate}

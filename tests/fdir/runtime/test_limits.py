@@ -73,18 +73,12 @@ def test_flat_line_flags_equal_the_pipeline_with_gaps_and_inf(tmp_path, builders
 def test_an_older_runtime_refuses_a_hold_length_flat_line(tmp_path, monkeypatch, builders):
     """The hold-length flat line declares version 4: a runtime that reads up to version 3 refuses it (FormatError
     naming the version) instead of looking for the rolling-deviation fields; labelled version 3 it is refused here."""
-    import fdir.runtime.bundle as bundle
 
     x = np.sin(np.arange(800) / 5.0)
     spec, arrays = Pipeline(builders["persistence_detector"], NDTThresholder, flat_line=20).fit(x).export()
     folder = save_bundle(tmp_path / "b", spec, arrays)
     assert read_bundle(folder)[0]["version"] == 4
-    monkeypatch.setattr(bundle, "FORMAT_VERSION", 3)
-    with pytest.raises(FormatError, match=r"version=4 is not supported \(accepted: 1 to 3\)"):
-        load(folder)
-    monkeypatch.undo()
-    with pytest.raises(FormatError, match="need version 4"):
-        bundle.check_spec({**spec, "version": 3})
+    builders["version_gate"](spec, folder, 4, monkeypatch)
 
 
 def test_version_3_rolling_deviation_flat_line_is_still_read(tmp_path, builders):

@@ -313,17 +313,9 @@ def test_version_5_is_refused_by_a_version_4_runtime_and_older_bundles_still_loa
     the version) instead of running the NDT path with its fields; the same spec labelled version 4 is refused by
     this runtime (it needs version 5). Bundles of the older methods keep their versions and load: SPOT 3, telemanom
     NDT 1, NDT with the hold-length flat line 4 (each saved, loaded and run on 200 samples)."""
-    import fdir.runtime.bundle as bundle
-
     train, _ = _data(n_train=1000)
     spec, arrays = _pipeline(train, builders["mean_detector"]).export()
-    folder = save_bundle(tmp_path / "union", spec, arrays)
-    monkeypatch.setattr(bundle, "FORMAT_VERSION", 4)
-    with pytest.raises(FormatError, match=r"version=5 is not supported \(accepted: 1 to 4\)"):
-        load(folder)
-    monkeypatch.undo()
-    with pytest.raises(FormatError, match="need version 5"):
-        bundle.check_spec({**spec, "version": 4})
+    builders["version_gate"](spec, save_bundle(tmp_path / "union", spec, arrays), 5, monkeypatch)
     x = np.sin(2 * np.pi * np.arange(1000) / 40) + 0.05 * np.random.default_rng(1).standard_normal(1000)
     Persistence = builders["persistence_detector"]
     for name, thr, flat_line, version in (("spot", lambda: SPOTThresholder(q=1e-3), None, 3),
