@@ -21,7 +21,9 @@ forecaster pair shrunk to the spiking detector's parameter count / operations pe
 :mod:`fdir.detectors.matched`), ``lif`` / ``mtj_lif`` (the spiking forecaster with signed
 LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``dense_converted`` (the operation-matched dense
 pair converted to a rate-coded integrate-and-fire network, :mod:`fdir.detectors.converted`), ``cae`` (windowed
-convolutional autoencoder) and ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`).
+convolutional autoencoder), ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`)
+and ``linear_ar`` (the ridge AR(p) one-step forecaster, :mod:`fdir.detectors.linear`; closed-form, no training
+epochs or seed).
 With ``quick`` the trained families run 3 epochs.
 """
 
@@ -105,6 +107,12 @@ def _novelty(estimator: str):
     return factory
 
 
+def _linear():
+    from fdir.detectors.linear import LinearForecaster
+
+    return LinearForecaster()
+
+
 BUILTIN: dict[str, Callable] = {
     "dense_float": _dense(False),
     "int8": _dense(True),
@@ -115,6 +123,7 @@ BUILTIN: dict[str, Callable] = {
     "cae": _cae,
     "isolation_forest": _novelty("isolation_forest"),
     "lof": _novelty("lof"),
+    "linear_ar": _linear,
 }
 """The built-in pipelines (module doc), registered at import."""
 

@@ -239,7 +239,8 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     (empty cells, NaN) are filled forward for the model and never flagged. Writes OUT/anomalies.csv (start and end
     in the file's own time column), OUT/settings.json (the settings used) and OUT/<channel>.png (the series with
     shaded anomalies, the error streams and their thresholds). The training part must hold at least the detector's
-    minimum length (dense_float and int8: 79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55);
+    minimum length (dense_float and int8: 79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55,
+    linear_ar: 32);
     windows adapt to shorter series above it.
 
     With a nominal training part the default settings (label_free) were chosen on the generated robustness suite,
