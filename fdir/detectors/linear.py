@@ -45,7 +45,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from fdir.detectors.base import as_series, fitted, stream_array
+from fdir.detectors.base import as_series, fitted
 
 __all__ = ["ALPHAS", "MAX_FRACTION", "ORDER", "LinearForecaster"]
 
@@ -57,6 +57,11 @@ MAX_FRACTION = 0.25
 
 ALPHAS = tuple(float(a) for a in np.logspace(-6, 3, 19))
 """Ridge penalties λ searched by leave-one-out cross-validation on the training windows (input units²)."""
+
+
+def _lagged(z: np.ndarray, p: int) -> np.ndarray:
+    """(T − p, p) the windows z_{t−p} .. z_{t−1} of the samples t = p .. T − 1 of ``z`` (T,) (a view)."""
+    return np.lib.stride_tricks.sliding_window_view(z[:-1], p)
 
 
 class LinearForecaster:
@@ -108,8 +113,7 @@ class LinearForecaster:
 
         a = as_series(train, "train", min_length=self.min_train_length)[:, 0]
         p = self.window_for(a.size)
-        X = np.lib.stride_tricks.sliding_window_view(a[:-1], p)
-        m = RidgeCV(alphas=ALPHAS).fit(X, a[p:])
+        m = RidgeCV(alphas=ALPHAS).fit(_lagged(a, p), a[p:])
         self.p, self.coef, self.intercept, self.alpha = p, np.asarray(m.coef_, np.float64), float(m.intercept_), \
             float(m.alpha_)
         return self
@@ -120,14 +124,13 @@ class LinearForecaster:
         a = as_series(x)[:, 0]
         out = np.full(a.size, np.nan)
         if a.size > self.p:
-            X = np.lib.stride_tricks.sliding_window_view(a[:-1], self.p)
-            out[self.p:] = X @ coef + self.intercept
+            out[self.p:] = _lagged(a, self.p) @ coef + self.intercept
         return out
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """(1, T) absolute one-step errors of ``x`` (T, D) or (T,) (module doc), NaN for t < p."""
-        a = as_series(x)
-        return stream_array(np.abs(self.forecast(a)[None] - a[:, 0][None]), 0, a.shape[0])
+        z = as_series(x)[:, 0]
+        return np.abs(self.forecast(z) - z)[None]
 
     def reference(self, x: np.ndarray) -> np.ndarray:
         """(T,) the forecast target (column 0), for the thresholder's guards."""
