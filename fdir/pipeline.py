@@ -572,6 +572,9 @@ class Pipeline:
         arrays["input.mean"] = (np.where(diff, 0.0, sc.center) + sc.scale * mean).astype(np.float32)
         arrays["input.std"] = (sc.scale * std).astype(np.float32)
         inp.update(mean="input.mean", std="input.std")
+        reads = dict(self._groups(self.columns))[ch]
+        if len(reads) > 1:              # informative: the column order the runtime's samples must follow
+            inp["columns"] = [self.columns[k] for k in reads]
         if diff.any():
             inp["difference"] = [bool(v) for v in diff]
         spec["input"] = inp

@@ -23,7 +23,8 @@ LIF or MTJ-LIF neurons, :mod:`fdir.detectors.spiking_detector`), ``dense_convert
 pair converted to a rate-coded integrate-and-fire network, :mod:`fdir.detectors.converted`), ``cae`` (windowed
 convolutional autoencoder), ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`)
 and ``linear_ar`` (the ridge AR(p) one-step forecaster, :mod:`fdir.detectors.linear`; closed-form, no training
-epochs or seed).
+epochs or seed; its pipeline reads every channel of a multichannel series as context of each watched one,
+``per_channel="context"``).
 With ``quick`` the trained families run 3 epochs.
 """
 
@@ -109,8 +110,9 @@ def _novelty(estimator: str):
 
 def _linear():
     from fdir.detectors.linear import LinearForecaster
+    from fdir.pipeline import Pipeline
 
-    return LinearForecaster()
+    return Pipeline(LinearForecaster, per_channel="context")
 
 
 BUILTIN: dict[str, Callable] = {
@@ -168,9 +170,11 @@ def get(name: str) -> Callable:
 
 
 def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax",
-         per_channel: bool | str = True, settings: str | Mapping | None = None):
+         per_channel: bool | str | None = None, settings: str | Mapping | None = None):
     """A fresh :class:`fdir.pipeline.Pipeline` of the detector registered as ``name`` (module doc), with
-    ``scaling`` and ``per_channel`` (:class:`~fdir.pipeline.Pipeline`) unless the factory chose the scaling itself.
+    ``scaling`` (unless the factory chose the scaling itself) and ``per_channel`` (:class:`~fdir.pipeline.Pipeline`;
+    None, the default: the registration's layout, i.e. a factory's pipeline keeps its own and a wrapped detector gets
+    ``"separate"``).
 
     settings : None (default: a wrapped detector gets the pipeline's defaults, :data:`fdir.pipeline.LABEL_FREE`; a
     pipeline built by the factory keeps its own), a name in :data:`fdir.pipeline.SETTINGS` (``"label_free"``,
@@ -203,6 +207,8 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
         raise ValueError(f"settings={settings!r}, accepted: None, one of {tuple(SETTINGS)} or a mapping over "
                          f"{SETTING_KEYS}")
     probe = Pipeline(factory, **chosen)   # checks the values before any detector is built
+    if per_channel is not None:
+        channel_mode(per_channel)
     try:
         params = inspect.signature(factory).parameters
         var_kw = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -214,7 +220,8 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
     if isinstance(first, Pipeline):
         if "scaling" not in kw:
             first.scaling = scaling
-        first.per_channel = channel_mode(per_channel)
+        if per_channel is not None:
+            first.per_channel = channel_mode(per_channel)
         first.name = first.name or name
         if "thresholder" in chosen:
             first.make_thresholder = probe.make_thresholder
@@ -230,4 +237,5 @@ def make(name: str, *, seed: int = 0, epochs: int | None = None, quick: bool = F
     def detector():
         return pending.pop() if pending else factory(**kw)
 
-    return Pipeline(detector, scaling=scaling, per_channel=per_channel, name=name, **chosen)
+    return Pipeline(detector, scaling=scaling, per_channel=True if per_channel is None else per_channel, name=name,
+                    **chosen)

@@ -14,7 +14,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "METHOD_VERSIONS", "THRESHOLD_METHOD
            "read_bundle", "required_version", "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 """Newest format version this runtime reads (it reads every version from 1 up to this one)."""
 
 VERSION_2_KEYS = ("input.difference", "limits")
@@ -55,11 +55,14 @@ def _needs(spec: dict) -> list[tuple[str, int]]:
         out.append((f"detector.threshold.method={method!r}", METHOD_VERSIONS[method]))
     if _has(spec, "limits.flat_line.limit"):
         out.append(("limits.flat_line.limit", 4))
+    if _has(spec, "detector.lead"):
+        out.append(("detector.lead", 6))
     return out
 
 
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 5 with a SPOT-or-NDT threshold
+    """The lowest format version that can hold ``spec``: 6 with a forecast lead (``detector.lead``, a forecast of
+    the current sample from the window that ends with it), 5 with a SPOT-or-NDT threshold
     (``detector.threshold.method`` = ``"spot_or_ndt"``), 4 with the hold-length flat-line check
     (``limits.flat_line.limit``), 3 with a SPOT threshold (``detector.threshold.method`` = ``"spot"``), 2 with any
     of :data:`VERSION_2_KEYS`, else 1."""

@@ -94,8 +94,9 @@ offline)."""
 class ForecastResult:
     """Outcome of one ``step`` (reused): ``t`` sample index; ``valid`` every channel of the sample was valid
     (:mod:`fdir.runtime.sample`; invalid channels were replaced by their last valid value); ``prediction`` forecast
-    for the next sample, the mean over heads (NaN before W samples); ``error`` |prediction − value| of this sample
-    (NaN when there was no forecast or the target channel was invalid, ERROR_CAP when it overflowed float32);
+    for the next sample (of this sample with ``detector.lead`` = 0), the mean over heads (NaN before W samples);
+    ``error`` |prediction − value| of this sample (NaN when there was no forecast or the target channel was invalid,
+    ERROR_CAP when it overflowed float32);
     ``head_predictions``, ``head_errors`` (K,) the same per head (the errors NDT thresholds; NaN where the stream
     was held); ``horizon_errors`` (K_h,) the horizon-mean errors completed at this step, one per ``horizon_mean``
     stream, for error index ``horizon_index`` (t − t₀ − horizon + 1; NaN and −1 when none completed, NaN when
@@ -127,7 +128,8 @@ class ForecastResult:
 class WindowForecaster:
     """The forecasting model of a windowed bundle: a doubled ring buffer (2W, D) of standardised samples, so the
     last W samples are one contiguous block, copied into the graph input (the bundle's layout) and run through the
-    :class:`~fdir.runtime.graph.Graph` once W samples are buffered. ``y`` (view of the graph output, flat) holds
+    :class:`~fdir.runtime.graph.Graph` once W samples are buffered; with ``detector.lead`` = 0 the target channel's
+    newest sample is set to 0 in the graph input (FORMAT.md). ``y`` (view of the graph output, flat) holds
     the forecasts after :meth:`push` returned True. Buffers are allocated here.
 
     Raises
@@ -139,6 +141,8 @@ class WindowForecaster:
     def __init__(self, spec: dict, arrays: dict, fixed_point: bool = False) -> None:
         inp = spec["input"]
         self.D, self.W = int(inp["channels"]), int(inp["window"])
+        det = spec.get("detector") or {}
+        self._masked = int(det.get("target", 0)) if det.get("lead", 1) == 0 else None   # FORMAT.md: lead 0
         self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fixed_point)
         self.y = self.graph.y.reshape(-1)
         self._ring = np.zeros((2 * self.W, self.D), np.float32)
@@ -163,6 +167,8 @@ class WindowForecaster:
         if self._n < self.W:
             return False
         np.copyto(self._dst, self._blocks[self._pos])
+        if self._masked is not None:        # lead 0: the forecast sample itself is not an input
+            self._dst[self.W - 1, self._masked] = 0.0
         self.graph.run()
         return True
 
@@ -215,6 +221,9 @@ class ForecastRuntime:
         else:
             self.model = WindowForecaster(spec, arrays, fixed_point=fp)
         self.graph = getattr(self.model, "graph", None)
+        self.lead = det.get("lead", 1)
+        if isinstance(self.lead, bool) or self.lead not in (0, 1):
+            raise FormatError(f"detector.lead={self.lead!r} must be 0 or 1")
         self.horizon = int(det.get("horizon", 1))
         self.residual = bool(det.get("residual", False))
         self.n_heads = int(det.get("heads", 1))
@@ -240,6 +249,10 @@ class ForecastRuntime:
         self._pred_src = flat[:: self.horizon][: self.n_heads] if self.n_heads > 1 else flat[:1]
         self.streams = self._parse_streams(det.get("streams"))
         hz = [k for k, kind in self.streams if kind == "horizon_mean"]
+        if self.lead == 0 and (spec.get("spiking") is not None or self.n_heads != 1 or self.horizon != 1 or hz
+                               or gains[0] != 0.0):
+            raise FormatError("detector.lead=0 needs a windowed graph with one head, horizon 1, first-step errors "
+                              "and residual_gain 0 (the forecast sample is not an input)")
         H = self.horizon
         self.decision_lag = H - 1 if hz else 0          # samples the horizon errors trail the first-step errors
         if hz and n_out < self.n_heads * H:
@@ -284,7 +297,7 @@ class ForecastRuntime:
         self._bank = self.spot if self.union is None else self.union   # index-decided thresholds, or None (NDT)
         self._first = [(k, n) for (k, kind), n in zip(self.streams, sinks, strict=True) if kind == "first_step"]
         self._ndt_hz = [n for (_, kind), n in zip(self.streams, sinks, strict=True) if kind == "horizon_mean"]
-        self.t0 = max(self.W, int(l_s))
+        self.t0 = max(self.W - 1 + self.lead, int(l_s))
         self.result = ForecastResult(self.n_heads, len(hz))
         self._heads = self.result.head_predictions      # written in place by step(): no copies per sample
         self.reset()
@@ -399,6 +412,8 @@ class ForecastRuntime:
             r.flatness = self.flat_check.flatness
         y = float(row[self.target])
         y_ok = bool(intake.ok[self.target])
+        if self.lead == 0:                                      # the forecast of this sample, from its own window
+            self._predict(row, y)
         decided = None
         bank = self._bank
         if self.t >= self.t0:                                   # one push per stream and sample from t₀ on
@@ -437,6 +452,13 @@ class ForecastRuntime:
         if decided is not None:
             r.decided = decided
             self._reported = max(self._reported, decided[1])   # SPOT or NDT ranges may overlap earlier ones
+        if self.lead == 1:                                      # the forecast of the next sample
+            self._predict(row, y)
+        r.prediction = self._pending
+        return r
+
+    def _predict(self, row: np.ndarray, y: float) -> None:
+        """Push ``row`` into the model; once its window is full, set the heads' forecasts (and the pending mean)."""
         with np.errstate(over="ignore", invalid="ignore"):      # an overflowing forecast is caught at its error
             if self.model.push(row):
                 np.multiply(self.head_gains, y, out=self._heads)
@@ -446,8 +468,6 @@ class ForecastRuntime:
                     for i, src in enumerate(self._hz_src):
                         np.multiply(self._hz_gain[i], y, out=self._fc[0, i])
                         np.add(self._fc[0, i], src, out=self._fc[0, i])
-        r.prediction = self._pending
-        return r
 
     def _horizon_step(self, y: float, y_ok: bool) -> tuple[int, int] | None:
         """Add sample z_t's error to every pending forecast, push the completed horizon errors (origin t − h) and
@@ -574,9 +594,9 @@ class ForecastRuntime:
             if r.decided is not None:
                 a, b = r.decided
                 flags[a:b] |= self.flags(a, b)
-            if t0 - 1 <= t < T - 1:
-                pred[t + 1 - t0] = r.prediction
-                hpred[t + 1 - t0] = r.head_predictions
+            if t0 - self.lead <= t < T - self.lead:           # the forecast of sample t + lead
+                pred[t + self.lead - t0] = r.prediction
+                hpred[t + self.lead - t0] = r.head_predictions
         fin = self.finish()
         if fin is not None:
             a, b = fin

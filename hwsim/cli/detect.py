@@ -192,7 +192,8 @@ def _safe(name: str) -> str:
 @click.option("--train-until", default=None, metavar="TIME",
               help="Train on the rows of FILE up to TIME (inclusive; needs --time-column).")
 @click.option("--detector", type=click.Choice(detector_names()), default="dense_float", show_default=True,
-              help="Registered detector pipeline (fdir.registry).")
+              help="Registered detector pipeline (fdir.registry). linear_ar reads every channel of the file as "
+              "context of each watched one (its bundles then take the columns in the order input.columns gives).")
 @click.option("--scaling", type=click.Choice(SCALERS), default="minmax", show_default=True,
               help="Scaling fitted on the training part (stored in the bundle).")
 @click.option("--settings", "base", type=click.Choice(tuple(SETTINGS)), default=None,
@@ -310,7 +311,7 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
               "thresholder_params": {k: repr(v) if not isinstance(v, (int, float, str)) else v
                                      for k, v in settings["thresholder"].params},
               "transform": settings["transform"], "differenced": differenced, "budget": settings["budget"],
-              "flat_line": settings["flat_line"], "training_samples": len(train)}
+              "flat_line": settings["flat_line"], "layout": pipe.per_channel, "training_samples": len(train)}
     (out / "settings.json").write_text(json.dumps(record, indent=2) + "\n")
     table = pd.concat([r.intervals for r in results], ignore_index=True)
     table.to_csv(out / "anomalies.csv", index=False)
