@@ -20,7 +20,11 @@ to the regressors, ẑ_t = b + Σ_{i=1..p} w_i z_{t−i} + Σ_k Σ_{i=0..c−1} 
 (:data:`CONTEXT_LAGS` = 5): a contemporaneous regression on the other channels, so a channel that stops following
 them (a correlation break, a slow bump the others do not share) leaves a forecast error even where its own history
 looks nominal. The registry's ``linear_ar`` pipeline uses the ``"context"`` layout (:mod:`fdir.registry`); with one
-column the model is the plain AR(p).
+column the model is the plain AR(p). Isolation: a fault on one channel also disturbs the forecasts of the channels
+that read it as context, so they may be flagged over the same interval (tried: a 200-sample break on one of three
+correlated channels flagged all three; the faulty one had the largest interval score, 238 against 94 and 64, in
+SPOT's excess units): rank overlapping intervals by ``score`` as a first isolation, or run ``per_channel="separate"``
+where isolation matters more than detection.
 
 Why it is here (issue 17): on the robustness suite (:mod:`fdir.suite`, ``medium`` subset, 108 series, the pipeline's
 label-free defaults :data:`fdir.pipeline.LABEL_FREE`, ``fdir.suite.evaluate_suite(lambda:
