@@ -391,7 +391,8 @@ class Pipeline:
                     and len(getattr(det, "input_columns", cols)) < 2:
                 raise ValueError(f"per_channel='context': the {self.name or 'pipeline'} detector reads only the "
                                  "watched column, so the other channels give it no context; give it every input "
-                                 "column (the forecaster: ForecasterConfig(commands='all'))")
+                                 "column (the forecaster: ForecasterConfig(commands='all'); the linear forecaster: "
+                                 "context_lags > 0)")
             cal = np.asarray(det.scores(z), np.float64)
             if n_fit < z.shape[0]:
                 scored = np.flatnonzero(np.isfinite(cal).all(axis=0))
