@@ -121,6 +121,36 @@ def _auc_pr() -> float:
     return auc_pr([(2, 3)], np.array([0.1, 0.9, 0.8, 0.7, 0.2, 0.3]))
 
 
+def _white_noise_point_snr() -> float:
+    """Matched-filter SNR (fdir.suite.detectability) of a +5 point in unit white noise (T = 6,000, seed 0)."""
+    import numpy as np
+
+    from fdir.suite.dataset import Series
+    from fdir.suite.detectability import label_snr
+
+    y = np.random.default_rng(0).normal(size=6000)
+    x = y.copy()
+    x[3000] += 5.0
+    s = Series("case", "test", "point", x[:, None], y[:, None], np.arange(6000.0), np.array([[3000, 3000]]),
+               np.array([0]), 2400, 0)
+    return float(label_snr(s).snr[0])
+
+
+def _context_weight() -> float:
+    """Fitted weight of x_{1,t} when x_0 = 2 x_{1,t} + 0.5 x_{1,t-1} + N(0, 0.05²), x_1 an AR(1) with coefficient 0.9
+    (fdir.detectors.linear with context, T = 5,000, seed 0)."""
+    import numpy as np
+    from scipy.signal import lfilter
+
+    from fdir.detectors.linear import LinearForecaster
+
+    rng = np.random.default_rng(0)
+    x1 = lfilter([1.0], [1.0, -0.9], rng.normal(size=5200))[200:]
+    x0 = 2.0 * x1 + 0.5 * np.concatenate([[0.0], x1[:-1]]) + rng.normal(0.0, 0.05, 5000)
+    det = LinearForecaster(order=10, max_fraction=0.5).fit(np.column_stack([x0, x1]))
+    return float(det.coef[-1])
+
+
 def cases() -> list[dict]:
     sup = ("OPS-SAT-AD official split, issue 6 gate (arXiv:2407.04730 baseline: RF F1 0.92, MCC 0.91); model chosen "
            "by CV on the training split (fdir.protocols.opssat.SUPERVISED_DEFAULTS)")
@@ -165,6 +195,12 @@ def cases() -> list[dict]:
         {"case": "point-wise AUC-PR (average precision), 6 samples", "source": "sklearn average_precision_score "
          "definition AP = Σ (R_k − R_{k−1}) P_k, fdir reference sheet §5", "mode": "abs", "tolerance": 1e-12,
          "expected": lambda: 0.5 * (1 / 2) + 0.5 * (2 / 3), "compute": _auc_pr},
+        {"case": "suite detectability: matched-filter SNR of a +5 point in unit white noise", "source":
+         "matched filter in white Gaussian noise, SNR = ||s||/sigma (Kay, Detection Theory, 1998, ch. 4)",
+         "mode": "rel", "tolerance": 0.04, "expected": 5.0, "compute": _white_noise_point_snr},
+        {"case": "linear forecaster with context: weight of the current context sample (true 2)", "source":
+         "least squares of a known linear model (fdir.detectors.linear, Context)", "mode": "abs", "tolerance": 0.02,
+         "expected": 2.0, "compute": _context_weight},
         {"case": "OPS-SAT-AD supervised tree ensemble F1", "source": sup, "mode": "ge", "tolerance": 0.0,
          "expected": 0.92, "compute": lambda: _supervised().f1},
         {"case": "OPS-SAT-AD supervised tree ensemble MCC", "source": sup, "mode": "ge", "tolerance": 0.0,
