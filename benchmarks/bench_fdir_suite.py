@@ -18,6 +18,9 @@ detector scores:
   telemanom's NDT (the peer;
   Hundman et al., KDD 2018, arXiv:1802.04431) and SPOT with the paper's free GPD shape and flags grouped within 100
   samples (``spot_grouped_free``: the previous best, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144).
+* ``linear_ar`` (:data:`LINEAR`, not a configuration: the registry's pipeline with its own defaults over
+  :data:`SEEDS`): the ridge AR(p) forecaster with the other channels as context, the best detector on the suite
+  (paragraph "Another detector" below).
 * ``after``: the input transform chosen per channel by the ADF/KPSS rule (:mod:`fdir.transform`), one alarm budget
   per series (``budget="series"``), NDT, SPOT with the non-negative GPD shape (:mod:`fdir.spot`, Tail shape)
   at risk :data:`Q`, flags grouped within :data:`GAP` samples, and the pipeline's default thresholder
@@ -313,6 +316,39 @@ def _seed_metrics(quick: bool, rows0) -> list[Metric]:
     ]
 
 
+LINEAR = "linear_ar"
+"""The registry's linear forecaster with context (:mod:`fdir.detectors.linear`), reported beside the default over
+:data:`SEEDS` (:func:`_detector_seed_metrics`)."""
+
+
+def _detector_seed_metrics(quick: bool, name: str = LINEAR) -> list[Metric]:
+    """The registry's pipeline ``name`` with its own defaults (``fdir.registry.make(name)``: the label-free settings
+    and its own layout) over :data:`SEEDS` (suite seed = detector seed; subset ``small`` when ``quick`` else ``all``):
+    event-wise F1 over all series (mean and sample standard deviation), per anomaly type with the counts of the seeds
+    pooled, and false alarms per 10⁴ anomaly-free test samples (mean)."""
+    import numpy as np
+    import pandas as pd
+
+    from fdir import registry, suite
+
+    subset = "small" if quick else "all"
+    per_seed = [suite.evaluate_suite(lambda s=seed: registry.make(name, seed=s, quick=quick),
+                                     suite.load(subset, seed=seed)) for seed in SEEDS]
+    tabs = [suite.score_table(rows) for rows in per_seed]
+    f1 = np.array([t.loc["all"].f1 for t in tabs])
+    note = f"{name}, subset {subset}, seeds {SEEDS}: " + ", ".join(f"{v:.3f}" for v in f1)
+    out = [Metric(f"{name}_f1_all_mean", float(f1.mean()), GOAL_ALL, True, "F1", note),
+           Metric(f"{name}_f1_all_std", float(f1.std(ddof=1)), None, False, "F1", "sample std over the seeds"),
+           Metric(f"{name}_false_alarms_per_10k_mean", float(np.mean([t.attrs["false_alarms_per_10k"] for t in tabs])),
+                  None, False, "events / 10^4 samples", "anomaly-free series, mean over the seeds")]
+    pooled = suite.score_table(pd.concat(per_seed, ignore_index=True))
+    for kind in pooled.index[1:]:
+        r = pooled.loc[kind]
+        out.append(Metric(f"{name}_f1_{kind}_pooled", float(r.f1), GOAL_TYPE, True, "F1",
+                          f"TP {int(r.tp)}, FP {int(r.fp)}, FN {int(r.fn)} over the seeds' {int(r.series)} series"))
+    return out
+
+
 def bench_suite(quick: bool) -> list[Metric]:
     import pandas as pd
 
@@ -336,6 +372,7 @@ def bench_suite(quick: bool) -> list[Metric]:
                 out.append(Metric(f"{config}_{name}_f1_class_{cls}", float(r.f1), None, True, "F1",
                                   f"TP {r.tp}, FP {r.fp}, FN {r.fn} over {r.series} series (anomaly-free included)"))
     out += _seed_metrics(quick, all_rows["flat_line"])
+    out += _detector_seed_metrics(quick)
     after, ctx = all_rows["after"], all_rows["context"]
     for name in ("ndt", "spot", DEFAULT.name):
         a = after[after.thresholder == name]
