@@ -35,7 +35,9 @@ suite seeds 0 / 1 / 2, mean 0.734 ± 0.044 (TP/FP/FN 117/13/51, 116/20/72, 105/1
 ± 0.010 with its default training), in 1.2-2.6 min of wall time per seed against about 5.5 min (one process each on the
 2-core development machine). Per type (seeds 0-2): point 0.71-0.87, short 0.57-0.68, long 0.32-0.54, contextual
 0.67-0.84, level shift 0.86-0.87, variance 0.73-0.82, frequency 0.67-0.88, stuck 0.93-0.96, correlation 0.50-0.86:
-below the issue's goals (0.80 overall, 0.60 per type) on long bumps and short collectives. Without context (each
+below the issue's goals (0.80 overall, 0.60 per type) on long bumps and short collectives. On all 216 series
+(``subset="all"``, 500-20,000 samples) 0.755 / 0.696 / 0.713, mean 0.721 ± 0.030 (TP/FP/FN 253/59/105, 245/95/119,
+229/58/126; long bumps 0.35-0.40). Without context (each
 channel alone, ``per_channel="separate"``, the same on the 88 one-channel series) 0.721 / 0.673 / 0.662, mean 0.685 ±
 0.031: the context layout gains on the 20 correlated series only, there F1 0.644 → 0.967 (seed 0) and 0.500 → 0.759
 (seed 1; long bumps 0 → 7 of 9 found, frequency changes 0 → 6 of 9, false alarms 16 → 4). On NASA SMAP/MSL (all labelled
