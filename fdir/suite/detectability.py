@@ -92,8 +92,8 @@ def label_snr(s: Series, order: int = ORDER, context_lags: int = CONTEXT_LAGS, a
     Raises
     ------
     ValueError
-        for ``order`` not an integer >= 1, ``context_lags`` not an integer >= 0, or ``alpha`` as
-        :func:`clairvoyant_probability`.
+        for ``order`` not an integer >= 1, ``context_lags`` not an integer >= 0, ``alpha`` as
+        :func:`clairvoyant_probability`, or non-finite values or nominal values.
     """
     if not isinstance(order, numbers.Integral) or isinstance(order, bool) or order < 1:
         raise ValueError(f"order={order!r}, accepted: an integer >= 1 (samples)")
@@ -101,6 +101,8 @@ def label_snr(s: Series, order: int = ORDER, context_lags: int = CONTEXT_LAGS, a
         raise ValueError(f"context_lags={context_lags!r}, accepted: an integer >= 0 (samples)")
     clairvoyant_probability(0.0, alpha)
     y, x = np.asarray(s.nominal, np.float64), np.asarray(s.values, np.float64)
+    if not (np.isfinite(y).all() and np.isfinite(x).all()):
+        raise ValueError(f"series {s.name!r}: values and nominal must be finite (no NaN or inf)")
     T = y.shape[0]
     p = max(1, min(int(order), T // 10))
     c = min(int(context_lags), p)

@@ -59,7 +59,9 @@ def test_anomaly_free_series_and_suite_table():
 @pytest.mark.parametrize("call, name", [
     (lambda s: label_snr(s, order=0), "order"), (lambda s: label_snr(s, context_lags=-1), "context_lags"),
     (lambda s: label_snr(s, alpha=0.0), "alpha"), (lambda s: clairvoyant_probability(-1.0), "snr"),
-    (lambda s: clairvoyant_probability(np.nan), "snr"), (lambda s: clairvoyant_probability(1.0, np.inf), "alpha")])
+    (lambda s: clairvoyant_probability(np.nan), "snr"), (lambda s: clairvoyant_probability(1.0, np.inf), "alpha"),
+    (lambda s: label_snr(_series(s.nominal[:, 0], np.where(np.arange(800) == 7, np.nan, s.values[:, 0]), [(500, 500)])),
+     "finite")])
 def test_bad_parameters_are_named(call, name):
     y = np.random.default_rng(3).normal(size=800)
     with pytest.raises(ValueError, match=name):
