@@ -74,7 +74,7 @@ import pandas as pd
 
 from fdir.detectors.base import as_series, fitted
 
-__all__ = ["ALPHAS", "CONTEXT_LAGS", "MAX_FRACTION", "ORDER", "LinearForecaster"]
+__all__ = ["ALPHAS", "CONTEXT_LAGS", "MAX_FRACTION", "ORDER", "LinearForecaster", "regressors"]
 
 ORDER = 50
 """Default largest AR order p (samples): module doc (chosen on the robustness suite, seed 0)."""
@@ -95,7 +95,7 @@ def _lagged(z: np.ndarray, p: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(z[:-1], p)
 
 
-def _features(x: np.ndarray, p: int, c: int) -> np.ndarray:
+def regressors(x: np.ndarray, p: int, c: int) -> np.ndarray:
     """(T − p, p + (D − 1)·c) regressors of the samples t = p .. T − 1 of ``x`` (T, D): z_{t−p} .. z_{t−1} of
     column 0, then x_{k, t−c+1} .. x_{k, t} of each other column k (oldest first); c <= p + 1."""
     own = _lagged(x[:, 0], p)
@@ -135,7 +135,7 @@ class LinearForecaster:
         self.p: int | None = None
         self.c = 0                              # context samples per other column (0: column 0 alone)
         self.n_columns = 1                      # D, input columns read
-        self.coef: np.ndarray | None = None     # (p + (D − 1)·c,) weights of _features' columns
+        self.coef: np.ndarray | None = None     # (p + (D − 1)·c,) weights of regressors' columns
         self.intercept = 0.0
         self.alpha: float | None = None
 
@@ -171,7 +171,7 @@ class LinearForecaster:
         x = as_series(train, "train", min_length=self.min_train_length)
         p = self.window_for(x.shape[0])
         c = min(self.context_lags, p + 1) if x.shape[1] > 1 else 0
-        m = RidgeCV(alphas=ALPHAS).fit(_features(x, p, c), x[p:, 0])
+        m = RidgeCV(alphas=ALPHAS).fit(regressors(x, p, c), x[p:, 0])
         self.p, self.c, self.n_columns = p, c, int(x.shape[1]) if c else 1
         self.coef, self.intercept, self.alpha = np.asarray(m.coef_, np.float64), float(m.intercept_), float(m.alpha_)
         return self
@@ -182,6 +182,13 @@ class LinearForecaster:
             raise ValueError(f"x has {a.shape[1]} columns, the forecaster was fitted on {self.n_columns}")
         return a
 
+    def _forecast(self, a: np.ndarray) -> np.ndarray:
+        coef = fitted(self.coef, type(self).__name__)
+        out = np.full(a.shape[0], np.nan)
+        if a.shape[0] > self.p:
+            out[self.p:] = regressors(a, self.p, self.c) @ coef + self.intercept
+        return out
+
     def forecast(self, x: np.ndarray) -> np.ndarray:
         """(T,) one-step forecasts ẑ_t of column 0 of ``x`` (T, D) or (T,) (the fitted D columns when fitted with
         context), NaN for t < p.
@@ -191,12 +198,7 @@ class LinearForecaster:
         ValueError
             before :meth:`fit`, or for a column count other than the fitted one (with context).
         """
-        coef = fitted(self.coef, type(self).__name__)
-        a = self._input(x)
-        out = np.full(a.shape[0], np.nan)
-        if a.shape[0] > self.p:
-            out[self.p:] = _features(a, self.p, self.c) @ coef + self.intercept
-        return out
+        return self._forecast(self._input(x))
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """(1, T) absolute one-step errors of ``x`` (T, D) or (T,) (module doc), NaN for t < p.
@@ -207,7 +209,7 @@ class LinearForecaster:
             as :meth:`forecast`.
         """
         a = self._input(x)
-        return np.abs(self.forecast(a) - a[:, 0])[None]
+        return np.abs(self._forecast(a) - a[:, 0])[None]
 
     def reference(self, x: np.ndarray) -> np.ndarray:
         """(T,) the forecast target (column 0), for the thresholder's guards."""

@@ -129,7 +129,7 @@ class WindowForecaster:
     """The forecasting model of a windowed bundle: a doubled ring buffer (2W, D) of standardised samples, so the
     last W samples are one contiguous block, copied into the graph input (the bundle's layout) and run through the
     :class:`~fdir.runtime.graph.Graph` once W samples are buffered; with ``detector.lead`` = 0 the target channel's
-    newest sample is set to 0 in the graph input (FORMAT.md). ``y`` (view of the graph output, flat) holds
+    newest sample (``masked``) is set to 0 in the graph input (FORMAT.md). ``y`` (view of the graph output, flat) holds
     the forecasts after :meth:`push` returned True. Buffers are allocated here.
 
     Raises
@@ -138,11 +138,10 @@ class WindowForecaster:
         for an invalid graph (see :class:`~fdir.runtime.graph.Graph`).
     """
 
-    def __init__(self, spec: dict, arrays: dict, fixed_point: bool = False) -> None:
+    def __init__(self, spec: dict, arrays: dict, fixed_point: bool = False, masked: int | None = None) -> None:
         inp = spec["input"]
         self.D, self.W = int(inp["channels"]), int(inp["window"])
-        det = spec.get("detector") or {}
-        self._masked = int(det.get("target", 0)) if det.get("lead", 1) == 0 else None   # FORMAT.md: lead 0
+        self._masked = masked               # channel zeroed at the newest sample (FORMAT.md: lead 0), or None
         self.graph = Graph(spec["layers"], arrays, tuple(inp["shape"]), fixed_point=fixed_point)
         self.y = self.graph.y.reshape(-1)
         self._ring = np.zeros((2 * self.W, self.D), np.float32)
@@ -210,6 +209,9 @@ class ForecastRuntime:
         self.target = int(det.get("target", 0))
         if not 0 <= self.target < self.D:
             raise FormatError(f"detector.target={self.target} must be a channel index in [0, {self.D - 1}]")
+        self.lead = det.get("lead", 1)
+        if isinstance(self.lead, bool) or self.lead not in (0, 1):
+            raise FormatError(f"detector.lead={self.lead!r} must be 0 or 1")
         fp = spec.get("quantization") is not None if fixed_point is None else bool(fixed_point)
         if fp and spec.get("quantization") is None:
             raise FormatError("fixed_point=True needs a bundle exported with a 'quantization' section")
@@ -219,11 +221,8 @@ class ForecastRuntime:
 
             self.model = SpikingForecaster(spec, arrays, fixed_point=fp)
         else:
-            self.model = WindowForecaster(spec, arrays, fixed_point=fp)
+            self.model = WindowForecaster(spec, arrays, fixed_point=fp, masked=None if self.lead else self.target)
         self.graph = getattr(self.model, "graph", None)
-        self.lead = det.get("lead", 1)
-        if isinstance(self.lead, bool) or self.lead not in (0, 1):
-            raise FormatError(f"detector.lead={self.lead!r} must be 0 or 1")
         self.horizon = int(det.get("horizon", 1))
         self.residual = bool(det.get("residual", False))
         self.n_heads = int(det.get("heads", 1))

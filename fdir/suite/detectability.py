@@ -75,13 +75,13 @@ def clairvoyant_probability(snr, alpha: float = ALPHA) -> np.ndarray:
 _COLUMNS = ("name", "signal_class", "anomaly", "start", "end", "channel", "length", "snr", "peak", "p_detect")
 
 
-def _regressors(v: np.ndarray, j: int, p: int, c: int) -> np.ndarray:
-    T, D = v.shape
-    cols = [v[p - i:T - i, j] for i in range(1, p + 1)]
-    for k in range(D):
-        if k != j:
-            cols += [v[p - i:T - i, k] for i in range(c)]
-    return np.column_stack([*cols, np.ones(T - p)])
+def _design(v: np.ndarray, j: int, p: int, c: int) -> np.ndarray:
+    """Regressors of :func:`fdir.detectors.linear.regressors` for channel ``j`` of ``v`` (T, D), plus a constant."""
+    from fdir.detectors.linear import regressors
+
+    cols = [j, *(k for k in range(v.shape[1]) if k != j)]
+    X = regressors(v[:, cols], p, c)
+    return np.hstack([X, np.ones((X.shape[0], 1))])
 
 
 def label_snr(s: Series, order: int = ORDER, context_lags: int = CONTEXT_LAGS, alpha: float = ALPHA) -> pd.DataFrame:
@@ -109,13 +109,15 @@ def label_snr(s: Series, order: int = ORDER, context_lags: int = CONTEXT_LAGS, a
     center, scale = y.mean(axis=0), y.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     yz, xz = (y - center) / scale, (x - center) / scale
+    fits = {}                   # channel -> (nominal innovations, innovations of x, sigma): one fit per channel
     rows = []
     for (a, b), j in zip(s.labels.tolist(), s.label_channels.tolist(), strict=True):
-        A = _regressors(yz, j, p, c)
-        w = np.linalg.solve(A.T @ A + 1e-6 * T * np.eye(A.shape[1]), A.T @ yz[p:, j])
-        eps = yz[p:, j] - A @ w
-        eps_x = xz[p:, j] - _regressors(xz, j, p, c) @ w
-        sigma = float(np.std(eps[max(s.n_train - p, 0):]))
+        if j not in fits:
+            A = _design(yz, j, p, c)
+            w = np.linalg.solve(A.T @ A + 1e-6 * T * np.eye(A.shape[1]), A.T @ yz[p:, j])
+            eps = yz[p:, j] - A @ w
+            fits[j] = (eps, xz[p:, j] - _design(xz, j, p, c) @ w, float(np.std(eps[max(s.n_train - p, 0):])))
+        eps, eps_x, sigma = fits[j]
         d = (eps_x - eps)[max(a - p, 0):min(b + 1, T - p)] / sigma    # innovation index t − p, t in [a, b + p]
         rows.append({"name": s.name, "signal_class": s.signal_class, "anomaly": s.anomaly, "start": int(a),
                      "end": int(b), "channel": int(j), "length": int(b - a + 1),
