@@ -276,8 +276,9 @@ def _table_metrics(key: str, tab, note: str, goals: bool = True) -> list[Metric]
     issue's goals when ``goals``), false alarms per 10⁴ anomaly-free test samples and their flagged share."""
     a = tab.loc["all"]
     out = [Metric(f"{key}_f1_all", float(a.f1), GOAL_ALL if goals else None, True, "F1",
-                  f"{note}: TP {a.tp}, FP {a.fp}, FN {a.fn}, P {a.precision:.3f}, R {a.recall:.3f}; "
-                  f"{tab.attrs['errors']} series not processed")]
+                  f"{note}: TP {a.tp}, FP {a.fp}, FN {a.fn}, P {a.precision:.3f}, R {a.recall:.3f}"
+                  + (f", labels overlapped {a.overlapped}" if "overlapped" in tab else "")
+                  + f"; {tab.attrs['errors']} series not processed")]
     for kind in tab.index[1:]:
         r = tab.loc[kind]
         out.append(Metric(f"{key}_f1_{kind}", float(r.f1), GOAL_TYPE if goals else None, True, "F1",

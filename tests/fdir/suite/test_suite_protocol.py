@@ -54,9 +54,25 @@ def test_evaluate_series_counts_events_in_test_part():
     assert two[1]["n_events"] >= two[0]["n_events"]  # a larger risk never flags less on the same scores
 
 
+def test_one_event_over_two_labels_counts_once_but_overlaps_both():
+    """Two labels 10 samples apart ([700, 719] and [730, 749], +40 on each sample, unit noise), SPOT grouped within 100
+    samples: one predicted event spans both, so telemanom's rule gives TP 1 and FN 1 while ``overlapped`` is 2
+    (known answer); score_table sums it."""
+    x = np.random.default_rng(4).normal(0, 1, (1000, 1))
+    y = x.copy()
+    x[700:720, 0] += 40.0
+    x[730:750, 0] += 40.0
+    s = Series("toy-short", "toy", "short", x, y, np.arange(1000.0), np.array([[700, 719], [730, 749]]),
+               np.zeros(2, np.int64), 400, 4)
+    (row,) = evaluate_series(lambda: Pipeline(MedianDeviation, lambda: SPOTThresholder(q=1e-5, merge_gap=100),
+                                              scaling="none"), s)
+    assert (row["tp"], row["fn"], row["overlapped"]) == (1, 1, 2)
+    assert score_table(pd.DataFrame([row])).loc["all", "overlapped"] == 2
+
+
 def test_short_training_prefix_is_an_error_row():
     (row,) = evaluate_series(_pipe, _series(10, [700]))
-    assert "train" in row["error"] and (row["tp"], row["fn"]) == (0, 1)
+    assert "train" in row["error"] and (row["tp"], row["fn"], row["overlapped"]) == (0, 1, 0)
 
 
 def test_score_table_aggregates_micro_and_false_alarm_rate():
