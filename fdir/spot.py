@@ -158,8 +158,7 @@ class SPOTThresholder:
     q : risk, the false-alarm probability per sample of the union of streams, in (0, 1 − level).
     level : quantile of the calibration batch used as the initial threshold t, in [0.5, 1).
     depth : DSPOT moving-mean depth d in samples (0: plain SPOT), an integer in [0, 10⁴].
-    merge_gap : grouping distance g in samples (0: none), an integer in [0, 10⁴] (module doc); also the quarantine
-    after each alarm (module doc, Quarantine).
+    merge_gap : grouping distance g in samples (0: none), an integer in [0, 10⁴] (module doc).
     shape : admissible GPD shapes, one of :data:`SHAPES` (module doc, Tail shape; default ``"nonnegative"``).
 
     Raises

@@ -84,8 +84,8 @@ class SPOTOrNDT:
     """SPOT at risk ``q`` OR the relative-guard NDT (module doc).
 
     q : SPOT's risk, the false-alarm probability per sample of the union of a channel's streams, in (0, 0.02)
-    (:class:`fdir.spot.SPOTThresholder`, level 0.98, non-negative tail shape). merge_gap : SPOT's grouping distance and
-    quarantine in samples, an integer in [0, 10⁴]. k : the NDT's guard in robust standard deviations of the training
+    (:class:`fdir.spot.SPOTThresholder`, level 0.98, non-negative tail shape). merge_gap : SPOT's grouping
+    distance in samples, an integer in [0, 10⁴]. k : the NDT's guard in robust standard deviations of the training
     errors, a finite number >= 0 (:class:`fdir.ndt_guards.RelativeGuardNDT`).
 
     Raises
