@@ -71,11 +71,12 @@ def _quarantine(spec: dict, dotted: str) -> bool:
 
 
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 7 with a SPOT quarantine (``quarantine`` > 0 in a SPOT section:
-    the samples after an alarm that SPOT does not learn), 6 with a forecast lead (``detector.lead``, a forecast of the
-    current sample from the window that ends with it), 5 with a SPOT-or-NDT threshold (``detector.threshold.method`` =
-    ``"spot_or_ndt"``), 4 with the hold-length flat-line check (``limits.flat_line.limit``), 3 with a SPOT threshold
-    (``detector.threshold.method`` = ``"spot"``), 2 with any of :data:`VERSION_2_KEYS`, else 1."""
+    """The lowest format version that can hold ``spec``: 7 with a SPOT quarantine (``quarantine`` > 0 in a SPOT
+    section: the samples after an alarm that SPOT does not learn), 6 with a forecast lead (``detector.lead``, a forecast of
+    the current sample from the window that ends with it), 5 with a SPOT-or-NDT threshold
+    (``detector.threshold.method`` = ``"spot_or_ndt"``), 4 with the hold-length flat-line check
+    (``limits.flat_line.limit``), 3 with a SPOT threshold (``detector.threshold.method`` = ``"spot"``), 2 with any
+    of :data:`VERSION_2_KEYS`, else 1."""
     return max((v for _, v in _needs(spec)), default=1)
 
 

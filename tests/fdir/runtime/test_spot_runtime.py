@@ -177,12 +177,12 @@ def _series(rng, T):
 
 def test_exported_stub_pipeline_flags_what_pipeline_evaluate_flags(tmp_path, builders):
     """The persistence stub (tests/fdir/runtime/test_limits.py) on a noisy sine, 2,000 training samples, SPOT at
-    q = 10⁻³ (one channel, level input, no flat line) with (depth, g) in {(0, 0), (0, 100), (10, 100)}: the saved and
-    reloaded bundle (version 3; 7 with g > 0, which adds the quarantine) run by ForecastRuntime flags exactly the
-    samples Pipeline.evaluate flags, on a test part with spikes of +1 at 1000 and 1050, NaN at 1500-1502 and +inf at
-    2000 (NaN in the pipeline's copy; the runtime marks both invalid). Known answers: both spikes are flagged, the
-    invalid samples are not; with g = 100 the samples between the spikes are flagged too. Stepping 2,000 more samples
-    (after a 300-sample warm-up) grows the traced memory by at most 32 KiB (buffers allocated at load)."""
+    q = 10⁻³ (one channel, level input, no flat line) with (depth, g) in {(0, 0), (0, 100), (10, 100)}: the saved
+    and reloaded bundle (version 3; 7 with g > 0, which adds the quarantine) run by ForecastRuntime flags exactly the samples Pipeline.evaluate flags, on a
+    test part with spikes of +1 at 1000 and 1050, NaN at 1500-1502 and +inf at 2000 (NaN in the pipeline's copy; the
+    runtime marks both invalid). Known answers: both spikes are flagged, the invalid samples are not; with g = 100
+    the samples between the spikes are flagged too. Stepping 2,000 more samples (after a 300-sample warm-up) grows
+    the traced memory by at most 32 KiB (buffers allocated at load)."""
     Persistence = builders["persistence_detector"]
     rng = np.random.default_rng(0)
     x = _series(rng, 5000)
