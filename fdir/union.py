@@ -36,8 +36,7 @@ of :data:`fdir.pipeline.LABEL_FREE`): event-wise F1 0.841 ± 0.020 (SMAP) and 0.
 0.585 for SPOT alone at the same q and 0.870 / 0.676 for the relative-guard NDT alone; q and k were not chosen on
 these labels (above for what was seen).
 
-Onboard: :meth:`fdir.pipeline.Pipeline.export` writes both members' fitted state (bundle format version 5; 7 with SPOT's quarantine, i.e. grouping
-g > 0, :mod:`fdir.spot`) and
+Onboard: :meth:`fdir.pipeline.Pipeline.export` writes both members' fitted state (bundle format version 5) and
 :mod:`fdir.runtime.union` continues them sample by sample to the same flags, reporting each member's alarms as soon
 as that member has decided them (SPOT's ``merge_gap`` samples after the sample, as SPOT alone; the NDT's with its
 threshold windows), so a later reported range may add flags to earlier samples (:mod:`fdir.runtime.union`,

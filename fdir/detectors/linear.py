@@ -60,7 +60,7 @@ forecast follows: h = 16 0.764, h = 64 0.748, seed 0). No SMAP/MSL label was rea
 Runtime: :meth:`LinearForecaster.export` writes the model as one ``dense`` layer of the embeddable format
 (``fdir/runtime/FORMAT.md``, ``detector.kind`` = ``"forecast"``, horizon 1, absolute forecast): without context a
 window of p samples of one channel (p → 1, version 1); with context a window of p + 1 samples of the D channels that
-ends with the forecast sample (``detector.lead`` = 0, version 6, 7 with the default thresholder's SPOT quarantine: the runtime masks the watched channel's own newest
+ends with the forecast sample (``detector.lead`` = 0, version 6: the runtime masks the watched channel's own newest
 value), so the numpy runtime (:class:`fdir.runtime.forecast.ForecastRuntime`) and the pipeline's thresholder export
 run it to the same errors (``tests/fdir/runtime/test_lead_runtime.py``).
 """
