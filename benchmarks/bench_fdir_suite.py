@@ -121,7 +121,7 @@ default (SPOT at q = 10⁻³ alone): 0.665 / 0.588 / 0.606, mean 0.620 ± 0.040,
 0.007, within the issue's 0.02. A fresh end-to-end run on 2026-12-07 (``fdir.registry.make("dense_float", seed=s,
 quick=True)`` through :func:`fdir.suite.evaluate_suite`) gave 0.669 / 0.627 / 0.669 (TP/FP/FN 95/21/73, 100/31/88,
 101/25/75; mean 0.655 ± 0.024); the commit that published the figures above (d1cff1f) gives 0.616 (98/32/90) on seed 1
-in the same session, and no change of the offline path since was found to explain the two events (not traced further).
+in the same session, and no change of the offline path since was found to explain the difference (not traced further).
 These seed figures were computed from cached detector scores of the ``medium`` subset
 (the same pipelines, thresholders run afterwards on the stored calibration and test scores, flat line OR-ed in; this
 offline evaluation reproduced the benchmark's TP/FP/FN exactly on seeds 0 and 1 for SPOT), not by a full run of this
