@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fdir.metrics.intervals import runs
+from fdir.metrics.intervals import overlap_matrix, runs
 from fdir.metrics.telemanom import EventCounts, telemanom_counts
 from fdir.suite.dataset import Series
 
@@ -58,8 +58,8 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
         pipe.fit(s.train)
     except ValueError as e:
         return [{"thresholder": k, **base, "tp": 0, "fp": 0, "fn": len(s.labels), "overlapped": 0, "n_events": 0,
-                 "n_flagged": 0,
-                 "seconds": time.perf_counter() - t0, "error": str(e)} for k in (thresholders or {"pipeline": 0})]
+                 "n_flagged": 0, "seconds": time.perf_counter() - t0, "error": str(e)}
+                for k in (thresholders or {"pipeline": 0})]
     t_fit = time.perf_counter() - t0
     rows = []
     for k, make_thr in (thresholders or {"pipeline": None}).items():
@@ -74,8 +74,8 @@ def evaluate_series(make_pipeline: Callable[[], Pipeline], s: Series,
             flags[:s.n_train] = False
             pred = runs(flags)
             c = telemanom_counts(s.labels.tolist(), pred)
-            hit = sum(any(pa <= b and pb >= a for pa, pb in pred) for a, b in s.labels.tolist())
-            row.update(tp=c.tp, fp=c.fp, fn=c.fn, overlapped=int(hit), n_events=len(pred), n_flagged=int(flags.sum()),
+            hit = int(overlap_matrix(s.labels, np.asarray(pred)).any(axis=1).sum())
+            row.update(tp=c.tp, fp=c.fp, fn=c.fn, overlapped=hit, n_events=len(pred), n_flagged=int(flags.sum()),
                        error="")
         except ValueError as e:
             row.update(tp=0, fp=0, fn=len(s.labels), overlapped=0, n_events=0, n_flagged=0, error=str(e))
