@@ -106,20 +106,20 @@ Rules
   labelled intervals pull single thresholders apart, which is why the default takes both. The hold-length
   flat-line check replaced a rolling-deviation one after a diagnosis on SMAP's test labels (:data:`LABEL_FREE`,
   ``flat_line``). Compare both settings on data of your own spacecraft.
-* **Export** (:meth:`Pipeline.export`): the runtime bundle (:mod:`fdir.runtime`, FORMAT.md) holds the scaling,
-  the differenced columns (``input.difference``: the runtime differences the raw values against the last valid
-  one, the first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line
-  check (``limits.flat_line``, version 4); :class:`fdir.runtime.forecast.ForecastRuntime` flags the same samples
-  by these checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``), and the fitted SPOT state per stream
-  (``detector.threshold``, version 3), which :mod:`fdir.runtime.spot` continues online (numpy GPD refits) to the
-  same flags as :meth:`evaluate` (``tests/fdir/runtime/test_spot_runtime.py``); for SPOT or NDT
-  (:class:`fdir.union.SPOTOrNDT`) that SPOT state and the relative-guard NDT's parameters (``"method":
-  "spot_or_ndt"``, version 5), run by :mod:`fdir.runtime.union` to the same flags as :meth:`evaluate` except where
-  the offline NDT reads the series length (its first-window rule below 2,500 scored samples) or, near an invalid
-  sample, the error against the forward-filled value where the runtime's NDT holds its level
-  (``tests/fdir/runtime/test_union_runtime.py``). Not exported (NotImplementedError): a thresholder other than
-  SPOT, SPOT or NDT, or telemanom's NDT with its default parameters, and SPOT, SPOT or NDT, or these stages with a
-  detector whose bundle is not a forecaster.
+* **Export** (:meth:`Pipeline.export`): the runtime bundle (:mod:`fdir.runtime`, FORMAT.md) holds the scaling, the
+  differenced columns (``input.difference``: the runtime differences the raw values against the last valid one, the
+  first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line check
+  (``limits.flat_line``, version 4); :class:`fdir.runtime.forecast.ForecastRuntime` flags the same samples by these
+  checks as :meth:`evaluate` (``tests/fdir/runtime/test_limits.py``), and the fitted SPOT state per stream
+  (``detector.threshold``, version 3; 7 with the quarantine of a grouping SPOT, :mod:`fdir.spot`), which
+  :mod:`fdir.runtime.spot` continues online (numpy GPD refits) to the same flags as :meth:`evaluate`
+  (``tests/fdir/runtime/test_spot_runtime.py``); for SPOT or NDT (:class:`fdir.union.SPOTOrNDT`) that SPOT state and the
+  relative-guard NDT's parameters (``"method": "spot_or_ndt"``, version 5; 7 with grouping), run by
+  :mod:`fdir.runtime.union` to the same flags as :meth:`evaluate` except where the offline NDT reads the series length
+  (its first-window rule below 2,500 scored samples) or, near an invalid sample, the error against the forward-filled
+  value where the runtime's NDT holds its level (``tests/fdir/runtime/test_union_runtime.py``). Not exported
+  (NotImplementedError): a thresholder other than SPOT, SPOT or NDT, or telemanom's NDT with its default parameters, and
+  SPOT, SPOT or NDT, or these stages with a detector whose bundle is not a forecaster.
 * **Length**: :attr:`Pipeline.min_length` is checked on the training series before any training: the detector's
   ``min_train_length`` samples, and with ``holdout`` f > 0 also that the fitting part n_fit keeps that many and the
   held-out part has at least :data:`fdir.thresholders.MIN_SCORES` samples. A series to score needs at least
@@ -515,7 +515,8 @@ class Pipeline:
         and the per-stream risk q/S of the channel's thresholder, which with ``budget="series"`` already holds its
         share of the series' budget), run by :mod:`fdir.runtime.spot`; a SPOT-or-NDT channel
         (:class:`fdir.union.SPOTOrNDT`, forecast detectors) that SPOT state and the relative-guard NDT's parameters
-        (``"method": "spot_or_ndt"``, :func:`fdir.runtime.export.union_section`, version 5), run by
+        (``"method": "spot_or_ndt"``, :func:`fdir.runtime.export.union_section`, version 5; 7 when SPOT groups, for
+        its quarantine), run by
         :mod:`fdir.runtime.union`; telemanom's NDT keeps its parameters there.
 
         Raises

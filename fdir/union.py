@@ -36,11 +36,11 @@ of :data:`fdir.pipeline.LABEL_FREE`): event-wise F1 0.841 ± 0.020 (SMAP) and 0.
 0.585 for SPOT alone at the same q and 0.870 / 0.676 for the relative-guard NDT alone; q and k were not chosen on
 these labels (above for what was seen).
 
-Onboard: :meth:`fdir.pipeline.Pipeline.export` writes both members' fitted state (bundle format version 5) and
-:mod:`fdir.runtime.union` continues them sample by sample to the same flags, reporting each member's alarms as soon
-as that member has decided them (SPOT's ``merge_gap`` samples after the sample, as SPOT alone; the NDT's with its
-threshold windows), so a later reported range may add flags to earlier samples (:mod:`fdir.runtime.union`,
-Reporting).
+Onboard: :meth:`fdir.pipeline.Pipeline.export` writes both members' fitted state (bundle format version 5; 7 with SPOT's
+quarantine, i.e. grouping g > 0, :mod:`fdir.spot`) and :mod:`fdir.runtime.union` continues them sample by sample to the
+same flags, reporting each member's alarms as soon as that member has decided them (SPOT's ``merge_gap`` samples after
+the sample, as SPOT alone; the NDT's with its threshold windows), so a later reported range may add flags to earlier
+samples (:mod:`fdir.runtime.union`, Reporting).
 
 Result: :class:`SPOTOrNDTResult`, whose ``smoothed`` and ``threshold`` are SPOT's (raw scores, z_q per sample) and
 whose ``members`` hold both members' own results.
@@ -84,8 +84,8 @@ class SPOTOrNDT:
     """SPOT at risk ``q`` OR the relative-guard NDT (module doc).
 
     q : SPOT's risk, the false-alarm probability per sample of the union of a channel's streams, in (0, 0.02)
-    (:class:`fdir.spot.SPOTThresholder`, level 0.98, non-negative tail shape). merge_gap : SPOT's grouping
-    distance in samples, an integer in [0, 10⁴]. k : the NDT's guard in robust standard deviations of the training
+    (:class:`fdir.spot.SPOTThresholder`, level 0.98, non-negative tail shape). merge_gap : SPOT's grouping distance and
+    quarantine in samples, an integer in [0, 10⁴]. k : the NDT's guard in robust standard deviations of the training
     errors, a finite number >= 0 (:class:`fdir.ndt_guards.RelativeGuardNDT`).
 
     Raises

@@ -14,7 +14,7 @@ __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "METHOD_VERSIONS", "THRESHOLD_METHOD
            "read_bundle", "required_version", "save_bundle"]
 
 FORMAT_NAME = "hwsim-embeddable-layers"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 """Newest format version this runtime reads (it reads every version from 1 up to this one)."""
 
 VERSION_2_KEYS = ("input.difference", "limits")
@@ -57,15 +57,25 @@ def _needs(spec: dict) -> list[tuple[str, int]]:
         out.append(("limits.flat_line.limit", 4))
     if _has(spec, "detector.lead"):
         out.append(("detector.lead", 6))
+    out += [(f"{k}.quarantine", 7) for k in ("detector.threshold", "detector.threshold.spot")
+            if _quarantine(spec, k)]
     return out
 
 
+def _quarantine(spec: dict, dotted: str) -> bool:
+    """Whether the SPOT section at ``dotted`` holds a ``quarantine`` other than 0 (version 7)."""
+    node = spec
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return isinstance(node, dict) and node.get("quarantine", 0) not in (0, None)
+
+
 def required_version(spec: dict) -> int:
-    """The lowest format version that can hold ``spec``: 6 with a forecast lead (``detector.lead``, a forecast of
-    the current sample from the window that ends with it), 5 with a SPOT-or-NDT threshold
-    (``detector.threshold.method`` = ``"spot_or_ndt"``), 4 with the hold-length flat-line check
-    (``limits.flat_line.limit``), 3 with a SPOT threshold (``detector.threshold.method`` = ``"spot"``), 2 with any
-    of :data:`VERSION_2_KEYS`, else 1."""
+    """The lowest format version that can hold ``spec``: 7 with a SPOT quarantine (``quarantine`` > 0 in a SPOT section:
+    the samples after an alarm that SPOT does not learn), 6 with a forecast lead (``detector.lead``, a forecast of the
+    current sample from the window that ends with it), 5 with a SPOT-or-NDT threshold (``detector.threshold.method`` =
+    ``"spot_or_ndt"``), 4 with the hold-length flat-line check (``limits.flat_line.limit``), 3 with a SPOT threshold
+    (``detector.threshold.method`` = ``"spot"``), 2 with any of :data:`VERSION_2_KEYS`, else 1."""
     return max((v for _, v in _needs(spec)), default=1)
 
 

@@ -7,10 +7,12 @@ doi:10.1145/3097983.3098144; reference code ``Amossys-team/SPOT`` and the mainta
 
 Per stream (:class:`StreamingSPOT`), the rule of :meth:`fdir.spot.SPOTThresholder.evaluate` (its module doc, step 4):
 with M the mean of the last d non-alarm values (DSPOT, depth d > 0; M = 0 for SPOT) and x' = x − M, a value with
-x' > z_q is an alarm (it changes nothing); otherwise n grows, the DSPOT window takes x, and if x' > t the peak
+x' > z_q is an alarm (it changes nothing); a value within the quarantine after an alarm (below) changes nothing
+either; otherwise n grows, the DSPOT window takes x, and if x' > t the peak
 x' − t is added (the latest :data:`MAX_PEAKS` kept in arrival order, N_t grows) and the GPD is refitted
 (:func:`grimshaw`), else z_q is recomputed for the new n (:func:`tail_quantile`). The threshold in score units is
-z_q + M. A non-finite value (NaN, ±inf) is invalid: never flagged and it changes nothing.
+z_q + M. A non-finite value (NaN, ±inf) is invalid: never flagged and it changes nothing but the quarantine's
+count of indices.
 
 **GPD fit** (:func:`grimshaw`, Grimshaw, Technometrics 35 (1993) 185, doi:10.1080/00401706.1993.10485040, as in
 :func:`fdir.spot.grimshaw`): the maximum-likelihood equations of GPD(γ, σ) reduce to the roots of
@@ -23,6 +25,11 @@ Candidates: every root (γ = mean log(1 + θY), σ = γ/θ), the exponential (γ
 (γ = ½(1 − Ȳ²/V), σ = ½Ȳ(1 + Ȳ²/V)); ``shape="nonnegative"`` keeps those with γ >= 0; the highest
 log-likelihood wins. With the same arithmetic order as the offline fit (peaks in arrival order, the same grids and
 Brent steps) the two agree to rounding (``tests/fdir/runtime/test_spot_runtime.py``).
+
+**Quarantine** (``quarantine`` Q, the bundle's optional ``quarantine``, version 7; :mod:`fdir.spot` writes Q = g,
+the grouping distance): a value within Q error indices after the stream's last alarm is not learned (n, the peaks,
+the fit, z_q and the DSPOT window stay as they are); every index counts, an invalid one included, as offline, where
+the distance is measured in sample indices. The counter saturates at Q + 1.
 
 **Several streams** (:class:`SPOTStreams`): S streams, each at the per-stream risk stored in the bundle (q/S of the
 channel's budget, already shared over the channels with ``budget="series"``, :meth:`fdir.spot.SPOTThresholder.share`),
@@ -248,7 +255,8 @@ class StreamingSPOT:
     q : this stream's risk, in (0, 1). gamma, sigma : the current GPD fit (σ > 0, score units), or None for a
     degenerate tail (fewer than two distinct peaks). z : current z_q (score units). shape : one of :data:`SHAPES`.
     window : (d,) the last d non-alarm raw values, oldest first (DSPOT), or None / empty for SPOT.
-    max_peaks : peaks kept, in [2, 10⁶].
+    max_peaks : peaks kept, in [2, 10⁶]. quarantine : Q samples after an alarm whose values are not learned (module
+    doc), an integer in [0, 10⁴]; 0 (default) is the paper's rule.
 
     Raises
     ------
@@ -258,12 +266,13 @@ class StreamingSPOT:
 
     def __init__(self, *, t: float, peaks, n_peaks: int, n: int, q: float, gamma: float | None,
                  sigma: float | None, z: float, shape: str = "nonnegative", window=None,
-                 max_peaks: int = MAX_PEAKS) -> None:
-        sec = {"t": t, "z": z, "q": q, "n": n, "n_peaks": n_peaks, "max_peaks": max_peaks}
+                 max_peaks: int = MAX_PEAKS, quarantine: int = 0) -> None:
+        sec = {"t": t, "z": z, "q": q, "n": n, "n_peaks": n_peaks, "max_peaks": max_peaks, "quarantine": quarantine}
         self.t = _number(sec, "t", -math.inf, math.inf, where="spot")
         self.z0 = _number(sec, "z", -math.inf, math.inf, where="spot")
         self.q = _number(sec, "q", 0.0, 1.0, where="spot")
         self.max_peaks = _integer(sec, "max_peaks", 2, 10**6, where="spot")
+        self.quarantine = _integer(sec, "quarantine", 0, 10**4, where="spot")
         if shape not in SHAPES:
             raise ValueError(f"spot.shape={shape!r}, accepted: {SHAPES}")
         self.shape = shape
@@ -303,6 +312,7 @@ class StreamingSPOT:
             self._win[d:] = self._window0
         self._wpos = 0
         self.mean = float(self._window0.sum()) / d if d else 0.0
+        self._since = self.quarantine + 1               # indices since the last alarm (none yet: out of quarantine)
 
     @property
     def peaks(self) -> np.ndarray:
@@ -336,14 +346,18 @@ class StreamingSPOT:
         self.z = tail_quantile(self.t, g, s, self.q, self.n, self.n_peaks)
 
     def step(self, x: float) -> bool:
-        """One score ``x`` (score units); True when it is an alarm (x − M > z_q). A non-finite ``x`` returns False
-        and changes nothing (module doc)."""
+        """One score ``x`` (score units), one error index; True when it is an alarm (x − M > z_q). A non-finite ``x``
+        returns False and changes nothing but the count of indices since the last alarm (module doc, Quarantine)."""
         x = float(x)
+        self._since = min(self._since + 1, self.quarantine + 1)
         if not math.isfinite(x):
             return False
         xp = x - self.mean
         if xp > self.z:
+            self._since = 0
             return True
+        if self._since <= self.quarantine:              # quarantine: the value is not learned
+            return False
         d = self.depth
         if d:                                           # DSPOT window: drop the oldest, append x
             i = self._wpos
@@ -408,6 +422,7 @@ class SPOTStreams:
             depth = _integer(section, "depth", 0, 10**4)
             gap = _integer(section, "merge_gap", 0, 10**4)
             max_peaks = _integer(section, "max_peaks", 2, 10**6)
+            quarantine = _integer(section, "quarantine", 0, 10**4) if "quarantine" in section else 0
             tails = section.get("tails")
             if not isinstance(tails, list) or len(tails) != n_streams:
                 raise ValueError(f"detector.threshold.tails must list {n_streams} tail(s), one per error stream, got "
@@ -429,7 +444,8 @@ class SPOTStreams:
                 try:
                     streams.append(StreamingSPOT(t=tl.get("t"), peaks=peaks, n_peaks=tl.get("n_peaks"),
                                                  n=tl.get("n"), q=q, gamma=tl.get("gamma"), sigma=tl.get("sigma"),
-                                                 z=tl.get("z"), shape=shape, window=window, max_peaks=max_peaks))
+                                                 z=tl.get("z"), shape=shape, window=window, max_peaks=max_peaks,
+                                                 quarantine=quarantine))
                 except ValueError as exc:
                     raise ValueError(f"{where}: {exc}") from None
             return cls(streams, gap)

@@ -1,6 +1,6 @@
 """SPOT or NDT onboard (numpy only): the streaming half of :class:`fdir.union.SPOTOrNDT`, continuing from the state
 that :meth:`fdir.pipeline.Pipeline.export` writes into a bundle (FORMAT.md, ``detector.threshold`` with
-``"method": "spot_or_ndt"``, version 5).
+``"method": "spot_or_ndt"``, version 5; version 7 when the SPOT member holds a quarantine).
 
 Sources: SPOT / DSPOT, Siffer et al., KDD 2017, doi:10.1145/3097983.3098144 (:mod:`fdir.runtime.spot`); telemanom's
 nonparametric dynamic threshold, Hundman et al., KDD 2018, arXiv:1802.04431 (:mod:`fdir.runtime.ndt`) with the

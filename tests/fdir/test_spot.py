@@ -112,6 +112,29 @@ def test_merge_gap_groups_nearby_flags():
     assert grouped.intervals == [(100, 150), (300, 300)] and grouped.flags[100:151].all()
 
 
+def test_quarantine_keeps_the_threshold_through_an_anomaly():
+    """With grouping g = 100 the errors in the g samples after an alarm are not learned (fdir.spot, step 4): after a
+    spike at 300 followed by 80 errors of 0.9·z_q (inside (t, z_q], each one a peak for the paper's rule) the threshold
+    stays exactly at its value at the spike for the values at indices 301-401 and moves again once index 401 is
+    learned; with g = 0 (the paper's rule) the same errors join the tail and lift z_q by more than 20 % (exponential
+    scores clipped below 0.7·z_q, 2,000 calibration values, q = 10⁻³). The first 300 samples are identical under
+    both rules."""
+    rng = np.random.default_rng(3)
+    train = rng.exponential(1.0, (1, 2000))
+    z0 = SPOTThresholder(q=1e-3).fit(train).thresholds[0]
+    x = np.minimum(rng.exponential(1.0, (1, 600)), 0.7 * z0)     # no alarm but the spike
+    x[0, 300] = 3 * z0
+    x[0, 301:381] = 0.9 * z0
+    quar = SPOTThresholder(q=1e-3, merge_gap=100).fit(train).evaluate(x)
+    paper = SPOTThresholder(q=1e-3).fit(train).evaluate(x)
+    np.testing.assert_array_equal(quar.threshold[0, :301], paper.threshold[0, :301])
+    assert quar.flags[300] and paper.flags[300]
+    # threshold[i] is the one x[i] meets: 301-400 are not learned, so it holds through 401; 401 is learned
+    assert np.all(quar.threshold[0, 301:402] == quar.threshold[0, 300])
+    assert quar.threshold[0, 402] != quar.threshold[0, 401]
+    assert paper.threshold[0, 400] > 1.2 * paper.threshold[0, 300]
+
+
 def test_constant_training_scores_degenerate_tail():
     th = SPOTThresholder(q=1e-3).fit(np.zeros(200))
     f = th.flag(np.r_[np.zeros(50), 1e-3, np.zeros(50)])

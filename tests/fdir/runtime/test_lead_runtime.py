@@ -17,6 +17,7 @@ from fdir.detectors.linear import LinearForecaster
 from fdir.ndt import num_to_ignore
 from fdir.pipeline import Pipeline
 from fdir.runtime import FormatError, from_arrays, load, save_bundle
+from fdir.runtime.bundle import required_version
 
 
 def _factor_series(T=3000, seed=0, brk=(2300, 2500)):
@@ -34,17 +35,19 @@ def _pipe(train):
 
 
 def test_lead0_runtime_equals_the_offline_context_forecaster(tmp_path, builders, monkeypatch):
-    """Context pipeline on 3 channels (1,200 training samples): each channel's bundle declares version 6 with lead 0,
+    """Context pipeline on 3 channels (1,200 training samples): each channel's bundle declares version 7 (lead 0
+    needs 6, the SPOT member's quarantine 7) with lead 0,
     names its column order (the watched channel first), round-trips through save_bundle (strict JSON), and
     ForecastRuntime (n_ignore = the offline first-window rule) gives the offline errors within 1e-5 (float32 graph
     against float64 regressors; errors of order 0.05-1) and exactly the offline flags. Known answer: channel 0's
-    flags cover the correlation break; a runtime reading only up to version 5 refuses the bundle."""
+    flags cover the correlation break; a runtime reading only up to version 6 refuses the bundle, and without the
+    quarantine the lead alone needs version 6."""
     x = _factor_series()
     pipe = _pipe(x[:1200])
     res = pipe.evaluate(x)
     for j, ch in enumerate(pipe.channels):
         spec, arrays = pipe.export(ch)
-        assert spec["version"] == 6 and spec["detector"]["lead"] == 0 and spec["input"]["channels"] == 3
+        assert spec["version"] == 7 and spec["detector"]["lead"] == 0 and spec["input"]["channels"] == 3
         folder = save_bundle(tmp_path / ch, json.loads(json.dumps(spec, allow_nan=False)), arrays)
         rt = load(folder)
         cols = [j] + [k for k in range(3) if k != j]
@@ -56,7 +59,9 @@ def test_lead0_runtime_equals_the_offline_context_forecaster(tmp_path, builders,
         np.testing.assert_array_equal(out["flags"], res[j].flags[rt.t0:])
         if j == 0:
             assert res[j].flags[2300:2500].mean() > 0.8
-            builders["version_gate"](spec, folder, 6, monkeypatch)
+            builders["version_gate"](spec, folder, 7, monkeypatch)
+            del spec["detector"]["threshold"]["spot"]["quarantine"]
+            assert required_version(spec) == 6
 
 
 def test_lead0_invalid_context_sample_is_marked_and_does_not_corrupt_state():

@@ -124,6 +124,34 @@ def test_invalid_values_are_never_flagged_and_leave_the_state_unchanged():
     np.testing.assert_array_equal(s.peaks, thr.tails_[0].peaks)
 
 
+def test_quarantine_counts_invalid_indices_as_the_offline_rule_does():
+    """One stream at q = 10⁻³, g = 30 (quarantine 30): alarms followed by NaN and by high errors inside and just past
+    the quarantine; the runtime's threshold before every value equals the offline ``threshold`` (rtol 1e-12) and its
+    alarms the offline hits, so the NaN indices count towards the quarantine in both (an index, valid or not, is one
+    step). Known answer: the threshold is constant over the 30 indices after each alarm."""
+    rng = np.random.default_rng(11)
+    thr = SPOTThresholder(q=1e-3, merge_gap=30).fit(rng.exponential(1.0, (1, 1500)))
+    z0 = thr.thresholds[0]
+    x = rng.exponential(1.0, (1, 800))
+    for a in (200, 500):
+        x[0, a] = 2 * z0
+        x[0, a + 1:a + 6] = np.nan
+        x[0, a + 6:a + 40] = 0.8 * z0
+    off = thr.evaluate(x)
+    sec, arr = spot_section(thr, 1, 0)
+    assert sec["quarantine"] == 30
+    s = SPOTStreams.from_section(json.loads(json.dumps(sec)), arr, 1).streams[0]
+    seen, hits = np.full(800, np.nan), np.zeros(800, bool)
+    for i in range(800):
+        seen[i] = s.threshold
+        hits[i] = s.step(x[0, i])
+    fin = np.isfinite(x[0])
+    np.testing.assert_allclose(seen[fin], off.threshold[0, fin], rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(hits, np.isfinite(off.threshold[0]) & (x[0] > off.threshold[0]))
+    for a in (200, 500):
+        assert hits[a] and np.all(seen[a + 1:a + 31] == seen[a + 1])
+
+
 def test_peaks_buffer_keeps_the_latest_max_peaks_in_arrival_order():
     """With more than MAX_PEAKS peaks, the runtime's peak view equals the offline list's last MAX_PEAKS values, in
     order (exactly): calibration on 6,000 values of a heavy tail (Pareto, shape 3) at level 0.9 leaves 599 peaks
@@ -149,12 +177,12 @@ def _series(rng, T):
 
 def test_exported_stub_pipeline_flags_what_pipeline_evaluate_flags(tmp_path, builders):
     """The persistence stub (tests/fdir/runtime/test_limits.py) on a noisy sine, 2,000 training samples, SPOT at
-    q = 10⁻³ (one channel, level input, no flat line) with (depth, g) in {(0, 0), (0, 100), (10, 100)}: the saved
-    and reloaded bundle (version 3) run by ForecastRuntime flags exactly the samples Pipeline.evaluate flags, on a
-    test part with spikes of +1 at 1000 and 1050, NaN at 1500-1502 and +inf at 2000 (NaN in the pipeline's copy; the
-    runtime marks both invalid). Known answers: both spikes are flagged, the invalid samples are not; with g = 100
-    the samples between the spikes are flagged too. Stepping 2,000 more samples (after a 300-sample warm-up) grows
-    the traced memory by at most 32 KiB (buffers allocated at load)."""
+    q = 10⁻³ (one channel, level input, no flat line) with (depth, g) in {(0, 0), (0, 100), (10, 100)}: the saved and
+    reloaded bundle (version 3; 7 with g > 0, which adds the quarantine) run by ForecastRuntime flags exactly the
+    samples Pipeline.evaluate flags, on a test part with spikes of +1 at 1000 and 1050, NaN at 1500-1502 and +inf at
+    2000 (NaN in the pipeline's copy; the runtime marks both invalid). Known answers: both spikes are flagged, the
+    invalid samples are not; with g = 100 the samples between the spikes are flagged too. Stepping 2,000 more samples
+    (after a 300-sample warm-up) grows the traced memory by at most 32 KiB (buffers allocated at load)."""
     Persistence = builders["persistence_detector"]
     rng = np.random.default_rng(0)
     x = _series(rng, 5000)
@@ -169,7 +197,9 @@ def test_exported_stub_pipeline_flags_what_pipeline_evaluate_flags(tmp_path, bui
                         transform="level", budget="channel", flat_line=None).fit(x[:2000])
         want = pipe.evaluate(ref)[0].flags
         spec, arrays = pipe.export()
-        assert spec["version"] == 3 and spec["detector"]["threshold"]["method"] == "spot"
+        th = spec["detector"]["threshold"]
+        assert th["method"] == "spot" and th.get("quarantine", 0) == gap   # quarantine = g (fdir.spot, step 4)
+        assert spec["version"] == (7 if gap else 3)
         json.dumps(spec, allow_nan=False)
         rt = load(save_bundle(tmp_path / f"b{depth}_{gap}", spec, arrays))
         out = rt.run_series(test[:, None])
@@ -274,7 +304,8 @@ def test_bad_spot_parameters_raise_naming_the_parameter(builders):
     for key, bad in (("q", 0.0), ("q", 1.0), ("q", float("nan")), ("q", -1e-3), ("t", float("nan")),
                      ("z", float("inf")), ("sigma", float("nan")), ("sigma", -1.0), ("gamma", float("nan")),
                      ("peaks", [0.5, float("nan")]), ("peaks", [-1.0, 2.0]), ("n_peaks", 2), ("n", 1),
-                     ("shape", "negative"), ("max_peaks", 1)):
+                     ("shape", "negative"), ("max_peaks", 1), ("quarantine", -1), ("quarantine", 10**5),
+                     ("quarantine", 2.5)):
         with pytest.raises(ValueError, match=key):
             StreamingSPOT(**{**good, key: bad})
     with pytest.raises(ValueError, match="sigma"):
@@ -293,6 +324,8 @@ def test_bad_spot_parameters_raise_naming_the_parameter(builders):
     for mutate, match in ((lambda th: th.update(q_stream=1.5), "q_stream"),
                           (lambda th: th.update(q_stream=None), "q_stream"),
                           (lambda th: th.update(merge_gap=-1), "merge_gap"),
+                          (lambda th: th.update(quarantine=-1), "quarantine"),
+                          (lambda th: th.update(quarantine=True), "quarantine"),
                           (lambda th: th.update(shape="free-ish"), "shape"),
                           (lambda th: th.update(tails=[]), "tails"),
                           (lambda th: th["tails"][0].update(peaks="missing"), "peaks"),

@@ -72,7 +72,7 @@ def test_runtime_flags_equal_pipeline_evaluate_and_the_bundle_round_trips(tmp_pa
     assert len(shift) == 1 and min(shift[0][1], SHIFT[1] - 1) - max(shift[0][0], SHIFT[0]) + 1 >= 0.8 * 400
 
     spec, arrays = pipe.export()
-    assert spec["version"] == 5
+    assert spec["version"] == 7   # the SPOT member's quarantine (g = 100)
     th = spec["detector"]["threshold"]
     assert th["method"] == "spot_or_ndt" and th["l_s"] == 30
     sp, sp_arrays = spot_section(thr.spot, 1, 30)
@@ -309,13 +309,23 @@ def test_invalid_samples_are_never_flagged_and_leave_the_rest_unchanged(builders
 
 
 def test_version_5_is_refused_by_a_version_4_runtime_and_older_bundles_still_load(tmp_path, monkeypatch, builders):
-    """A SPOT-or-NDT bundle declares version 5: a runtime that reads up to version 4 refuses it (FormatError naming
-    the version) instead of running the NDT path with its fields; the same spec labelled version 4 is refused by
-    this runtime (it needs version 5). Bundles of the older methods keep their versions and load: SPOT 3, telemanom
-    NDT 1, NDT with the hold-length flat line 4 (each saved, loaded and run on 200 samples)."""
+    """A SPOT-or-NDT bundle without grouping (g = 0) declares version 5: a runtime that reads up to version 4 refuses
+    it (FormatError naming the version) instead of running the NDT path with its fields; the same spec labelled
+    version 4 is refused by this runtime (it needs version 5). With the default g = 100 the SPOT member's quarantine
+    raises it to 7, refused by a version-6 runtime (which would learn the quarantined errors). Bundles of the older
+    methods keep their versions and load: SPOT 3, telemanom NDT 1, NDT with the hold-length flat line 4 (each saved,
+    loaded and run on 200 samples)."""
+    from fdir.union import SPOTOrNDT
+
     train, _ = _data(n_train=1000)
-    spec, arrays = _pipeline(train, builders["mean_detector"]).export()
+    pipe = Pipeline(builders["mean_detector"], lambda: SPOTOrNDT(merge_gap=0), transform="level", budget="channel",
+                    flat_line=None).fit(train)
+    spec, arrays = pipe.export()
+    assert "quarantine" not in spec["detector"]["threshold"]["spot"]
     builders["version_gate"](spec, save_bundle(tmp_path / "union", spec, arrays), 5, monkeypatch)
+    spec, arrays = _pipeline(train, builders["mean_detector"]).export()
+    assert spec["detector"]["threshold"]["spot"]["quarantine"] == 100
+    builders["version_gate"](spec, save_bundle(tmp_path / "union7", spec, arrays), 7, monkeypatch)
     x = np.sin(2 * np.pi * np.arange(1000) / 40) + 0.05 * np.random.default_rng(1).standard_normal(1000)
     Persistence = builders["persistence_detector"]
     for name, thr, flat_line, version in (("spot", lambda: SPOTThresholder(q=1e-3), None, 3),
