@@ -19,8 +19,9 @@ of the subset).
 with the thresholder candidates of :func:`~fdir.protocols.selection.default_candidates` (the default, SPOT or the
 relative-guard NDT; SPOT at q = 10⁻⁴ / 10⁻³ / 10⁻²; telemanom's NDT with the scale-free guard and with its own) on
 the same trained forecasters. Measured (full run, seeds 0-2, the selection runs of issue 17): the defaults SMAP
-0.841 ± 0.020, MSL 0.732 ± 0.025; cross-spacecraft: chosen on MSL the defaults (SMAP 0.841), chosen on SMAP the
-relative-guard NDT (MSL 0.676 ± 0.043). Metrics per candidate and spacecraft:
+0.825 ± 0.011, MSL 0.709 ± 0.021 with SPOT's quarantine (:mod:`fdir.spot`; 0.841 ± 0.020 / 0.732 ± 0.025 before it);
+cross-spacecraft: chosen on MSL the defaults (SMAP 0.825), chosen on SMAP the relative-guard NDT (MSL 0.676 ±
+0.043). Metrics per candidate and spacecraft:
 mean F1 over the seeds (gates of issue 17 on the defaults: SMAP >= 0.80, MSL >= 0.72) with the standard deviation,
 TP/FP/FN and P/R in the note; the cross-spacecraft figures (the candidate best on one spacecraft reported on the
 other, :func:`~fdir.protocols.selection.cross_spacecraft`); the defaults' F1 as a ratio to the published telemanom

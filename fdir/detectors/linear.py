@@ -42,7 +42,8 @@ channel alone, ``per_channel="separate"``, the same on the 88 one-channel series
 0.031: the context layout gains on the 20 correlated series only, there F1 0.644 → 0.967 (seed 0) and 0.500 → 0.759
 (seed 1; long bumps 0 → 7 of 9 found, frequency changes 0 → 6 of 9, false alarms 16 → 4). On NASA SMAP/MSL (all labelled
 channels, the same defaults, :mod:`fdir.protocols.selection` with the command columns as context; deterministic, so
-one run) it scores 0.639 / 0.783 (TP/FP/FN 61/61/8, 27/6/9) against ``dense_float``'s 0.841 / 0.732 (3 seeds); without
+one run) it scores 0.639 / 0.783 (TP/FP/FN 61/61/8, 27/6/9) against ``dense_float``'s 0.841 / 0.732 (3 seeds; both
+with the paper's SPOT rule); without
 the command columns (the model before context) 0.725 / 0.647 (54/26/15, 22/10/14): the commands help MSL and cost
 SMAP false alarms. ``dense_float`` stays the default detector (SMAP); this one is the choice for short or scarce
 training data, correlated channels, or where a p-tap filter is all an onboard processor can afford.
