@@ -34,9 +34,9 @@ three times the false alarms, SMAP 59 -> 168 / 228 and MSL 20 -> 55 / 63).
 SMAP/MSL (all labelled channels, dense_float, seeds 0-2, :mod:`fdir.protocols.selection`, with the other defaults
 of :data:`fdir.pipeline.LABEL_FREE`): event-wise F1 0.825 ± 0.011 (SMAP) and 0.709 ± 0.021 (MSL) with SPOT's
 quarantine (:mod:`fdir.spot`), 0.841 ± 0.020 and 0.732 ± 0.025 before it (the paper's SPOT rule, the figures the
-paragraph above compares with), against 0.743 / 0.585 for SPOT alone at the same q (paper's rule) and 0.870 / 0.676
-for the relative-guard NDT alone; q, k and the quarantine were not chosen on these labels (above and
-:mod:`fdir.spot` for what was seen).
+paragraph above compares with), against 0.727 / 0.572 for SPOT alone at the same q (0.743 / 0.585 with the paper's
+rule) and 0.870 / 0.676 for the relative-guard NDT alone; q, k and the quarantine were not chosen on these labels
+(above and :mod:`fdir.spot` for what was seen).
 
 Onboard: :meth:`fdir.pipeline.Pipeline.export` writes both members' fitted state (bundle format version 5; 7 with SPOT's
 quarantine, i.e. grouping g > 0, :mod:`fdir.spot`) and :mod:`fdir.runtime.union` continues them sample by sample to the
