@@ -100,7 +100,7 @@ as context, ``per_channel="context"``) scores 0.785 / 0.716 / 0.702 on the ``med
 0.734 ± 0.044, :func:`fdir.suite.evaluate_suite` with the registry's pipeline, :func:`_detector_seed_metrics`;
 each channel alone 0.721 / 0.673 / 0.662; on all 216 series 0.755 / 0.696 / 0.713, mean 0.721 ± 0.030), above
 ``dense_float`` on every seed of the ``medium`` subset, but 0.639 / 0.783 on SMAP/MSL against 0.841 / 0.732 (per
-type, what was compared: that module's doc). With SPOT's quarantine (:mod:`fdir.spot`, step 4: errors within the
+type, what was compared: that module's doc). With SPOT's quarantine (:mod:`fdir.spot`, Quarantine: errors within the
 grouping distance after an alarm are not learned, chosen on these ``medium`` runs) it scores 0.801 / 0.715 / 0.717
 (mean 0.744 ± 0.049, variance changes 55 against 49 of 78 found, the same false alarms on the anomaly-free series),
 and 0.607 / 0.783 on SMAP/MSL; ``dense_float`` at 3 epochs 0.669 / 0.627 / 0.669 against 0.669 / 0.616 / 0.649

@@ -292,7 +292,7 @@ class SPOTThresholder:
                     excess[k, i] = (xp - tl.z) / (tl.fit.sigma if tl.fit is not None else 1.0)
                     last = i
                     continue
-                if i - last <= g:               # quarantine (module doc, step 4): not learned
+                if i - last <= g:               # quarantine (module doc, Quarantine): not learned
                     continue
                 if d:
                     tl.window.pop(0)

@@ -47,8 +47,8 @@ with the paper's SPOT rule); without
 the command columns (the model before context) 0.725 / 0.647 (54/26/15, 22/10/14): the commands help MSL and cost
 SMAP false alarms. ``dense_float`` stays the default detector (SMAP); this one is the choice for short or scarce
 training data, correlated channels, or where a p-tap filter is all an onboard processor can afford.
-The figures above were measured with the paper's SPOT streaming rule. Since SPOT's quarantine (:mod:`fdir.spot`, step
-4; chosen on these suite runs) the ``medium`` figures are 0.801 / 0.715 / 0.717, mean 0.744 ± 0.049 (TP/FP/FN
+The figures above were measured with the paper's SPOT streaming rule. Since SPOT's quarantine (:mod:`fdir.spot`,
+Quarantine; chosen on these suite runs) the ``medium`` figures are 0.801 / 0.715 / 0.717, mean 0.744 ± 0.049 (TP/FP/FN
 121/13/47, 118/24/70, 110/21/66; the same 0.8 / 2.3 / 5.9 false alarms per 10⁴ anomaly-free samples; per type point
 0.77-0.87, short 0.59-0.73, long 0.32-0.54, contextual 0.65-0.84, level shift 0.83-0.86, variance 0.73-0.85, frequency
 0.60-0.80, stuck 0.91-0.96, correlation 0.50-0.89), and SMAP/MSL 0.607 / 0.783 (61/71/8, 27/6/9: ten more false

@@ -78,7 +78,7 @@ def spot_section(thresholder, n_streams: int, l_s: int) -> tuple[dict, dict[str,
     per-stream risk ``q_stream`` = q/S as :meth:`fdir.spot.SPOTThresholder.evaluate` uses it (q already holds the
     channel's share of a series budget, :meth:`fdir.spot.SPOTThresholder.share`); ``l_s`` the first scored sample
     of the forecast detector (FORMAT.md, t₀); with ``merge_gap`` g > 0 also ``quarantine`` = g (the samples after an
-    alarm that are not learned, :mod:`fdir.spot` step 4; format version 7). :class:`fdir.runtime.spot.SPOTStreams`
+    alarm that are not learned, :mod:`fdir.spot`, Quarantine; format version 7). :class:`fdir.runtime.spot.SPOTStreams`
     continues from this state.
 
     Raises
@@ -112,7 +112,7 @@ def spot_section(thresholder, n_streams: int, l_s: int) -> tuple[dict, dict[str,
                "merge_gap": int(thresholder.merge_gap), "shape": str(thresholder.shape), "max_peaks": MAX_PEAKS,
                "tails": tails, "source": "fdir.spot (Siffer et al., KDD 2017, doi:10.1145/3097983.3098144)"}
     if thresholder.merge_gap:
-        section["quarantine"] = int(thresholder.merge_gap)  # fdir.spot, step 4: version 7
+        section["quarantine"] = int(thresholder.merge_gap)  # fdir.spot, Quarantine: version 7
     return section, arrays
 
 

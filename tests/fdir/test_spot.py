@@ -113,7 +113,7 @@ def test_merge_gap_groups_nearby_flags():
 
 
 def test_quarantine_keeps_the_threshold_through_an_anomaly():
-    """With grouping g = 100 the errors in the g samples after an alarm are not learned (fdir.spot, step 4): after a
+    """With grouping g = 100 the errors in the g samples after an alarm are not learned (fdir.spot, Quarantine): after a
     spike at 300 followed by 80 errors of 0.9·z_q (inside (t, z_q], each one a peak for the paper's rule) the threshold
     stays exactly at its value at the spike for the values at indices 301-401 and moves again once index 401 is
     learned; with g = 0 (the paper's rule) the same errors join the tail and lift z_q by more than 20 % (exponential

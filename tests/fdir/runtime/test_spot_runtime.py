@@ -198,7 +198,7 @@ def test_exported_stub_pipeline_flags_what_pipeline_evaluate_flags(tmp_path, bui
         want = pipe.evaluate(ref)[0].flags
         spec, arrays = pipe.export()
         th = spec["detector"]["threshold"]
-        assert th["method"] == "spot" and th.get("quarantine", 0) == gap   # quarantine = g (fdir.spot, step 4)
+        assert th["method"] == "spot" and th.get("quarantine", 0) == gap   # quarantine = g (fdir.spot, Quarantine)
         assert spec["version"] == (7 if gap else 3)
         json.dumps(spec, allow_nan=False)
         rt = load(save_bundle(tmp_path / f"b{depth}_{gap}", spec, arrays))
