@@ -248,8 +248,8 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     not on SMAP/MSL test labels: SPOT or the relative-guard NDT thresholds, differencing of non-stationary channels,
     one false-alarm budget per file and a flat-line check. Without one, SPOT's thresholds would be fitted on errors
     that include the anomalies (tried: a threshold 100x above the anomaly's errors), so the default is then
-    telemanom's unsupervised protocol. On SMAP/MSL the label_free settings score event-wise F1 0.84 / 0.73 over 3
-    seeds (--thresholder spot: 0.57 / 0.49; ndt_relative_guard: 0.87 / 0.68; telemanom's published 0.87 / 0.81;
+    telemanom's unsupervised protocol. On SMAP/MSL the label_free settings score event-wise F1 0.83 / 0.71 over 3
+    seeds (--thresholder spot: 0.54 / 0.49; ndt_relative_guard: 0.87 / 0.68; telemanom's published 0.87 / 0.81;
     see fdir.pipeline): compare them on data of your own spacecraft.
     --export writes what the numpy runtime runs (forecast detectors;
     fdir.pipeline.Pipeline.export says which settings) and otherwise stops with the reason.
