@@ -86,9 +86,8 @@ class SPOTOrNDT:
     """SPOT at risk ``q`` OR the relative-guard NDT (module doc).
 
     q : SPOT's risk, the false-alarm probability per sample of the union of a channel's streams, in (0, 0.02)
-    (:class:`fdir.spot.SPOTThresholder`, level 0.98). merge_gap : SPOT's grouping distance and
-    quarantine in samples, an integer in [0, 10⁴]. shape : SPOT's admissible GPD shapes, one of
-    :data:`fdir.spot.SHAPES`. k : the NDT's guard in robust standard deviations of the training
+    (:class:`fdir.spot.SPOTThresholder`, level 0.98, non-negative tail shape). merge_gap : SPOT's grouping distance and
+    quarantine in samples, an integer in [0, 10⁴]. k : the NDT's guard in robust standard deviations of the training
     errors, a finite number >= 0 (:class:`fdir.ndt_guards.RelativeGuardNDT`).
 
     Raises
@@ -97,8 +96,8 @@ class SPOTOrNDT:
         naming the parameter outside its range (NaN and inf included).
     """
 
-    def __init__(self, q: float = 1e-4, merge_gap: int = 100, k: float = 3.0, shape: str = "nonnegative") -> None:
-        self.spot = SPOTThresholder(q, merge_gap=merge_gap, shape=shape)
+    def __init__(self, q: float = 1e-4, merge_gap: int = 100, k: float = 3.0) -> None:
+        self.spot = SPOTThresholder(q, merge_gap=merge_gap)
         self.ndt = RelativeGuardNDT(k)
 
     @property
@@ -125,7 +124,7 @@ class SPOTOrNDT:
         ValueError
             for ``n`` not an integer >= 1.
         """
-        return SPOTOrNDT(self.spot.share(n).q, self.merge_gap, self.k, self.spot.shape)
+        return SPOTOrNDT(self.spot.share(n).q, self.merge_gap, self.k)
 
     def fit(self, train_scores: np.ndarray) -> SPOTOrNDT:
         """Fit both members on the training (calibration) scores (S, T). Returns self.

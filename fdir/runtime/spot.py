@@ -24,9 +24,7 @@ variant of scipy's ``brentq``) to |Δθ| <= 10⁻¹⁴·max(1, |θ_bracket|) + 4
 Candidates: every root (γ = mean log(1 + θY), σ = γ/θ), the exponential (γ = 0, σ = Ȳ) and the method of moments
 (γ = ½(1 − Ȳ²/V), σ = ½Ȳ(1 + Ȳ²/V)); ``shape="nonnegative"`` keeps those with γ >= 0; the highest
 log-likelihood wins. With the same arithmetic order as the offline fit (peaks in arrival order, the same grids and
-Brent steps) the two agree to rounding (``tests/fdir/runtime/test_spot_runtime.py``). ``shape="tested"`` keeps
-the best γ >= 0 only where the deviance 2(ℓ̂ − ℓ̂₀) against the exponential fit (γ = 0, σ = Ȳ, ℓ̂₀ its
-log-likelihood) reaches :data:`LR_CRITICAL`, else the exponential; ``shape="exponential"`` fits γ = 0, σ = Ȳ only.
+Brent steps) the two agree to rounding (``tests/fdir/runtime/test_spot_runtime.py``).
 
 **Quarantine** (``quarantine`` Q, the bundle's optional ``quarantine``, version 7; :mod:`fdir.spot` writes Q = g,
 the grouping distance): a value within Q error indices after the stream's last alarm is not learned (n, the peaks,
@@ -61,20 +59,13 @@ import numpy as np
 
 from fdir.runtime.graph import FormatError
 
-__all__ = ["GRID", "LR_CRITICAL", "MAX_PEAKS", "SHAPES", "SPOTStreams", "StreamingSPOT", "brentq", "gpd_loglik",
-           "grimshaw", "tail_quantile"]
+__all__ = ["GRID", "MAX_PEAKS", "SHAPES", "SPOTStreams", "StreamingSPOT", "brentq", "gpd_loglik", "grimshaw",
+           "tail_quantile"]
 
 MAX_PEAKS = 500
 """Peaks kept for the GPD fit (libspot's ``max_excess``; :data:`fdir.spot.MAX_PEAKS`)."""
-SHAPES = ("nonnegative", "free", "tested", "exponential")
-"""Admissible GPD shapes (:data:`fdir.spot.SHAPES`): ``"free"`` any γ, ``"nonnegative"`` γ >= 0 only, ``"tested"``
-the exponential tail (γ = 0) unless a likelihood-ratio test rejects it for γ > 0 (:data:`LR_CRITICAL`),
-``"exponential"`` γ = 0 always (:func:`grimshaw`)."""
-LR_CRITICAL = 2.705543454095404
-"""Critical value of the deviance 2(ℓ̂ − ℓ̂₀) of ``shape="tested"``: the 0.90 quantile of χ²₁, i.e. a 5 % test of
-γ = 0 against γ > 0, whose null distribution on the boundary of the parameter space is ½χ²₀ + ½χ²₁ (Self & Liang,
-JASA 82 (1987) 605, doi:10.1080/01621459.1987.10478472; the deviance test of γ = 0 for the GPD: Coles, *An
-Introduction to Statistical Modeling of Extreme Values*, Springer 2001, §4.3, doi:10.1007/978-1-4471-3675-0)."""
+SHAPES = ("nonnegative", "free")
+"""Admissible GPD shapes (:data:`fdir.spot.SHAPES`): ``"free"`` any γ, ``"nonnegative"`` γ >= 0 only."""
 GRID = 64
 """Grid points per log-spaced segment of the root search (as :func:`fdir.spot.grimshaw`)."""
 RTOL = 4 * np.finfo(float).eps
@@ -218,8 +209,6 @@ def grimshaw(peaks: np.ndarray, shape: str = "free", _w: _W | None = None) -> tu
     ymin, ymax, ymean = float(y.min()), float(y.max()), float(y.mean())
     if ymax - ymin <= 1e-12 * ymax:
         raise ValueError("peaks are all equal: the GPD is not identifiable")
-    if shape == "exponential":
-        return 0.0, ymean, gpd_loglik(y, 0.0, ymean)
     w = _W(y.size) if _w is None else _w
     w.bind(y)
     half = np.geomspace(1e-10 / ymax, 0.5 / ymax, GRID)
@@ -234,15 +223,10 @@ def grimshaw(peaks: np.ndarray, shape: str = "free", _w: _W | None = None) -> tu
         if th != 0:
             g = float(np.log(1 + th * y).mean())
             cands.append((g, g / th))
-    if shape != "free":
+    if shape == "nonnegative":
         cands = [c for c in cands if c[0] >= 0]        # the exponential candidate (γ = 0) always stays
     best = max(cands, key=lambda c: gpd_loglik(y, *c))
-    loglik = gpd_loglik(y, *best)
-    if shape == "tested" and best[0] > 0:
-        null = gpd_loglik(y, 0.0, ymean)               # the exponential's maximum-likelihood σ is the mean
-        if 2 * (loglik - null) < LR_CRITICAL:
-            return 0.0, ymean, null
-    return float(best[0]), float(best[1]), loglik
+    return float(best[0]), float(best[1]), gpd_loglik(y, *best)
 
 
 def _number(section: dict, key: str, lo: float, hi: float, *, lo_open: bool = True, hi_open: bool = True,

@@ -318,7 +318,7 @@ def test_bad_spot_parameters_raise_naming_the_parameter(builders):
         grimshaw([1.0, float("nan")])
     with pytest.raises(ValueError, match="same sign"):
         brentq(lambda x: x * x + 1, -1.0, 1.0, xtol=1e-12)
-    assert SHAPES == ("nonnegative", "free", "tested", "exponential")
+    assert SHAPES == ("nonnegative", "free")
     spec, arrays = _spot_bundle(builders)
     from_arrays(spec, arrays)
     for mutate, match in ((lambda th: th.update(q_stream=1.5), "q_stream"),
