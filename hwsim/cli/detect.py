@@ -153,6 +153,28 @@ def _values(df, columns: str | None, time_column: str | None, hint: str):
     return df[cols].astype(float)
 
 
+def _error_range(streams, threshold) -> tuple[float, float, int]:
+    """y range ``(lo, top)`` of the error panel and the number of samples whose threshold lies above ``top``.
+
+    ``streams`` (S, T) the errors as thresholded, ``threshold`` (S, T) or None (NaN where not scored). The range holds
+    every finite error and each stream's 95th percentile of its threshold, plus a tenth of margin, so that a brief
+    threshold excursion (a SPOT tail refitted on a few peaks, e.g. z_q from 0.5 to 88 for 15 samples after a training
+    part) does not flatten every other curve; (0, 1) when nothing is finite."""
+    import numpy as np
+
+    s = np.asarray(streams, float)
+    finite = s[np.isfinite(s)]
+    if not finite.size:
+        return 0.0, 1.0, 0
+    top, lo = float(finite.max()), min(0.0, float(finite.min()))
+    thr = None if threshold is None else np.asarray(threshold, float)
+    if thr is not None:
+        top = max([top] + [float(np.percentile(row[np.isfinite(row)], 95)) for row in thr if np.isfinite(row).any()])
+    top = top + 0.1 * (top - lo) if top > lo else lo + 1.0
+    above = 0 if thr is None else int((np.nan_to_num(thr, nan=-np.inf) > top).any(axis=0).sum())
+    return lo, top, above
+
+
 def _plot(res, time, path: Path) -> None:
     """Series with shaded anomalies (top) and the thresholded streams with their threshold (bottom)."""
     import numpy as np
@@ -166,11 +188,17 @@ def _plot(res, time, path: Path) -> None:
             ax.axvspan(time[a], time[b], color="tab:red", alpha=0.25, lw=0)
     ax0.set_ylabel(f"{res.channel} (file units)")
     ax0.set_title(f"{res.channel}: {len(res.intervals)} anomalous interval(s) shaded")
-    streams = res.smoothed if res.smoothed is not None else res.scores
+    streams = np.asarray(res.smoothed if res.smoothed is not None else res.scores, float)
+    thr = None if res.threshold is None else np.asarray(res.threshold, float)
     for k, name in enumerate(res.stream_names):
         line, = ax1.plot(time, streams[k], lw=0.8, label=f"{name}")
-        if res.threshold is not None and np.isfinite(res.threshold[k]).any():
-            ax1.plot(time, res.threshold[k], lw=1.0, ls="--", color=line.get_color(), label=f"{name} threshold")
+        if thr is not None and np.isfinite(thr[k]).any():
+            ax1.plot(time, thr[k], lw=1.0, ls="--", color=line.get_color(), label=f"{name} threshold")
+    lo, top, above = _error_range(streams, thr)
+    ax1.set_ylim(lo, top)
+    if above:
+        ax1.set_title(f"threshold above this panel at {above} sample(s) (largest {float(np.nanmax(thr)):.3g})",
+                      fontsize=8)
     ax1.set_ylabel("error (scaled units)" if res.smoothed is not None else "score")
     ax1.set_xlabel("time")
     ax1.legend(fontsize=7, loc="upper left")

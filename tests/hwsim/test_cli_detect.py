@@ -182,3 +182,20 @@ def test_export_the_runtime_cannot_run_is_a_clear_message(tmp_path):
     assert "Error: --export: nothing exported: " in r.output and "no runtime export" in r.output
     assert "Traceback" not in r.output
     assert (tmp_path / "o" / "anomalies.csv").exists() and not (tmp_path / "b").exists()
+
+
+def test_error_panel_range_ignores_a_brief_threshold_excursion():
+    """The error panel's y range (hwsim.cli.detect._error_range): every error and each threshold's 95th percentile
+    plus 10 %, so a 2-sample excursion to 88 (among 102 threshold samples, 100 at 3) stays out and is counted; worked
+    by hand: 95th percentile of the threshold = 3, top = 3 + 0.1 * (3 - 0) = 3.3, 2 samples above."""
+    from hwsim.cli.detect import _error_range
+
+    streams = np.array([[0.5] * 101 + [2.0, np.nan]])
+    thr = np.array([[3.0] * 50 + [88.0, 88.0] + [3.0] * 50 + [np.nan]])
+    lo, top, above = _error_range(streams, thr)
+    assert (lo, above) == (0.0, 2)
+    assert top == pytest.approx(3.3, rel=1e-12)
+    assert _error_range(streams, None) == pytest.approx((0.0, 2.2, 0))          # errors only: 2.0 + 10 %
+    assert _error_range(np.full((2, 5), np.nan), thr[:, :5]) == (0.0, 1.0, 0)   # nothing scored
+    inf = np.where(np.isnan(thr), np.nan, np.inf)
+    assert _error_range(streams, inf) == pytest.approx((0.0, 2.2, 102))         # no finite threshold: all above
