@@ -24,7 +24,9 @@ pair converted to a rate-coded integrate-and-fire network, :mod:`fdir.detectors.
 convolutional autoencoder), ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`)
 and ``linear_ar`` (the ridge AR(p) one-step forecaster, :mod:`fdir.detectors.linear`; closed-form, no training
 epochs or seed; its pipeline reads every channel of a multichannel series as context of each watched one,
-``per_channel="context"``).
+``per_channel="context"``), and ``auto`` (:class:`fdir.heldout_choice.HeldOutChoice`: per series, the one of
+:data:`AUTO_CANDIDATES` with the smaller one-step forecast error on the last 30 % of the training series, no label read,
+then fitted on the whole training series).
 With ``quick`` the trained families run 3 epochs.
 """
 
@@ -33,7 +35,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 
-__all__ = ["BUILTIN", "KEYWORDS", "MATCHED", "MTJ_VARIANTS", "get", "make", "names", "register", "unregister"]
+__all__ = ["AUTO_CANDIDATES", "BUILTIN", "KEYWORDS", "MATCHED", "MTJ_VARIANTS", "get", "make", "names", "register",
+           "unregister"]
 
 MATCHED = {"dense_params_matched": "params", "dense_ops_matched": "ops"}
 """Built-in dense forecasters sized to the spiking detector: name -> ``by`` of
@@ -115,6 +118,17 @@ def _linear():
     return Pipeline(LinearForecaster, per_channel="context")
 
 
+AUTO_CANDIDATES = ("dense_float", "linear_ar")
+"""Candidates of the built-in ``auto`` pipeline (:class:`fdir.heldout_choice.HeldOutChoice`), in tie-break order."""
+
+
+def _auto(*, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax"):
+    from fdir.heldout_choice import HeldOutChoice
+
+    return HeldOutChoice({k: (lambda k=k: make(k, seed=seed, epochs=epochs, quick=quick, scaling=scaling))
+                          for k in AUTO_CANDIDATES})
+
+
 BUILTIN: dict[str, Callable] = {
     "dense_float": _dense(False),
     "int8": _dense(True),
@@ -126,6 +140,7 @@ BUILTIN: dict[str, Callable] = {
     "isolation_forest": _novelty("isolation_forest"),
     "lof": _novelty("lof"),
     "linear_ar": _linear,
+    "auto": _auto,
 }
 """The built-in pipelines (module doc), registered at import."""
 

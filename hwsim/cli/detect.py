@@ -221,7 +221,10 @@ def _safe(name: str) -> str:
               help="Train on the rows of FILE up to TIME (inclusive; needs --time-column).")
 @click.option("--detector", type=click.Choice(detector_names()), default="dense_float", show_default=True,
               help="Registered detector pipeline (fdir.registry). linear_ar reads every channel of the file as "
-              "context of each watched one (its bundles then take the columns in the order input.columns gives).")
+              "context of each watched one (its bundles then take the columns in the order input.columns gives). "
+              "auto fits dense_float and linear_ar on the first 70 % of the training part and keeps the one with "
+              "the smaller one-step error on the last 30 % (no label read; fdir.heldout_choice), written to "
+              "settings.json.")
 @click.option("--scaling", type=click.Choice(SCALERS), default="minmax", show_default=True,
               help="Scaling fitted on the training part (stored in the bundle).")
 @click.option("--settings", "base", type=click.Choice(tuple(SETTINGS)), default=None,
@@ -269,7 +272,7 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     in the file's own time column), OUT/settings.json (the settings used) and OUT/<channel>.png (the series with
     shaded anomalies, the error streams and their thresholds). The training part must hold at least the detector's
     minimum length (dense_float and int8: 79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55,
-    linear_ar: 32);
+    linear_ar: 32, auto: 100, of which 112 for dense_float to be a choice);
     windows adapt to shorter series above it.
 
     With a nominal training part the default settings (label_free) were chosen on the generated robustness suite,
@@ -340,6 +343,11 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
                                      for k, v in settings["thresholder"].params},
               "transform": settings["transform"], "differenced": differenced, "budget": settings["budget"],
               "flat_line": settings["flat_line"], "layout": pipe.per_channel, "training_samples": len(train)}
+    if getattr(pipe, "chosen", None) is not None:       # fdir.heldout_choice: the candidate it chose, and why
+        record.update(chosen=pipe.chosen, heldout_error=pipe.heldout_error)
+        stage(f"chosen on the held-out 30 % of the training part: {pipe.chosen} (mean absolute one-step error "
+              + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k}: {v}" for k, v in
+                          pipe.heldout_error.items()) + ")")
     (out / "settings.json").write_text(json.dumps(record, indent=2) + "\n")
     table = pd.concat([r.intervals for r in results], ignore_index=True)
     table.to_csv(out / "anomalies.csv", index=False)

@@ -199,3 +199,17 @@ def test_error_panel_range_ignores_a_brief_threshold_excursion():
     assert _error_range(np.full((2, 5), np.nan), thr[:, :5]) == (0.0, 1.0, 0)   # nothing scored
     inf = np.where(np.isnan(thr), np.nan, np.inf)
     assert _error_range(streams, inf) == pytest.approx((0.0, 2.2, 102))         # no finite threshold: all above
+
+
+def test_auto_detector_records_its_held_out_choice(tmp_path):
+    data = _irregular()
+    data.to_csv(tmp_path / "irr.csv", index=False)
+    r = _run([tmp_path / "irr.csv", "--time-column", "t_s", "--train-until", data["t_s"].iloc[600], "--detector",
+              "auto", "--epochs", "2", "--out", tmp_path / "o"])
+    assert r.exit_code == 0, r.output
+    rec = json.loads((tmp_path / "o" / "settings.json").read_text())
+    assert rec["detector"] == "auto" and rec["chosen"] in ("dense_float", "linear_ar")
+    assert set(rec["heldout_error"]) == {"dense_float", "linear_ar"}
+    assert rec["heldout_error"][rec["chosen"]] == min(rec["heldout_error"].values())
+    assert f"chosen on the held-out 30 % of the training part: {rec['chosen']}" in r.output
+    assert _covers(pd.read_csv(tmp_path / "o" / "anomalies.csv"), "temp_C", 700, 705)
