@@ -272,7 +272,7 @@ def detect(file: Path, time_column: str | None, columns: str | None, train_file:
     in the file's own time column), OUT/settings.json (the settings used) and OUT/<channel>.png (the series with
     shaded anomalies, the error streams and their thresholds). The training part must hold at least the detector's
     minimum length (dense_float and int8: 79 samples, lif and mtj_lif: 96, cae, isolation_forest and lof: 55,
-    linear_ar: 32, auto: 100, of which 112 for dense_float to be a choice);
+    linear_ar: 32, auto: 100, with dense_float among its choices from 112);
     windows adapt to shorter series above it.
 
     With a nominal training part the default settings (label_free) were chosen on the generated robustness suite,
