@@ -24,9 +24,10 @@ pair converted to a rate-coded integrate-and-fire network, :mod:`fdir.detectors.
 convolutional autoencoder), ``isolation_forest`` / ``lof`` (windowed baselines, :mod:`fdir.detectors.windowed`)
 and ``linear_ar`` (the ridge AR(p) one-step forecaster, :mod:`fdir.detectors.linear`; closed-form, no training
 epochs or seed; its pipeline reads every channel of a multichannel series as context of each watched one,
-``per_channel="context"``), and ``auto`` (:class:`fdir.heldout_choice.HeldOutChoice`: per series, the one of
-:data:`AUTO_CANDIDATES` with the smaller one-step forecast error on the last 30 % of the training series, no label read,
-then fitted on the whole training series).
+``per_channel="context"``; ``linear_int8`` its int8 export, :mod:`fdir.detectors.linear`, Fixed point), and ``auto``
+/ ``auto_int8`` (:class:`fdir.heldout_choice.HeldOutChoice`: per series, the one of :data:`AUTO_CANDIDATES` with the
+smaller one-step forecast error on the last 30 % of the training series, no label read, then fitted on the whole
+training series).
 With ``quick`` the trained families run 3 epochs.
 """
 
@@ -111,22 +112,27 @@ def _novelty(estimator: str):
     return factory
 
 
-def _linear():
-    from fdir.detectors.linear import LinearForecaster
-    from fdir.pipeline import Pipeline
+def _linear(fixed_point: bool = False):
+    def factory():
+        from fdir.detectors.linear import LinearForecaster
+        from fdir.pipeline import Pipeline
 
-    return Pipeline(LinearForecaster, per_channel="context")
-
-
-AUTO_CANDIDATES = ("dense_float", "linear_ar")
-"""Candidates of the built-in ``auto`` pipeline (:class:`fdir.heldout_choice.HeldOutChoice`), in tie-break order."""
+        return Pipeline(lambda: LinearForecaster(fixed_point=fixed_point), per_channel="context")
+    return factory
 
 
-def _auto(*, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax"):
-    from fdir.heldout_choice import HeldOutChoice
+AUTO_CANDIDATES = {"auto": ("dense_float", "linear_ar"), "auto_int8": ("int8", "linear_int8")}
+"""Candidates of the built-in held-out choices (:class:`fdir.heldout_choice.HeldOutChoice`), in tie-break order:
+``auto`` over the float pipelines, ``auto_int8`` over their int8 exports."""
 
-    return HeldOutChoice({k: (lambda k=k: make(k, seed=seed, epochs=epochs, quick=quick, scaling=scaling))
-                          for k in AUTO_CANDIDATES})
+
+def _auto(name: str):
+    def factory(*, seed: int = 0, epochs: int | None = None, quick: bool = False, scaling: str = "minmax"):
+        from fdir.heldout_choice import HeldOutChoice
+
+        return HeldOutChoice({k: (lambda k=k: make(k, seed=seed, epochs=epochs, quick=quick, scaling=scaling))
+                              for k in AUTO_CANDIDATES[name]}, name=name)
+    return factory
 
 
 BUILTIN: dict[str, Callable] = {
@@ -139,8 +145,10 @@ BUILTIN: dict[str, Callable] = {
     "cae": _cae,
     "isolation_forest": _novelty("isolation_forest"),
     "lof": _novelty("lof"),
-    "linear_ar": _linear,
-    "auto": _auto,
+    "linear_ar": _linear(),
+    "linear_int8": _linear(True),
+    "auto": _auto("auto"),
+    "auto_int8": _auto("auto_int8"),
 }
 """The built-in pipelines (module doc), registered at import."""
 

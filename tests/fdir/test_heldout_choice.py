@@ -36,7 +36,7 @@ def test_gaussian_ar_process_chooses_the_linear_predictor_and_equals_it_alone():
     x[450:460, 0] += 12.0
     auto = registry.make("auto", seed=0, quick=True).fit(x[:300])
     assert auto.chosen == "linear_ar"
-    assert set(auto.heldout_error) == set(registry.AUTO_CANDIDATES)
+    assert set(auto.heldout_error) == set(registry.AUTO_CANDIDATES["auto"])
     assert auto.heldout_error["linear_ar"] < auto.heldout_error["dense_float"]
     alone = registry.make("linear_ar", seed=0).fit(x[:300])
     assert np.array_equal(_flags(auto, x), _flags(alone, x))
@@ -73,6 +73,15 @@ class _NeedsMore:
         raise AssertionError
 
 
+class _Fails(_NeedsMore):
+    """A detector that refuses every training series."""
+
+    min_train_length = 32
+
+    def fit(self, train):
+        raise ValueError("cannot fit this")
+
+
 def test_a_candidate_that_cannot_fit_the_split_is_not_a_choice():
     x = _ar2(400)
     auto = HeldOutChoice({"big": lambda: Pipeline(_NeedsMore), "linear_ar": lambda: registry.make("linear_ar")})
@@ -82,8 +91,10 @@ def test_a_candidate_that_cannot_fit_the_split_is_not_a_choice():
     auto.fit(x[:300])
     assert auto.chosen == "linear_ar"
     assert "needs at least 1428571" in auto.heldout_error["big"]   # least n with n - floor(0.3 n) >= 10**6
-    with pytest.raises(ValueError, match=r"no candidate could be fitted.*big"):
+    with pytest.raises(ValueError, match=r"needs at least 1428571"):       # checked before any training
         HeldOutChoice({"big": lambda: Pipeline(_NeedsMore)}).fit(x)
+    with pytest.raises(ValueError, match=r"no candidate could be fitted.*fails: cannot fit this"):
+        HeldOutChoice({"fails": lambda: Pipeline(_Fails)}).fit(x)
 
 
 def test_too_short_series_fails_before_training_and_bad_candidates_are_named():

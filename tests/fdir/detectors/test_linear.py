@@ -126,3 +126,30 @@ def test_context_bad_input():
         det.scores(np.zeros((100, 3)))
     with pytest.raises(ValueError, match="fit"):
         _ = LinearForecaster().input_columns
+
+
+@pytest.mark.parametrize("D", [1, 3])
+def test_fixed_point_forecast_within_the_rounding_bound(D):
+    """int8 weights (one scale s_w = max|w|/127 for the single output) and 16-bit inputs (s_x = 4 max|x_cal|/32767):
+    |y_q - y| <= sum_i |x_i| s_w/2 + sum_i |w_i| s_x/2 + |x_i| |w_i| rounding cross terms + the bias step, bounded
+    here by (sum|x| s_w + sum|w| s_x) / 2 * 1.01 + s_w * s_x * K + 1e-6 (float32 arithmetic)."""
+    x = np.stack([_ar2(3000, 2 + k) for k in range(D)], axis=1)
+    x[:, 1:] += x[:, :1]                                             # context columns correlated with column 0
+    f = LinearForecaster(order=20).fit(x[:2000])
+    q = LinearForecaster(order=20, fixed_point=True).fit(x[:2000])
+    np.testing.assert_array_equal(q.coef, f.coef)
+    spec, arrays = f.export()
+    w = arrays["out.w"].astype(np.float64).ravel()
+    W = int(spec["input"]["window"])
+    win = np.lib.stride_tricks.sliding_window_view(x, W, axis=0)     # (N, D, W)
+    s_w = np.abs(w).max() / 127
+    s_x = 4.0 * np.abs(win[:2000 - W + 1]).max() / 32767             # FIXED_POINT_HEADROOM = 4, 16-bit inputs
+    xs = np.abs(win[: x.shape[0] - q.p]).reshape(x.shape[0] - q.p, -1)
+    bound = (xs.sum(1) * s_w + np.abs(w).sum() * s_x) / 2 * 1.01 + s_w * s_x * w.size + 1e-6
+    yq, yf = q.forecast(x)[q.p:], f.forecast(x)[q.p:]
+    inside = np.abs(win[: x.shape[0] - q.p]).reshape(x.shape[0] - q.p, -1).max(1) <= 4.0 * np.abs(
+        win[:2000 - W + 1]).max()                                    # inputs within the quantised range
+    assert inside.mean() > 0.99
+    assert (np.abs(yq - yf)[inside] <= bound[inside]).all()
+    assert q.workload()[["w_bits", "a_bits"]].values.tolist() == [[8, 16]]
+    assert "quantization" in q.export()[0]
