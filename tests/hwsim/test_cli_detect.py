@@ -44,9 +44,11 @@ def _covers(df, channel, a, b):
 
 
 def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_path):
-    """Default settings (label_free), trained on the nominal first 701 samples (the anomalies start at 800 and
-    1000): both anomalies are found, the run states its settings (the documented defaults, written out here), and
-    each channel's bundle holds the scaling."""
+    """Default detector (auto) and settings (label_free), trained on the nominal first 701 samples (the anomalies
+    start at 800 and 1000): both anomalies are found, the run states its settings (the documented defaults, written
+    out here), and each channel's bundle holds the scaling. On these noisy sinusoids the linear predictor (a sampled
+    sine obeys an exact two-term recurrence) forecasts the held-out part better than the 3-epoch convolutional one,
+    so auto runs linear_ar, which reads both channels (watched one first)."""
     from fdir.runtime import load, read_bundle
 
     data = _two_channels()
@@ -55,7 +57,8 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
     r = _run([tmp_path / "tm.csv", "--time-column", "time", "--train-until", data["time"].iloc[700], "--epochs", 3,
               "--out", out, "--export", bundle])
     assert r.exit_code == 0, r.output
-    assert "[hwsim detect] training dense_float on channel bus_voltage_V (2/2)" in r.output   # progress lines
+    assert "[hwsim detect] training linear_ar on channel bus_voltage_V (2/2)" in r.output     # progress lines
+    assert "chosen on the held-out 30 % of the training part: linear_ar" in r.output
     assert ("settings (label_free): thresholder spot_or_ndt(merge_gap=100, q=0.0001), transform auto, budget "
             "series, flat line 20 samples") in r.output
     assert "label_free is the default with a nominal training part" in r.output
@@ -72,12 +75,12 @@ def test_known_anomalies_on_two_channels_with_timestamps_plots_and_bundle(tmp_pa
         assert pd.Timestamp(row["start"]) == stamps[row["start_index"]]
         assert pd.Timestamp(row["end"]) == stamps[row["end_index"]]
     assert (out / "wheel_current_A.png").stat().st_size > 10_000 and (out / "bus_voltage_V.png").exists()
-    for ch in ("wheel_current_A", "bus_voltage_V"):
+    for ch, other in (("wheel_current_A", "bus_voltage_V"), ("bus_voltage_V", "wheel_current_A")):
         spec, arrays = read_bundle(bundle / ch)
         assert spec["scaling"]["method"] == "minmax"
-        v = data[ch].to_numpy()[:701]                   # the training rows: the scaling is fitted on them
-        np.testing.assert_allclose(arrays["input.mean"], [(v.max() + v.min()) / 2], rtol=1e-6)  # float32 storage
-        np.testing.assert_allclose(arrays["input.std"], [(v.max() - v.min()) / 2], rtol=1e-6)
+        v = data[[ch, other]].to_numpy()[:701]          # the training rows: the scaling is fitted on them
+        np.testing.assert_allclose(arrays["input.mean"], (v.max(0) + v.min(0)) / 2, rtol=1e-6)  # float32 storage
+        np.testing.assert_allclose(arrays["input.std"], (v.max(0) - v.min(0)) / 2, rtol=1e-6)
         assert (spec["version"], spec["detector"]["threshold"]["method"]) == (7, "spot_or_ndt")  # quarantine
         load(bundle / ch)                               # a runnable runtime bundle
     json.dumps(spec)
