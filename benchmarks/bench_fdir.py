@@ -22,10 +22,10 @@ relative-guard NDT; SPOT at q = 10⁻⁴ / 10⁻³ / 10⁻²; telemanom's NDT wi
 the same fitted pipelines. Measured (full run, seeds 0-2, 2026-12-07): the defaults SMAP 0.613 ± 0.004, MSL 0.765 ±
 0.018; cross-spacecraft: chosen on SMAP the relative-guard NDT (MSL 0.725 ± 0.011), chosen on MSL the defaults (SMAP
 0.613); SPOT alone at q = 10⁻⁴ SMAP 0.573, MSL 0.546; telemanom's NDT 0.744 / 0.644. ``dense_float`` in the same
-place (the default detector before, SPOT's quarantine): SMAP 0.825 ± 0.011, MSL 0.709 ± 0.021 (0.841 ± 0.020 / 0.732 ± 0.025 before the quarantine); cross-spacecraft: chosen on
-MSL the defaults (SMAP 0.825), chosen on SMAP the relative-guard NDT (MSL 0.676 ± 0.043); SPOT alone with the
-quarantine at q = 10⁻⁴ / 10⁻³ / 10⁻² SMAP 0.727 / 0.537 / 0.250, MSL 0.572 / 0.491 /
-0.433. Metrics per candidate and spacecraft:
+place (the default detector before, SPOT's quarantine): SMAP 0.825 ± 0.011, MSL 0.709 ± 0.021 (0.841 ± 0.020 /
+0.732 ± 0.025 before the quarantine); cross-spacecraft: chosen on MSL the defaults (SMAP 0.825), chosen on SMAP the
+relative-guard NDT (MSL 0.676 ± 0.043); SPOT alone with the quarantine at q = 10⁻⁴ / 10⁻³ / 10⁻² SMAP 0.727 / 0.537
+/ 0.250, MSL 0.572 / 0.491 / 0.433. Metrics per candidate and spacecraft:
 mean F1 over the seeds (gates of issue 17 on the defaults: SMAP >= 0.80, MSL >= 0.72) with the standard deviation,
 TP/FP/FN and P/R in the note; the cross-spacecraft figures (the candidate best on one spacecraft reported on the
 other, :func:`~fdir.protocols.selection.cross_spacecraft`); the defaults' F1 as a ratio to the published telemanom
