@@ -122,7 +122,10 @@ that adopted it, per-type figures and SMAP/MSL), the pipeline's label-free defau
 the ``medium`` subset, seeds 0 / 1 / 2, 3 epochs: F1 0.804 / 0.719 / 0.710, mean 0.744 ± 0.052 (TP/FP/FN 121/12/47,
 119/24/69, 109/22/67; 0.8 / 2.3 / 5.9 false alarms per 10⁴ anomaly-free samples), long bumps 0.56 / 0.46 / 0.32: the
 goals are not reached. Its int8 counterpart (:data:`DEFAULT_INT8`): F1 0.817 / 0.713 / 0.693 (TP/FP/FN 123/10/45,
-118/25/70, 107/26/69), largest difference from the float choice 0.017, within the issue's 0.02.
+118/25/70, 107/26/69), largest difference from the float choice 0.017, within the issue's 0.02. ``hwsim bench fdir
+--quick --only fdir_suite`` (``small`` subset, seeds 0-2, 2026-12-07): ``auto`` 0.780 / 0.675 / 0.680, ``auto_int8``
+0.797 / 0.663 / 0.658 (largest difference 0.023, outside the 0.02), ``dense_float`` 0.672 / 0.526 / 0.639,
+``linear_ar`` 0.775 / 0.675 / 0.689.
 
 ``dense_float`` over seeds (the default detector before 2026-12-07; now metrics ``dense_float_*``,
 :func:`_detector_seed_metrics`; suite seed = detector seed), in the default configuration
