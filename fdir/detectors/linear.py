@@ -154,6 +154,7 @@ class LinearForecaster:
         self.order, self.max_fraction, self.context_lags = int(order), float(max_fraction), int(context_lags)
         self.fixed_point = bool(fixed_point)
         self._qbundle: tuple[dict, dict] | None = None     # fixed point: the quantised bundle
+        self._qgraph = None                     # fixed point: its runtime Graph, the template of each scoring batch
         self.p: int | None = None
         self.c = 0                              # context samples per other column (0: column 0 alone)
         self.n_columns = 1                      # D, input columns read
@@ -197,7 +198,10 @@ class LinearForecaster:
         self.p, self.c, self.n_columns = p, c, int(x.shape[1]) if c else 1
         self.coef, self.intercept, self.alpha = np.asarray(m.coef_, np.float64), float(m.intercept_), float(m.alpha_)
         if self.fixed_point:
-            self._qbundle = self._quantize(x)
+            from fdir.runtime import Graph
+
+            self._qbundle = qspec, qarr = self._quantize(x)
+            self._qgraph = Graph(qspec["layers"], qarr, tuple(qspec["input"]["shape"]), fixed_point=True)
         return self
 
     def _windows(self, a: np.ndarray) -> np.ndarray:
@@ -239,13 +243,10 @@ class LinearForecaster:
         from threadpoolctl import threadpool_limits
 
         from fdir.detectors.forecast_detector import BATCH_WINDOWS
-        from fdir.runtime import Graph
         from fdir.runtime.batch import BatchGraph
 
-        qspec, qarr = self._qbundle
         X = self._windows(a)
-        bg = BatchGraph.of(Graph(qspec["layers"], qarr, tuple(qspec["input"]["shape"]), fixed_point=True),
-                           min(BATCH_WINDOWS, X.shape[0]))
+        bg = BatchGraph.of(self._qgraph, min(BATCH_WINDOWS, X.shape[0]))
         with threadpool_limits(1, user_api="blas"):
             for i0 in range(0, X.shape[0], bg.batch):
                 n = min(bg.batch, X.shape[0] - i0)
