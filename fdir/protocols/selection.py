@@ -159,8 +159,9 @@ def describe(obj) -> dict:
     """The settings of a pipeline, detector or thresholder as a JSON-able dict: its type, and its public plain
     attributes (numbers, strings, None, tuples of them, nested dataclasses; fitted state, names ending in ``_``,
     callables and ``seed`` left out); a :class:`fdir.pipeline.Pipeline` adds ``detector`` and ``thresholder``, the
-    descriptions of a fresh detector and thresholder of its factories. Two runs with equal descriptions ran the same
-    settings (the seed is a row column of its own)."""
+    descriptions of a fresh detector and thresholder of its factories, and one that chooses among candidate pipelines
+    (:class:`fdir.heldout_choice.HeldOutChoice`) ``candidates``, the description of a fresh one of each. Two runs
+    with equal descriptions ran the same settings (the seed is a row column of its own)."""
     from fdir.pipeline import Pipeline
 
     items = ({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)} if dataclasses.is_dataclass(obj)
@@ -175,6 +176,8 @@ def describe(obj) -> dict:
     if isinstance(obj, Pipeline):
         out["detector"] = describe(obj.make_detector())
         out["thresholder"] = describe(obj.make_thresholder())
+        if isinstance(cands := getattr(obj, "candidates", None), Mapping):    # a choice among pipelines
+            out["candidates"] = {k: describe(make()) for k, make in cands.items()}
     return out
 
 

@@ -104,3 +104,19 @@ def test_too_short_series_fails_before_training_and_bad_candidates_are_named():
     for bad in ({}, {"": lambda: None}, {"x": 3}, [("x", lambda: None)]):
         with pytest.raises(ValueError, match="candidates="):
             HeldOutChoice(bad)
+
+
+def test_a_run_store_tells_choices_over_different_candidates_apart():
+    # fdir.protocols.selection keys a resumable store by describe(pipeline): two choices whose first candidate is the
+    # same but whose other candidates differ ran different settings and must not share stored rows
+    from fdir.protocols.selection import describe
+
+    def choice(*names):
+        return HeldOutChoice({k: (lambda k=k: registry.make(k, seed=0, quick=True)) for k in names})
+
+    a, b = describe(choice("dense_float", "linear_ar")), describe(choice("dense_float", "linear_int8"))
+    assert a["detector"] == b["detector"]
+    assert a != b
+    assert list(a["candidates"]) == ["dense_float", "linear_ar"]
+    assert a["candidates"]["linear_ar"]["detector"]["type"].endswith("LinearForecaster")
+    assert b["candidates"]["linear_int8"]["detector"]["fixed_point"] is True
