@@ -86,6 +86,9 @@ x its largest training error (12.5 x on labels). Reading: on SMAP's discrete cha
 explain the training part's level changes, so the ridge model's training errors are near zero and the thresholds
 fitted on them low; a test level change without the commands that accompanied it in training is then an error tens
 of times the training range. ``dense_float`` reads the value only, so level changes are part of its training errors.
+Checked on the channels of those 31 events: on E-1, E-5 and E-12 (84 level changes each in training) the ridge model's
+training errors with the context are 0 to four decimals and its test events 13 / 3 / 11; without the context
+(``context_lags=0``) its training errors reach 2.0 and it raises one event on each.
 """
 
 from __future__ import annotations
