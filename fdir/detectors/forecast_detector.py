@@ -41,6 +41,7 @@ __all__ = [
     "graph_forecasts",
     "quantized_graph",
     "receptive_field",
+    "run_batched",
 ]
 
 MIN_WINDOWS = 40
@@ -50,7 +51,7 @@ CALIBRATION_WINDOWS = 512
 """Nominal training windows (at most) that calibrate the int8 activation scales."""
 
 BATCH_WINDOWS = 256
-"""Windows per batched run of the int8 graph in :func:`graph_forecasts` (bounds its buffers: about 20 MB for the
+"""Windows per batched run of an int8 graph in :func:`run_batched` (bounds its buffers: about 20 MB for the
 default configuration's second convolution)."""
 
 
@@ -138,36 +139,42 @@ def quantized_graph(model, train: np.ndarray, seed: int, ndt=None):
     return g, (qspec, qarr), bits
 
 
-def graph_forecasts(model, graph, test: np.ndarray) -> np.ndarray:
-    """Forecasts (n_heads, N, H) of a runtime ``graph`` (:func:`quantized_graph`) for the windows of ``test``
-    (T, D), aligned with :func:`fdir.detectors.forecaster.forecast_heads` with ``full`` (index k is test sample
-    k + l_s, horizon step j sample k + l_s + j).
-
-    The windows run through :class:`fdir.runtime.batch.BatchGraph` (the same layers and arithmetic as ``graph``) in
-    chunks of at most :data:`BATCH_WINDOWS`; a fixed-point ``graph`` gives forecasts bit-identical to running each
-    window through ``graph`` itself (:mod:`fdir.runtime.batch`). BLAS runs on one thread meanwhile
-    (``threadpoolctl``): its GEMMs, (O, K) x (K, B·P) with K of a few hundred, ran 2-30x slower on two threads than
-    on one on a 2-core machine shared with other work; parallelism belongs to the caller (series, channels).
-    """
+def run_batched(graph, X: np.ndarray) -> np.ndarray:
+    """Outputs (N, O) float32 of the runtime ``graph`` (:class:`fdir.runtime.Graph`, its output flattened to O values)
+    for the N >= 1 inputs ``X`` (N, *input shape), run through :class:`fdir.runtime.batch.BatchGraph` (the same
+    layers and arithmetic as ``graph``) in chunks of at most :data:`BATCH_WINDOWS`; a fixed-point ``graph`` gives
+    outputs bit-identical to running each input through ``graph`` itself (:mod:`fdir.runtime.batch`). BLAS runs on one
+    thread meanwhile (``threadpoolctl``): its GEMMs, (O, K) x (K, B·P) with K of a few hundred, ran 2-30x slower on two
+    threads than on one on a 2-core machine shared with other work; parallelism belongs to the caller (series,
+    channels)."""
     from threadpoolctl import threadpool_limits
 
     from fdir.runtime.batch import BatchGraph
 
+    N = X.shape[0]
+    bg = BatchGraph.of(graph, min(BATCH_WINDOWS, N))
+    out = np.empty((N, bg.y[0].size), bg.y.dtype)
+    with threadpool_limits(1, user_api="blas"):
+        for i0 in range(0, N, bg.batch):
+            n = min(bg.batch, N - i0)
+            np.copyto(bg.x[:n], X[i0:i0 + n].reshape(n, *bg.x.shape[1:]))
+            bg.run()
+            out[i0:i0 + n] = bg.y[:n].reshape(n, -1)
+    return out
+
+
+def graph_forecasts(model, graph, test: np.ndarray) -> np.ndarray:
+    """Forecasts (n_heads, N, H) of a runtime ``graph`` (:func:`quantized_graph`) for the windows of ``test``
+    (T, D), aligned with :func:`fdir.detectors.forecaster.forecast_heads` with ``full`` (index k is test sample
+    k + l_s, horizon step j sample k + l_s + j), run by :func:`run_batched`."""
     Xt = _windows(model, test)
     K, H = model.n_heads, model.cfg.n_predictions
     N = Xt.shape[0]
     out = np.empty((K, N, H))
     if N < 1:
         return out
-    bg = BatchGraph.of(graph, min(BATCH_WINDOWS, N))
-    gains = model.head_gains[:, None, None]
-    with threadpool_limits(1, user_api="blas"):
-        for i0 in range(0, N, bg.batch):
-            n = min(bg.batch, N - i0)
-            np.copyto(bg.x[:n], Xt[i0:i0 + n].reshape(n, *bg.x.shape[1:]))
-            bg.run()
-            heads = bg.y[:n].reshape(n, -1)[:, :K * H].reshape(n, K, H)   # head k: outputs k·H .. k·H + H − 1
-            out[:, i0:i0 + n] = heads.transpose(1, 0, 2) + gains * Xt[i0:i0 + n, 0, -1][None, :, None]
+    heads = run_batched(graph, Xt)[:, :K * H].reshape(N, K, H)     # head k: outputs k·H .. k·H + H − 1
+    out[:] = heads.transpose(1, 0, 2) + model.head_gains[:, None, None] * Xt[:, 0, -1][None, :, None]
     return out
 
 

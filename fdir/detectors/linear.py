@@ -240,19 +240,9 @@ class LinearForecaster:
         if not self.fixed_point:
             out[self.p:] = regressors(a, self.p, self.c) @ coef + self.intercept
             return out
-        from threadpoolctl import threadpool_limits
+        from fdir.detectors.forecast_detector import run_batched
 
-        from fdir.detectors.forecast_detector import BATCH_WINDOWS
-        from fdir.runtime.batch import BatchGraph
-
-        X = self._windows(a)
-        bg = BatchGraph.of(self._qgraph, min(BATCH_WINDOWS, X.shape[0]))
-        with threadpool_limits(1, user_api="blas"):
-            for i0 in range(0, X.shape[0], bg.batch):
-                n = min(bg.batch, X.shape[0] - i0)
-                np.copyto(bg.x[:n], X[i0:i0 + n].reshape(n, *bg.x.shape[1:]))
-                bg.run()
-                out[self.p + i0:self.p + i0 + n] = bg.y[:n].reshape(n, -1)[:, 0]
+        out[self.p:] = run_batched(self._qgraph, self._windows(a))[:, 0]
         return out
 
     def forecast(self, x: np.ndarray) -> np.ndarray:
