@@ -1,6 +1,9 @@
 """The counter-based Gaussian generator: identical across NumPy reference, Numba and JAX; standard normal."""
 
+import functools
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import stats
@@ -8,6 +11,22 @@ from scipy import stats
 from devices import _kernel_jax as kj
 from devices import _rng
 from devices._layout import consts
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _normals_f32(seed: int, n: int, steps):
+    """(S, 3, n) float32 normals of junctions 0..n-1 at each of the S ``steps``: the arithmetic of
+    :func:`devices._kernel_jax.normals_for_test` (jitted, as inside the JAX kernel) for all steps in one call, where
+    100 eager calls dispatch every operation one by one (most of these tests' time)."""
+    K = jnp.asarray(consts(np.float32))
+    keys = kj.junction_keys(seed, n)
+    return jax.vmap(lambda s: jnp.stack(kj.normals3(keys, kj.step_keys(s), K)))(jnp.asarray(steps, jnp.int32))
+
+
+def _concat_steps(z) -> np.ndarray:
+    """(S, 3, n) -> (3, S·n) float64, step-major (as concatenating the per-step draws along axis 1)."""
+    z = np.asarray(z, np.float64)
+    return np.transpose(z, (1, 0, 2)).reshape(3, -1)
 
 
 def test_jax_draws_the_reference_normals():
@@ -52,8 +71,7 @@ def test_float32_generator_statistics():
     3 x 400k draws from 100 steps x 4000 junctions. Tolerances: mean 5 SE (1/sqrt n), variance 5 SE (sqrt(2/n)),
     excess kurtosis 5 SE (sqrt(24/n)), KS p-value > 1e-3 against scipy.stats.norm, cross-correlations 5/sqrt(n).
     """
-    K = consts(np.float32)
-    x = np.concatenate([kj.normals_for_test(21, 4000, s, K) for s in range(100)], axis=1).astype(np.float64)
+    x = _concat_steps(_normals_f32(21, 4000, np.arange(100)))
     n = x.shape[1]
     assert np.all(np.abs(x.mean(axis=1)) < 5 / np.sqrt(n))
     assert np.all(np.abs(x.var(axis=1) - 1) < 5 * np.sqrt(2 / n))
@@ -70,11 +88,10 @@ def test_float32_generator_statistics():
 def test_float32_streams_are_independent():
     """Streams of different seeds, neighbouring junctions and consecutive steps are uncorrelated
     (|r| < 5/sqrt(n), n = 200k pairs; for independent streams |r| has standard deviation 1/sqrt(n))."""
-    K = consts(np.float32)
-    a = np.concatenate([kj.normals_for_test(1, 2001, s, K) for s in range(100)], axis=1).astype(np.float64)
-    b = np.concatenate([kj.normals_for_test(2, 2001, s, K) for s in range(100)], axis=1).astype(np.float64)
-    steps = [kj.normals_for_test(1, 2001, s, K).astype(np.float64) for s in range(101)]
-    nxt = np.concatenate(steps[1:], axis=1)
+    steps = np.asarray(_normals_f32(1, 2001, np.arange(101)), np.float64)  # (101, 3, 2001), seed 1
+    a = _concat_steps(steps[:100])
+    b = _concat_steps(_normals_f32(2, 2001, np.arange(100)))
+    nxt = _concat_steps(steps[1:])
     lim = 5 / np.sqrt(a.shape[1])
     assert abs(np.corrcoef(a[0], b[0])[0, 1]) < lim  # seeds
     assert abs(np.corrcoef(a[0], nxt[0])[0, 1]) < lim  # step s and s + 1 of the same junction
