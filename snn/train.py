@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import jax
@@ -82,17 +82,28 @@ class TrainResult:
     seconds: float = 0.0
 
 
+@partial(jax.jit, static_argnames=("spec", "optimizer", "task", "rate_reg"))
+def _step(params, opt_state, x, y, key=None, *, spec: SNN, optimizer: optax.GradientTransformation, task: str,
+          rate_reg: float):
+    (value, _), grads = jax.value_and_grad(loss, has_aux=True)(params, spec, x, y, task, rate_reg, key)
+    updates, opt_state = optimizer.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, value
+
+
 def make_step(spec: SNN, optimizer: optax.GradientTransformation, task: str, rate_reg: float = 0.0):
-    """A jitted ``step(params, opt_state, x, y, key) -> (params, opt_state, loss)`` (key may be None)."""
+    """A jitted ``step(params, opt_state, x, y, key) -> (params, opt_state, loss)`` (key may be None). The compiled
+    step is shared by every call with the same ``spec``, ``optimizer`` object, ``task`` and ``rate_reg`` (and input
+    shapes), so training the same model again does not recompile it (:func:`train` reuses one Adam per learning
+    rate, :func:`adam`)."""
     _check_task(task)
+    return partial(_step, spec=spec, optimizer=optimizer, task=task, rate_reg=float(rate_reg))
 
-    @jax.jit
-    def step(params, opt_state, x, y, key=None):
-        (value, _), grads = jax.value_and_grad(loss, has_aux=True)(params, spec, x, y, task, rate_reg, key)
-        updates, opt_state = optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, value
 
-    return step
+@lru_cache(maxsize=32)
+def adam(lr: float) -> optax.GradientTransformation:
+    """``optax.adam(lr)`` (Kingma & Ba, arXiv:1412.6980), one object per learning rate ``lr`` (per step, > 0), so that
+    :func:`make_step` finds its compiled step again."""
+    return optax.adam(lr)
 
 
 def train(spec: SNN, x: Any, y: Any, *, task: str = "classification", epochs: int = 20, batch_size: int = 64,
@@ -128,7 +139,7 @@ def train(spec: SNN, x: Any, y: Any, *, task: str = "classification", epochs: in
     key = jax.random.PRNGKey(seed)
     key, kinit = jax.random.split(key)
     params = init_params(kinit, spec, dtype) if params is None else params
-    opt = optimizer or optax.adam(lr)
+    opt = optimizer or adam(float(lr))
     opt_state = opt.init(params)
     step = make_step(spec, opt, task, rate_reg)
     rng = np.random.default_rng(seed)
