@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -99,10 +101,22 @@ def make_step(spec: SNN, optimizer: optax.GradientTransformation, task: str, rat
     return partial(_step, spec=spec, optimizer=optimizer, task=task, rate_reg=float(rate_reg))
 
 
-@lru_cache(maxsize=32)
 def adam(lr: float) -> optax.GradientTransformation:
     """``optax.adam(lr)`` (Kingma & Ba, arXiv:1412.6980), one object per learning rate ``lr`` (per step, > 0), so that
-    :func:`make_step` finds its compiled step again."""
+    :func:`make_step` finds its compiled step again.
+
+    Raises
+    ------
+    ValueError
+        for ``lr`` not a finite number > 0.
+    """
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr={lr!r}, accepted: a finite number > 0 (learning rate per step)")
+    return _adam(float(lr))
+
+
+@lru_cache(maxsize=32)
+def _adam(lr: float) -> optax.GradientTransformation:
     return optax.adam(lr)
 
 
@@ -126,12 +140,14 @@ def train(spec: SNN, x: Any, y: Any, *, task: str = "classification", epochs: in
     Raises
     ------
     ValueError
-        for an unknown task, epochs < 1, batch_size < 1, mis-shaped or non-finite x, mismatched x/y lengths,
-        class labels outside [0, Readout.n) or non-finite regression targets (also for x_val, y_val).
+        for an unknown task, epochs < 1, batch_size < 1, ``lr`` not a finite number > 0 (without ``optimizer``),
+        mis-shaped or non-finite x, mismatched x/y lengths, class labels outside [0, Readout.n) or non-finite
+        regression targets (also for x_val, y_val).
     """
     _check_task(task)
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs={epochs} and batch_size={batch_size} must be >= 1")
+    opt = optimizer or adam(lr)
     x, y = _check_data(spec, x, y, task)
     if x_val is not None:
         x_val, y_val = _check_data(spec, x_val, y_val, task, ("x_val", "y_val"))
@@ -139,7 +155,6 @@ def train(spec: SNN, x: Any, y: Any, *, task: str = "classification", epochs: in
     key = jax.random.PRNGKey(seed)
     key, kinit = jax.random.split(key)
     params = init_params(kinit, spec, dtype) if params is None else params
-    opt = optimizer or adam(float(lr))
     opt_state = opt.init(params)
     step = make_step(spec, opt, task, rate_reg)
     rng = np.random.default_rng(seed)

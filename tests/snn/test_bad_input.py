@@ -164,3 +164,11 @@ def test_train_labels_and_inputs(labels, bad_x):
 def test_network_step(dt):
     with pytest.raises(ValueError, match="dt_s"):
         Network((Population("p", 1, LIF()),), dt_s=dt)
+
+
+@SETTINGS
+@given(lr=st.one_of(NON_FINITE, st.floats(max_value=0.0, allow_nan=False)))
+def test_train_learning_rate(lr):
+    spec = SNN(n_in=2, layers=(Dense(3, LIF(tau_m_s=1e-2)),), readout=Readout(3), dt_s=1e-3)
+    with pytest.raises(ValueError, match="lr="):
+        train(spec, np.zeros((3, 4, 2), np.float32), np.array([0, 1, 2]), epochs=1, lr=lr)
