@@ -20,7 +20,7 @@ Modules
 ``snn.engine_jax``    ``simulate(net, duration_s)``: the same networks in JAX (float32/float64, event gather).
 ``snn.model``         layered JAX networks for training: ``SNN``, ``Dense``, ``Conv1d``, ``Readout``,
                       ``init_params``, ``apply``.
-``snn.train``         ``train``, ``evaluate``, ``predict``, ``loss``, ``make_step``, ``to_network``.
+``snn.train``         ``train``, ``evaluate``, ``predict``, ``loss``, ``make_step``, ``adam``, ``to_network``.
 ``snn.workload``      ``model_workload(spec, params, x)`` and ``network_workload(net, result)`` -> IR tables.
 ``snn.brian2_interop`` ``to_brian2``/``run_brian2`` (custom events for signed neurons), ``brian2_cuba``.
 ``snn.cuba``          the Vogels-Abbott CUBA network and spike statistics (rate, CV ISI, silent fraction).

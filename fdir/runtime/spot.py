@@ -47,9 +47,9 @@ the sample's validity (an invalid sample is never flagged; it may lie inside an 
 
 Memory: peaks and the DSPOT window are doubled ring buffers (a contiguous view of the latest values in arrival
 order, no shifting), the per-stream hit, grouped-flag and validity rings and the root finder's scratch are allocated
-once (:class:`SPOTStreams` holds ``history`` + g + 1 indices), and so is the root finder's block scratch of
+once (:class:`SPOTStreams` holds ``history`` + g + 1 indices), and so is the root finder's scratch of
 :data:`GRID_CHUNK` x :data:`MAX_PEAKS` values (2 x 64 kB at the defaults), in which w(θ) is evaluated for 16 grid
-points per array operation (the same values as one point at a time, about 3x faster per refit than that); a refit
+points per array operation (about 3x faster per refit than one point per call, with the same values); a refit
 works on temporaries of at most :data:`MAX_PEAKS` values (the candidates' log-likelihoods) and the root-search grids
 (192 values), freed at once.
 """
@@ -158,35 +158,27 @@ def tail_quantile(t: float, gamma: float, sigma: float, q: float, n: int, n_peak
 
 
 class _W:
-    """w(θ) = u(θ)·v(θ) − 1 of the peaks ``y`` with scratch buffers allocated once: :data:`MAX_PEAKS` values for one
-    θ (Brent's steps) and :data:`GRID_CHUNK` x :data:`MAX_PEAKS` for a block of grid points (module doc, Memory)."""
+    """w(θ) = u(θ)·v(θ) − 1 of the peaks ``y`` with scratch buffers of :data:`GRID_CHUNK` x :data:`MAX_PEAKS` values
+    allocated once, for a block of grid points or one θ of Brent's steps (module doc, Memory)."""
 
     def __init__(self, size: int = MAX_PEAKS) -> None:
         self._alloc(size)
-        self.y = self._s[:0]
+        self.y = self._gs[:0]
 
     def _alloc(self, size: int) -> None:
-        self._s, self._r = np.empty(size), np.empty(size)
         self._gs, self._gr = np.empty(GRID_CHUNK * size), np.empty(GRID_CHUNK * size)
 
     def bind(self, y: np.ndarray) -> None:
-        if y.size > self._s.size:
+        if GRID_CHUNK * y.size > self._gs.size:
             self._alloc(y.size)
         self.y = y
 
     def __call__(self, theta: float) -> float:
-        n = self.y.size
-        s, r = self._s[:n], self._r[:n]
-        np.multiply(theta, self.y, out=s)
-        np.add(1, s, out=s)
-        np.log(s, out=r)
-        u = 1 + r.mean()
-        np.divide(1, s, out=r)
-        return float(u * r.mean() - 1)
+        return float(self.on_grid(np.array([theta], np.float64))[0])
 
     def on_grid(self, grid: np.ndarray) -> np.ndarray:
-        """w at every point of ``grid`` (G,), :data:`GRID_CHUNK` points per array operation; each value is the one
-        :meth:`__call__` gives (the same operations on each row, means over contiguous rows)."""
+        """(G,) w at every point of ``grid`` (G,), :data:`GRID_CHUNK` points per array operation, one θ per row (each
+        row's arithmetic and contiguous means are those of a single θ)."""
         n = self.y.size
         out = np.empty(grid.size)
         for a in range(0, grid.size, GRID_CHUNK):
