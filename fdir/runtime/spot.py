@@ -49,7 +49,7 @@ Memory: peaks and the DSPOT window are doubled ring buffers (a contiguous view o
 order, no shifting), the per-stream hit, grouped-flag and validity rings and the root finder's scratch are allocated
 once (:class:`SPOTStreams` holds ``history`` + g + 1 indices), and so is the root finder's scratch of
 :data:`GRID_CHUNK` x :data:`MAX_PEAKS` values (2 x 64 kB at the defaults), in which w(θ) is evaluated for 16 grid
-points per array operation (about 3x faster per refit than one point per call, with the same values); a refit
+points per array operation (the same values as one point per call, in fewer Python calls); a refit
 works on temporaries of at most :data:`MAX_PEAKS` values (the candidates' log-likelihoods) and the root-search grids
 (192 values), freed at once.
 """
