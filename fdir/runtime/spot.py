@@ -46,12 +46,11 @@ the next g. ``finish()`` (end of a recording) decides the last g at once. The sa
 the sample's validity (an invalid sample is never flagged; it may lie inside an interval, as offline).
 
 Memory: peaks and the DSPOT window are doubled ring buffers (a contiguous view of the latest values in arrival
-order, no shifting), the per-stream hit, grouped-flag and validity rings and the root finder's scratch are allocated
-once (:class:`SPOTStreams` holds ``history`` + g + 1 indices), and so is the root finder's scratch of
-:data:`GRID_CHUNK` x :data:`MAX_PEAKS` values (2 x 64 kB at the defaults), in which w(θ) is evaluated for 16 grid
-points per array operation (the same values as one point per call, in fewer Python calls); a refit
-works on temporaries of at most :data:`MAX_PEAKS` values (the candidates' log-likelihoods) and the root-search grids
-(192 values), freed at once.
+order, no shifting); they, the per-stream hit, grouped-flag and validity rings (:class:`SPOTStreams` holds
+``history`` + g + 1 indices) and the root finder's scratch are allocated once. That scratch holds :data:`GRID_CHUNK`
+x :data:`MAX_PEAKS` values (2 x 64 kB at the defaults): w(θ) is evaluated for 16 grid points per array operation, with
+the same values as one point per call. A refit works on temporaries of at most :data:`MAX_PEAKS` values (the
+candidates' log-likelihoods) and the root-search grids (192 values), freed at once.
 """
 
 from __future__ import annotations
