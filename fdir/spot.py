@@ -8,7 +8,8 @@ Per error stream (errors are magnitudes, so only the upper tail is thresholded, 
 
 1. **Calibration** (:meth:`SPOTThresholder.fit`, on the training scores): initial threshold t = the empirical
    ``level`` quantile of the n calibration values (``level`` is lowered to 1 − :data:`MIN_PEAKS`/n when the
-   batch is too short to leave :data:`MIN_PEAKS` values above it); peaks Y = X − t for X > t, N_t of them.
+   batch is too short to leave :data:`MIN_PEAKS` values above it); peaks Y = X − t for X > t, N_t of them (a value
+   within float rounding of t is a tie, not a peak: :data:`fdir.runtime.spot.TIE_RTOL`, :mod:`fdir.runtime.spot`, Ties).
 2. **Tail fit**: a generalized Pareto distribution GPD(γ, σ), survival (1 + γ y/σ)^(−1/γ), fitted to Y by
    maximum likelihood with Grimshaw's procedure (:func:`grimshaw`): the likelihood equations reduce to the roots
    of w(θ) = u(θ)·v(θ) − 1 with u = 1 + mean log(1 + θY), v = mean 1/(1 + θY), searched (sign changes on a
@@ -117,7 +118,7 @@ import numpy as np
 
 from fdir.detectors.base import as_scores
 from fdir.metrics.intervals import runs
-from fdir.runtime.spot import MAX_PEAKS, SHAPES, gpd_loglik
+from fdir.runtime.spot import MAX_PEAKS, SHAPES, TIE_RTOL, exceeds, gpd_loglik
 from fdir.runtime.spot import grimshaw as _grimshaw
 from fdir.runtime.spot import tail_quantile as _tail_quantile
 from fdir.thresholders import ThresholdResult
@@ -235,15 +236,15 @@ class SPOTThresholder:
                                  f"at least {d + 2 * MIN_PEAKS}")
             c = np.cumsum(np.concatenate([[0.0], x]))
             m = (c[d:-1] - c[:-d - 1]) / d  # mean of the d previous values
-            window, x = x[-d:].tolist(), x[d:] - m
+            window, raw, x = x[-d:].tolist(), x[d:], x[d:] - m
         else:
-            window = []
+            window, raw = [], x
         n = x.size
         if n < 2 * MIN_PEAKS:
             raise ValueError(f"train_scores: {n} finite values per stream, SPOT needs at least {2 * MIN_PEAKS}")
         level = min(self.level, 1 - MIN_PEAKS / n)
         t = float(np.sort(x)[int(level * n)])
-        peaks = (x[x > t] - t).tolist()
+        peaks = (x[x - t > TIE_RTOL * np.maximum(np.abs(raw), abs(t))] - t).tolist()     # ties excluded
         tail = _Tail(t, peaks[-MAX_PEAKS:], len(peaks), n, None, float(x.max()), window)
         self._refit(tail, q)
         return tail
@@ -321,7 +322,7 @@ class SPOTThresholder:
                     tl.window.pop(0)
                     tl.window.append(x)
                 tl.n += 1
-                if xp > tl.t:
+                if exceeds(xp, tl.t, x):
                     tl.peaks.append(xp - tl.t)
                     if len(tl.peaks) > MAX_PEAKS:
                         tl.peaks.pop(0)

@@ -8,7 +8,7 @@ doi:10.1145/3097983.3098144; reference code ``Amossys-team/SPOT`` and the mainta
 Per stream (:class:`StreamingSPOT`), the rule of :meth:`fdir.spot.SPOTThresholder.evaluate` (its module doc, step 4):
 with M the mean of the last d non-alarm values (DSPOT, depth d > 0; M = 0 for SPOT) and x' = x − M, a value with
 x' > z_q is an alarm (it changes nothing); a value within the quarantine after an alarm (below) changes nothing
-either; otherwise n grows, the DSPOT window takes x, and if x' > t the peak
+either; otherwise n grows, the DSPOT window takes x, and if x' exceeds t (by more than a tie, below) the peak
 x' − t is added (the latest :data:`MAX_PEAKS` kept in arrival order, N_t grows) and the GPD is refitted
 (:func:`grimshaw`), else z_q is recomputed for the new n (:func:`tail_quantile`). The threshold in score units is
 z_q + M. A non-finite value (NaN, ±inf) is invalid: never flagged and it changes nothing but the quarantine's
@@ -25,6 +25,16 @@ Candidates: every root (γ = mean log(1 + θY), σ = γ/θ), the exponential (γ
 (γ = ½(1 − Ȳ²/V), σ = ½Ȳ(1 + Ȳ²/V)); ``shape="nonnegative"`` keeps those with γ >= 0; the highest
 log-likelihood wins. With the same arithmetic order as the offline fit (peaks in arrival order, the same grids and
 Brent steps) the two agree to rounding (``tests/fdir/runtime/test_spot_runtime.py``).
+
+**Ties**: a value x' with x' − t <= :data:`TIE_RTOL`·max(|x|, |t|) (x the raw score) is a tie with t, not a peak,
+offline (calibration and streaming, :mod:`fdir.spot`) as here. The GPD describes exceedances Y > 0; an excess of zero
+makes its likelihood unbounded (each zero adds log(1/σ), each positive excess about (1/γ)·log σ, so for γ above the
+ratio of positive to zero excesses the likelihood grows without limit as σ → 0; Grimshaw 1993 above, and Smith,
+Biometrika 72 (1985) 67, doi:10.1093/biomet/72.1.67, on irregular GPD likelihoods). Discrete scores (a quantised
+channel forecast by an int8 model: both on lattices) repeat the value t exactly, and float rounding leaves such a
+repeat a few units in the last place above t: found on the robustness suite's ``quantised-short-0`` (``small``,
+seed 1, ``linear_int8``), where three excesses of 5.6·10⁻¹⁷ among 30 peaks gave γ = 30, σ = 7.9·10⁻¹⁶ and
+z_q = 5·10⁵⁹, and no later anomaly could cross it.
 
 **Quarantine** (``quarantine`` Q, the bundle's optional ``quarantine``, version 7; :mod:`fdir.spot` writes Q = g,
 the grouping distance): a value within Q error indices after the stream's last alarm is not learned (n, the peaks,
@@ -61,8 +71,8 @@ import numpy as np
 
 from fdir.runtime.graph import FormatError
 
-__all__ = ["GRID", "GRID_CHUNK", "MAX_PEAKS", "SHAPES", "SPOTStreams", "StreamingSPOT", "brentq", "gpd_loglik",
-           "grimshaw", "tail_quantile"]
+__all__ = ["GRID", "GRID_CHUNK", "MAX_PEAKS", "SHAPES", "TIE_RTOL", "SPOTStreams", "StreamingSPOT", "brentq",
+           "exceeds", "gpd_loglik", "grimshaw", "tail_quantile"]
 
 MAX_PEAKS = 500
 """Peaks kept for the GPD fit (libspot's ``max_excess``; :data:`fdir.spot.MAX_PEAKS`)."""
@@ -72,6 +82,18 @@ GRID = 64
 """Grid points per log-spaced segment of the root search (as :func:`fdir.spot.grimshaw`)."""
 GRID_CHUNK = 16
 """Grid points whose w(θ) one array operation evaluates (:func:`grimshaw`; bounds its scratch, module doc, Memory)."""
+TIE_RTOL = 2.0**-26
+"""Relative tie tolerance of an exceedance (module doc, Ties): x' exceeds t only if x' − t > TIE_RTOL·max(|x|, |t|),
+half the float32 precision (2⁻²⁶ ≈ 1.5·10⁻⁸), so a score that equals t up to the rounding of float32 or float64
+arithmetic is a tie, not a peak."""
+
+
+def exceeds(xp: float, t: float, x: float) -> bool:
+    """Whether the value x' = ``xp`` (x minus the DSPOT mean; ``x`` the raw score) exceeds the peak threshold ``t``
+    by more than a tie (:data:`TIE_RTOL`, module doc, Ties)."""
+    return xp - t > TIE_RTOL * max(abs(x), abs(t))
+
+
 RTOL = 4 * np.finfo(float).eps
 """Relative tolerance of :func:`brentq` (scipy's default for ``brentq``)."""
 MAX_ITER = 100
@@ -382,7 +404,7 @@ class StreamingSPOT:
             self._wpos = (i + 1) % d
             self.mean = float(self._win[self._wpos:self._wpos + d].sum()) / d
         self.n += 1
-        if xp > self.t:
+        if exceeds(xp, self.t, x):
             self._add_peak(xp - self.t)
             self.n_peaks += 1
             self._refit()

@@ -159,3 +159,25 @@ def test_protocol_and_bad_input():
         th.flag(np.ones((3, 10)))
     with pytest.raises(ValueError, match="peaks"):
         grimshaw(np.array([1.0]))
+
+
+def test_values_within_rounding_of_t_are_ties_not_peaks():
+    """Discrete scores (exponential, mean 0.1, rounded to a 0.01 lattice; 1,000 calibration values, q = 10⁻³): the
+    calibrated t is a lattice value and the peaks are exactly the calibration values on a higher lattice point. In a
+    test stream where every 20th value equals t, the threshold path is the same whether those values are t exactly
+    or t plus two units in the last place (float rounding of a repeated value): a tie is not a peak
+    (fdir.runtime.spot, Ties). Under the rule without ties the near-zero excesses made the GPD likelihood unbounded and
+    z_q reached 10²⁶; here it stays within 2 % of its calibrated value."""
+    rng = np.random.default_rng(0)
+    step = 0.01
+    train = np.round(rng.exponential(0.1, 1000) / step) * step
+    thr = SPOTThresholder(q=1e-3).fit(train[None])
+    tail = thr.tails_[0]
+    assert tail.n_peaks == int(np.sum(np.round(train / step) > round(tail.t / step)))
+    test = np.round(rng.exponential(0.1, 400) / step) * step
+    exact, ulp = test.copy(), test.copy()
+    exact[::20] = tail.t
+    ulp[::20] = np.nextafter(np.nextafter(tail.t, 1.0), 1.0)
+    a, b = thr.evaluate(exact[None]).threshold[0], thr.evaluate(ulp[None]).threshold[0]
+    np.testing.assert_array_equal(a, b)
+    assert b.max() < 1.02 * tail.z

@@ -335,3 +335,26 @@ def test_bad_spot_parameters_raise_naming_the_parameter(builders):
         mutate(s["detector"]["threshold"])
         with pytest.raises(FormatError, match=match):
             from_arrays(s, arrays)
+
+
+def test_runtime_treats_a_value_within_rounding_of_t_as_a_tie():
+    """The runtime's tie rule is the offline one (fdir.runtime.spot, Ties): discrete scores on a 0.01 lattice, every
+    20th test value t plus two units in the last place; the runtime stream continuing from the offline fit meets,
+    before every value, the threshold that the offline rule gives when those values are t exactly (within 1e-12
+    relative: the same refits in the same order)."""
+    rng = np.random.default_rng(0)
+    step = 0.01
+    thr = SPOTThresholder(q=1e-3).fit(np.round(rng.exponential(0.1, (1, 1000)) / step) * step)
+    t = thr.tails_[0].t
+    test = np.round(rng.exponential(0.1, 400) / step) * step
+    exact, ulp = test.copy(), test.copy()
+    exact[::20] = t
+    ulp[::20] = np.nextafter(np.nextafter(t, 1.0), 1.0)
+    want = thr.evaluate(exact[None]).threshold[0]
+    section, arrays = spot_section(thr, 1, 0)
+    stream = SPOTStreams.from_section(json.loads(json.dumps(section)), arrays, 1).streams[0]
+    got = np.empty(test.size)
+    for i, x in enumerate(ulp):
+        got[i] = stream.threshold
+        stream.step(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
