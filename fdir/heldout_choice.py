@@ -56,6 +56,11 @@ same counts except one tie (below).
   0.747), which reports MSL 0.725 ± 0.011 (24/5/12, 23/5/13, 23/5/13); chosen on MSL, the defaults (0.765), which
   report SMAP 0.613 ± 0.004. A tie (MSL D-14, whose held-out part is constant: both errors 0) goes to
   ``dense_float``; on seed 1 that cost one label against a composed estimate that had broken the tie the other way.
+  Rerun on 2026-12-08 (the default thresholder only, after SPOT's tie rule, :mod:`fdir.runtime.spot`): SMAP 0.607 /
+  0.608 / 0.614, mean 0.610 ± 0.004 (61/71/8, 62/73/7, 62/71/7), MSL unchanged. Seed 0's three added false alarms
+  are not the tie rule's: the code before it gives the same 61/71/8 today, identical per channel to ``linear_ar``
+  alone (so ``dense_float`` was chosen on no channel whose counts differ); what made the 2026-12-07 run choose
+  differently was not traced.
 
 Adopted as the default detector on 2026-12-07 (``hwsim detect``; :data:`benchmarks.bench_fdir_suite.DEFAULT_DETECTOR`)
 under a rule fixed after its suite seed-0 figure (0.804) had been seen and before seeds 1-2 and any SMAP/MSL figure:

@@ -114,8 +114,8 @@ Rules
   flat-line check replaced a rolling-deviation one after a diagnosis on SMAP's test labels (:data:`LABEL_FREE`,
   ``flat_line``). Compare both settings on data of your own spacecraft. The figures above are ``dense_float``'s; the
   default detector of ``hwsim detect`` since 2026-12-07 (the registry's ``auto``, :mod:`fdir.heldout_choice`) runs
-  these settings with ``linear_ar`` on most series and channels: suite 0.744 ± 0.052, SMAP 0.613 ± 0.004, MSL 0.765 ±
-  0.018.
+  these settings with ``linear_ar`` on most series and channels: suite 0.744 ± 0.052, SMAP 0.610 ± 0.004 (rerun
+  2026-12-08; 0.613 on 2026-12-07, :mod:`fdir.heldout_choice`), MSL 0.765 ± 0.018.
 * **Export** (:meth:`Pipeline.export`): the runtime bundle (:mod:`fdir.runtime`, FORMAT.md) holds the scaling, the
   differenced columns (``input.difference``: the runtime differences the raw values against the last valid one, the
   first increment 0), the range-exit bounds (``limits.range_exit``, telemetry units) and the flat-line check
