@@ -23,8 +23,8 @@ the same fitted pipelines. Measured (full run, seeds 0-2, 2026-12-07): the defau
 0.018 (rerun 2026-12-08, the defaults only: SMAP 0.610 ± 0.004, seed 0 61/71/8 against 61/68/8, MSL the same;
 :mod:`fdir.heldout_choice`); cross-spacecraft: chosen on SMAP the relative-guard NDT (MSL 0.725 ± 0.011), chosen
 on MSL the defaults (SMAP 0.613); SPOT alone at q = 10⁻⁴ SMAP 0.573, MSL 0.546; telemanom's NDT 0.744 / 0.644.
-``dense_float`` in the same
-place (the default detector before, SPOT's quarantine): SMAP 0.825 ± 0.011, MSL 0.709 ± 0.021 (0.841 ± 0.020 /
+``dense_float`` in the same place (the default detector before, SPOT's quarantine): SMAP 0.825 ± 0.011, MSL 0.709
+± 0.021 (0.841 ± 0.020 /
 0.732 ± 0.025 before the quarantine); cross-spacecraft: chosen on MSL the defaults (SMAP 0.825), chosen on SMAP the
 relative-guard NDT (MSL 0.676 ± 0.043); SPOT alone with the quarantine at q = 10⁻⁴ / 10⁻³ / 10⁻² SMAP 0.727 / 0.537
 / 0.250, MSL 0.572 / 0.491 / 0.433. Metrics per candidate and spacecraft:

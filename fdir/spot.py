@@ -118,7 +118,7 @@ import numpy as np
 
 from fdir.detectors.base import as_scores
 from fdir.metrics.intervals import runs
-from fdir.runtime.spot import MAX_PEAKS, SHAPES, TIE_RTOL, exceeds, gpd_loglik
+from fdir.runtime.spot import MAX_PEAKS, SHAPES, exceeds, gpd_loglik
 from fdir.runtime.spot import grimshaw as _grimshaw
 from fdir.runtime.spot import tail_quantile as _tail_quantile
 from fdir.thresholders import ThresholdResult
@@ -244,7 +244,7 @@ class SPOTThresholder:
             raise ValueError(f"train_scores: {n} finite values per stream, SPOT needs at least {2 * MIN_PEAKS}")
         level = min(self.level, 1 - MIN_PEAKS / n)
         t = float(np.sort(x)[int(level * n)])
-        peaks = (x[x - t > TIE_RTOL * np.maximum(np.abs(raw), abs(t))] - t).tolist()     # ties excluded
+        peaks = [float(v) - t for v, r in zip(x, raw, strict=True) if v > t and exceeds(float(v), t, float(r))]
         tail = _Tail(t, peaks[-MAX_PEAKS:], len(peaks), n, None, float(x.max()), window)
         self._refit(tail, q)
         return tail

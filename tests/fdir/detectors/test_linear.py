@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
-from fdir.detectors.linear import LinearForecaster
+from fdir.detectors.linear import FIXED_POINT_HEADROOM, LinearForecaster
 
 PHI = (1.6, -0.8)          # stationary AR(2): roots of 1 - 1.6 B + 0.8 B^2 lie outside the unit circle
 SIGMA_E = 0.1
@@ -147,11 +147,11 @@ def test_fixed_point_forecast_within_the_rounding_bound(D, gain):
     W = int(spec["input"]["window"])
     win = np.lib.stride_tricks.sliding_window_view(x, W, axis=0)     # (N, D, W)
     s_w = np.abs(w).max() / 127
-    s_x = 64.0 * np.abs(win[:2000 - W + 1]).max() / 32767            # FIXED_POINT_HEADROOM = 64, 16-bit inputs
+    s_x = FIXED_POINT_HEADROOM * np.abs(win[:2000 - W + 1]).max() / 32767            # 16-bit inputs
     xs = np.abs(win[: x.shape[0] - q.p]).reshape(x.shape[0] - q.p, -1)
     bound = (xs.sum(1) * s_w + np.abs(w).sum() * s_x) / 2 * 1.01 + s_w * s_x * w.size + 1e-6
     yq, yf = q.forecast(x)[q.p:], f.forecast(x)[q.p:]
-    inside = np.abs(win[: x.shape[0] - q.p]).reshape(x.shape[0] - q.p, -1).max(1) <= 64.0 * np.abs(
+    inside = np.abs(win[: x.shape[0] - q.p]).reshape(x.shape[0] - q.p, -1).max(1) <= FIXED_POINT_HEADROOM * np.abs(
         win[:2000 - W + 1]).max()                                    # inputs within the quantised range
     assert inside.mean() > 0.99
     assert (np.abs(yq - yf)[inside] <= bound[inside]).all()
